@@ -1,0 +1,146 @@
+//! The arguments inside `#[lambda_handler(...)]`.
+
+use proc_macro2::TokenStream;
+use syn::meta::ParseNestedMeta;
+use syn::parse::{ParseStream, Parser};
+use syn::{LitStr, Path};
+
+/// The longest handler name Lambda accepts in a function's `Handler` setting.
+const MAX_NAME_LEN: usize = 128;
+
+/// What the attribute was told.
+#[derive(Default)]
+pub(crate) struct Args {
+    /// `name = "..."`: the name `_HANDLER` selects; the function's name when absent.
+    pub(crate) name: Option<LitStr>,
+    /// `crate = "..."`: where the runtime crate is when a user renamed the dependency.
+    pub(crate) krate: Option<Path>,
+}
+
+impl Args {
+    pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Self> {
+        let mut args = Args::default();
+        syn::meta::parser(|meta| {
+            // #[lambda_handler(name = "...")]
+            if meta.path.is_ident("name") {
+                set_once(&mut args.name, &meta, "name", parse_name)
+            // #[lambda_handler(crate = "...")]
+            } else if meta.path.is_ident("crate") {
+                set_once(&mut args.krate, &meta, "crate", parse_crate_path)
+            } else {
+                let key = quote::ToTokens::to_token_stream(&meta.path).to_string();
+                Err(syn::Error::new_spanned(
+                    &meta.path,
+                    format_args!(
+                        "unknown `#[lambda_handler]` argument `{}`, expected `name` or `crate`",
+                        key.replace(' ', "")
+                    ),
+                ))
+            }
+        })
+        .parse2(tokens)?;
+        Ok(args)
+    }
+}
+
+/// Parses `key = value` once, refusing a second `key`: one place for every argument, so no
+/// argument can forget the duplicate check.
+fn set_once<T>(
+    slot: &mut Option<T>,
+    meta: &ParseNestedMeta,
+    key: &str,
+    parse: fn(ParseStream) -> syn::Result<T>,
+) -> syn::Result<()> {
+    let value = parse(meta.value()?)?;
+    if slot.is_some() {
+        return Err(syn::Error::new_spanned(
+            &meta.path,
+            format_args!("duplicate `#[lambda_handler]` argument `{key}`, give it once"),
+        ));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+fn parse_name(input: ParseStream) -> syn::Result<LitStr> {
+    let lit: LitStr = input.parse()?;
+    let name = lit.value();
+    if name.is_empty() || name.chars().any(char::is_whitespace) || name.len() > MAX_NAME_LEN {
+        return Err(syn::Error::new(
+            lit.span(),
+            format_args!(
+                "the handler `name` must be 1 to {MAX_NAME_LEN} characters without whitespace, \
+                 as Lambda's `_HANDLER` setting holds it"
+            ),
+        ));
+    }
+    Ok(lit)
+}
+
+fn parse_crate_path(input: ParseStream) -> syn::Result<Path> {
+    let lit: LitStr = input.parse()?;
+    lit.parse_with(Path::parse_mod_style).map_err(|_| {
+        syn::Error::new(
+            lit.span(),
+            "`crate` must name the path of the `lambda-handler` crate, such as `crate = \"my_lambda\"`",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Args;
+    use quote::quote;
+
+    fn error(tokens: proc_macro2::TokenStream) -> String {
+        match Args::parse(tokens) {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn empty_arguments_are_the_defaults() {
+        let args = Args::parse(quote!()).unwrap();
+        assert!(args.name.is_none() && args.krate.is_none());
+    }
+
+    #[test]
+    fn name_and_crate_are_read() {
+        let args = Args::parse(quote!(name = "greet", crate = "::my_lambda")).unwrap();
+        assert_eq!(args.name.unwrap().value(), "greet");
+        let path = args.krate.unwrap();
+        assert!(path.leading_colon.is_some());
+        assert_eq!(path.segments[0].ident, "my_lambda");
+    }
+
+    #[test]
+    fn unknown_argument_names_the_accepted_ones() {
+        assert_eq!(
+            error(quote!(nmae = "x")),
+            "unknown `#[lambda_handler]` argument `nmae`, expected `name` or `crate`"
+        );
+    }
+
+    #[test]
+    fn repeated_argument_is_refused() {
+        assert_eq!(
+            error(quote!(name = "a", name = "b")),
+            "duplicate `#[lambda_handler]` argument `name`, give it once"
+        );
+    }
+
+    #[test]
+    fn malformed_names_are_refused() {
+        for bad in [quote!(name = ""), quote!(name = "two words")] {
+            assert!(error(bad).starts_with("the handler `name` must be"));
+        }
+        let long = "x".repeat(129);
+        assert!(error(quote!(name = #long)).starts_with("the handler `name` must be"));
+    }
+
+    #[test]
+    fn crate_must_be_a_path() {
+        assert!(error(quote!(crate = "not a path")).starts_with("`crate` must name the path"));
+    }
+}

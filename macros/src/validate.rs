@@ -1,0 +1,249 @@
+//! What `#[lambda_handler]` accepts: turns a parsed signature into the facts `expand` needs,
+//! or into one error per mistake, each on the user's own tokens.
+
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::{GenericArgument, Path, PathArguments, Type};
+
+use crate::args::Args;
+use crate::signature::{Param, Signature};
+
+/// A valid handler, as `expand` generates its entry point.
+pub(crate) struct Handler {
+    pub(crate) ident: Ident,
+    pub(crate) name: String,
+    pub(crate) krate: Path,
+    pub(crate) is_async: bool,
+    pub(crate) event: Tokens,
+    pub(crate) context: Option<Tokens>,
+    /// Where a result that cannot be serialized is reported: the `Ok` type of a `Result`
+    /// written as such, else the whole return type.
+    pub(crate) ok: Tokens,
+    /// Where an error type without `Display` is reported.
+    pub(crate) err: Tokens,
+}
+
+/// The first and last span of some of the user's tokens: rustc underlines from one to the
+/// other when generated code carries them (stable proc macros cannot join spans).
+#[derive(Clone, Copy)]
+pub(crate) struct Tokens {
+    pub(crate) first: Span,
+    pub(crate) last: Span,
+}
+
+impl Tokens {
+    fn of(tokens: &impl ToTokens) -> Self {
+        let mut iter = tokens.to_token_stream().into_iter();
+        let first = iter.next().map_or_else(Span::call_site, |tt| tt.span());
+        let last = iter.last().map_or(first, |tt| tt.span());
+        Tokens { first, last }
+    }
+}
+
+/// Collects independent mistakes so the user sees all of them at once.
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, span: impl ToTokens, message: impl std::fmt::Display) {
+        let error = syn::Error::new_spanned(span, message);
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+}
+
+pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
+    let mut errors = Errors::default();
+    if let Some(unsafety) = &sig.unsafety {
+        errors.push(
+            unsafety,
+            "a Lambda handler cannot be `unsafe fn`: the runtime calls it with no way to uphold \
+             its safety contract; remove `unsafe` and use an `unsafe` block inside",
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        errors.push(
+            abi,
+            "a Lambda handler cannot have an `extern` ABI: the runtime calls it as a Rust \
+             function; remove the `extern` qualifier",
+        );
+    }
+    if !sig.has_body {
+        errors.push(&sig.ident, "a Lambda handler needs a body");
+    }
+    if !sig.generics.params.is_empty() {
+        errors.push(
+            &sig.generics,
+            "a Lambda handler cannot be generic: the runtime needs one concrete event type \
+             and one concrete result type; remove the generic parameters",
+        );
+    }
+
+    let mut event = None;
+    let mut context = None;
+    for (index, param) in sig.params.iter().enumerate() {
+        match param {
+            Param::Receiver(tokens) => errors.push(
+                tokens,
+                "a Lambda handler is a free function, not a method: move it out of the `impl` \
+                 block and take the event as its first parameter",
+            ),
+            Param::Variadic(tokens) => errors.push(
+                tokens,
+                "a Lambda handler cannot be variadic: it takes `(event: Event)` or \
+                 `(event: Event, ctx: &Context)`",
+            ),
+            Param::Typed { ty } if index == 0 => match event_type_problem(ty) {
+                Some(message) => errors.push(ty, message),
+                None => event = Some(Tokens::of(ty)),
+            },
+            Param::Typed { ty } if index == 1 => match impl_trait(ty) {
+                Some(_) => errors.push(
+                    ty,
+                    "a Lambda handler's second parameter is the invocation context: write \
+                     `ctx: &Context` (`lambda_handler::Context`)",
+                ),
+                None => context = Some(Tokens::of(ty)),
+            },
+            Param::Typed { ty } => errors.push(
+                ty,
+                "a Lambda handler takes at most two parameters, `(event: Event, ctx: &Context)`; \
+                 remove this one",
+            ),
+        }
+    }
+    if sig.params.is_empty() {
+        errors.push(
+            quote::quote_spanned!(sig.paren.span.join()=> ()),
+            "a Lambda handler takes the event as its first parameter: \
+             `fn handler(event: Event, ctx: &Context)`; take `serde_json::Value` to accept any \
+             event",
+        );
+    }
+
+    let (ok, err) = match &sig.output {
+        None => {
+            let at = Tokens::of(&sig.ident);
+            (at, at)
+        }
+        Some(ty) => result_parts(ty).unwrap_or((Tokens::of(ty), Tokens::of(ty))),
+    };
+
+    if let Some(error) = errors.0 {
+        return Err(error);
+    }
+    let name = match &args.name {
+        Some(lit) => lit.value(),
+        None => sig.ident.unraw().to_string(),
+    };
+    Ok(Handler {
+        ident: sig.ident.clone(),
+        name,
+        krate: args
+            .krate
+            .unwrap_or_else(|| syn::parse_quote!(::lambda_handler)),
+        is_async: sig.asyncness.is_some(),
+        event: event.expect("a first parameter exists when there is no error"),
+        context,
+        ok,
+        err,
+    })
+}
+
+/// Why this type cannot be decoded from an event, when syntax alone tells.
+fn event_type_problem(ty: &Type) -> Option<String> {
+    if impl_trait(ty).is_some() {
+        return Some(
+            "a Lambda handler's event cannot be `impl Trait`: name a concrete type that \
+             implements `serde::Deserialize`, or take `serde_json::Value`"
+                .to_owned(),
+        );
+    }
+    if borrowed(ty).is_some() {
+        return Some(format!(
+            "a Lambda handler's event must be an owned type, but `{}` borrows: the request \
+                 body is gone once the event is decoded; use an owned type such as `String` \
+                 instead of `&str`",
+            pretty(ty)
+        ));
+    }
+    None
+}
+
+/// A type as a user writes it, for messages: `Cow<'a, str>`, not `Cow < 'a , str >`.
+fn pretty(ty: &Type) -> String {
+    let mut text = ty.to_token_stream().to_string();
+    for (from, to) in [
+        (" < ", "<"),
+        (" <", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        ("& ", "&"),
+        (" :: ", "::"),
+    ] {
+        text = text.replace(from, to);
+    }
+    text
+}
+
+/// The span of an `impl` keyword anywhere in the type.
+fn impl_trait(ty: &Type) -> Option<Span> {
+    fn find(tokens: TokenStream) -> Option<Span> {
+        tokens.into_iter().find_map(|tt| match tt {
+            TokenTree::Ident(ident) if ident == "impl" => Some(ident.span()),
+            TokenTree::Group(group) => find(group.stream()),
+            _ => None,
+        })
+    }
+    find(ty.to_token_stream())
+}
+
+/// The span of a reference or a lifetime other than `'static` anywhere in the type.
+fn borrowed(ty: &Type) -> Option<Span> {
+    fn find(tokens: TokenStream) -> Option<Span> {
+        let mut tokens = tokens.into_iter().peekable();
+        while let Some(tt) = tokens.next() {
+            match tt {
+                TokenTree::Punct(p) if p.as_char() == '&' => return Some(p.span()),
+                TokenTree::Punct(p) if p.as_char() == '\'' => {
+                    if !matches!(tokens.peek(), Some(TokenTree::Ident(i)) if i == "static") {
+                        return Some(p.span());
+                    }
+                }
+                TokenTree::Group(group) => {
+                    if let Some(span) = find(group.stream()) {
+                        return Some(span);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+    find(ty.to_token_stream())
+}
+
+/// `Result<T, E>` or `Result<T>` (an alias such as `anyhow::Result`), as written: the tokens of
+/// `T` and of `E` (or of the whole type when `E` is not written). Only spans come from this;
+/// whether the value is a `Result` is decided by its type, so a guess here cannot change
+/// behaviour.
+fn result_parts(ty: &Type) -> Option<(Tokens, Tokens)> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    });
+    let ok = Tokens::of(types.next()?);
+    let err = types.next().map_or_else(|| Tokens::of(ty), Tokens::of);
+    Some((ok, err))
+}

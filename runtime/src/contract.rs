@@ -1,0 +1,153 @@
+//! The compile-time contract between `#[lambda_handler]` and the runtime: the traits a
+//! handler's types must implement, with the messages rustc shows when they do not, and the
+//! steps of the generated entry (decode, call, encode).
+//!
+//! Every bound lives in exactly one function here, and the macro spans each call at the
+//! user's own type, so a mistake is reported once, on the token that holds it.
+
+use std::convert::Infallible;
+use std::fmt::Display;
+use std::future::Future;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::Context;
+use crate::error::InvocationError;
+use crate::registry::BoxFuture;
+
+/// A type a Lambda event decodes into.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the event of a Lambda handler",
+    label = "the event type must implement `serde::Deserialize` and own its data",
+    note = "add `#[derive(serde::Deserialize)]` to `{Self}`, or take `serde_json::Value` to accept any JSON event"
+)]
+pub trait Event: DeserializeOwned {}
+
+#[diagnostic::do_not_recommend]
+impl<T: DeserializeOwned> Event for T {}
+
+/// A type a Lambda handler can return.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the result of a Lambda handler",
+    label = "a Lambda handler's result must implement `serde::Serialize`",
+    note = "add `#[derive(serde::Serialize)]` to `{Self}`, or return `serde_json::Value`"
+)]
+pub trait Response: Serialize {}
+
+#[diagnostic::do_not_recommend]
+impl<T: Serialize> Response for T {}
+
+/// A type a Lambda handler can return as `Err`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the error of a Lambda handler",
+    label = "a Lambda handler's error type must implement `std::fmt::Display`",
+    note = "implement `std::fmt::Display` for `{Self}` (the message Lambda reports), or return `Box<dyn std::error::Error + Send + Sync>` or `anyhow::Error`"
+)]
+pub trait HandlerError: Display {}
+
+#[diagnostic::do_not_recommend]
+impl<E: Display> HandlerError for E {}
+
+/// The type of a handler's second parameter: `&Context`.
+#[diagnostic::on_unimplemented(
+    message = "a Lambda handler's second parameter must be `&lambda_handler::Context`, not `{Self}`",
+    label = "the invocation context is passed here",
+    note = "write the parameter as `ctx: &lambda_handler::Context`, or leave it out: `fn handler(event: Event)`"
+)]
+pub trait ContextParam<'a> {
+    /// The parameter, from the runtime's context.
+    fn from_context(ctx: &'a Context) -> Self;
+}
+
+impl<'a> ContextParam<'a> for &'a Context {
+    fn from_context(ctx: &'a Context) -> Self {
+        ctx
+    }
+}
+
+/// Decodes the event, reporting a mismatch as `Runtime.UnmarshalError`.
+pub fn decode<T: Event>(event: &[u8]) -> Result<T, InvocationError> {
+    serde_json::from_slice(event).map_err(InvocationError::unmarshal)
+}
+
+/// The handler's second argument.
+pub fn context_param<'a, P: ContextParam<'a>>(ctx: &'a Context) -> P {
+    P::from_context(ctx)
+}
+
+/// What a handler returned, when it is a `Result`: its `Err` is the invocation's error.
+pub struct ResultKind;
+
+/// What a handler returned, when it is anything else: the whole value is the response.
+pub struct ValueKind;
+
+/// Picks [`ResultKind`] for a `Result`: `Result` itself implements `Serialize`, so only the
+/// value's type (by autoref specialization: this impl wins method resolution before
+/// [`DetectValue`] is reached) can tell an error from a value. Aliases such as
+/// `anyhow::Result<T>` are `Result`s too.
+pub trait DetectResult {
+    /// The kind of a `Result`.
+    fn __lambda_handler_kind(&self) -> ResultKind {
+        ResultKind
+    }
+}
+
+impl<T, E> DetectResult for Result<T, E> {}
+
+/// Picks [`ValueKind`] for everything that is not a `Result`.
+pub trait DetectValue {
+    /// The kind of a plain value.
+    fn __lambda_handler_kind(&self) -> ValueKind {
+        ValueKind
+    }
+}
+
+impl<T: ?Sized> DetectValue for &T {}
+
+impl ResultKind {
+    /// The result as it is.
+    pub fn split<T, E>(self, result: Result<T, E>) -> Result<T, E> {
+        result
+    }
+}
+
+impl ValueKind {
+    /// The value as a result that cannot fail.
+    pub fn split<T>(self, value: T) -> Result<T, Infallible> {
+        Ok(value)
+    }
+}
+
+/// Writes a successful result as the response body.
+pub type Encoder<T> = fn(&T, &mut Vec<u8>) -> Result<(), InvocationError>;
+
+/// The encoder of a handler's `Ok` value: where a result that is not `Serialize` is reported.
+pub fn ok_encoder<T: Response, E>(_: &Result<T, E>) -> Encoder<T> {
+    |value, out| serde_json::to_writer(out, value).map_err(InvocationError::marshal)
+}
+
+/// The encoder of a handler's `Err` value: where an error that is not `Display` is reported.
+pub fn err_encoder<T, E: HandlerError>(_: &Result<T, E>) -> fn(E) -> InvocationError {
+    InvocationError::from_handler_error::<E>
+}
+
+/// Writes the response body, or returns the invocation's error.
+pub fn respond<T, E>(
+    result: Result<T, E>,
+    out: &mut Vec<u8>,
+    ok: Encoder<T>,
+    err: fn(E) -> InvocationError,
+) -> Result<(), InvocationError> {
+    match result {
+        Ok(value) => ok(&value, out),
+        Err(error) => Err(err(error)),
+    }
+}
+
+/// An async handler's invocation, boxed so that every handler has one entry type.
+pub fn boxed<'a>(
+    invocation: impl Future<Output = Result<(), InvocationError>> + 'a,
+) -> BoxFuture<'a> {
+    Box::pin(invocation)
+}

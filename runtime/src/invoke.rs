@@ -1,0 +1,42 @@
+//! One call of a handler: decode, call, encode, with panics caught and reported as the
+//! invocation's error so that the process goes on serving.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+
+use crate::Context;
+use crate::error::InvocationError;
+use crate::registry::{Handler, Invoke};
+
+/// Runs `handler` on `event`; on success the response body is in `out`.
+pub(crate) async fn invoke(
+    handler: &Handler,
+    event: &[u8],
+    ctx: &Context,
+    out: &mut Vec<u8>,
+) -> Result<(), InvocationError> {
+    out.clear();
+    // `AssertUnwindSafe`: after a panic, only `out` may be half-written, and it is cleared
+    // before the next invocation; nothing else the handler saw outlives the call.
+    let outcome = match handler.invoke {
+        Invoke::Sync(call) => catch_unwind(AssertUnwindSafe(|| call(event, ctx, out)))
+            .unwrap_or_else(|payload| Err(InvocationError::panic(&*payload))),
+        Invoke::Async(call) => CatchUnwind(call(event, ctx, out)).await,
+    };
+    outcome
+}
+
+/// Polls a handler's future, turning a panic in any poll into the invocation's error.
+struct CatchUnwind<F>(F);
+
+impl<F: Future<Output = Result<(), InvocationError>> + Unpin> Future for CatchUnwind<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let inner = &mut self.0;
+        catch_unwind(AssertUnwindSafe(|| Pin::new(inner).poll(cx)))
+            .unwrap_or_else(|payload| Poll::Ready(Err(InvocationError::panic(&*payload))))
+    }
+}

@@ -1,0 +1,64 @@
+//! AWS Lambda functions in Rust, written the way Python writes them: an ordinary function,
+//! annotated once.
+//!
+//! ```no_run
+//! use lambda_handler::{lambda_handler, Context};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Deserialize)]
+//! struct Name { first_name: String, last_name: String }
+//!
+//! #[derive(Serialize)]
+//! struct Greeting { message: String }
+//!
+//! #[lambda_handler]
+//! fn my_handler(event: Name, ctx: &Context) -> Greeting {
+//!     Greeting { message: format!("Hello {} {}!", event.first_name, event.last_name) }
+//! }
+//!
+//! fn main() {
+//!     lambda_handler::run()
+//! }
+//! ```
+//!
+//! [`run`] serves the Lambda Runtime API when `AWS_LAMBDA_RUNTIME_API` is set (on AWS, or
+//! under an emulator), and otherwise invokes the handler locally from the command line.
+
+#![warn(missing_docs, unreachable_pub)]
+
+mod client;
+mod config;
+mod context;
+mod contract;
+mod error;
+mod event_loop;
+mod invoke;
+mod local;
+mod registry;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use context::{ClientApplication, ClientContext, CognitoIdentity, Context};
+pub use error::InvocationError;
+pub use lambda_handler_macros::lambda_handler;
+
+/// Runs the registered handler, and returns only by ending the process.
+///
+/// - With `AWS_LAMBDA_RUNTIME_API` set (on AWS Lambda, or under an emulator), serves
+///   invocations from the Lambda Runtime API until the process is stopped. A start-up failure
+///   (such as `_HANDLER` naming no handler) is reported to `/runtime/init/error` and the
+///   process exits non-zero.
+/// - Otherwise runs locally: `hello '{"key": "value"}'` invokes the handler once and prints
+///   its JSON result; with no event argument, each line of standard input is one event and
+///   each result is printed on its own line. `--help` says more.
+///
+/// When a binary registers several handlers, `_HANDLER` (or `--handler NAME` locally) picks
+/// one by its name.
+pub fn run() -> ! {
+    let code = match std::env::var_os(config::RUNTIME_API_VAR) {
+        Some(endpoint) => event_loop::run(&endpoint),
+        None => local::run(std::env::args_os().skip(1)),
+    };
+    std::process::exit(code)
+}

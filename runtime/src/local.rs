@@ -1,0 +1,234 @@
+//! Local mode, when no Runtime API is configured: invoke the handler from the command line or
+//! from standard input, with the same decoding, calling and encoding as on Lambda.
+
+use std::ffi::OsString;
+use std::io::{BufRead, Write};
+use std::time::SystemTime;
+
+use crate::config;
+use crate::context::Context;
+use crate::error::InvocationError;
+use crate::invoke::invoke;
+use crate::registry::{self, Handler, Request};
+
+const HELP: &str = "\
+Runs this Lambda function locally. On AWS Lambda (AWS_LAMBDA_RUNTIME_API set) it serves the
+Runtime API instead, and these options are ignored.
+
+Usage:
+  BINARY [OPTIONS] '<EVENT JSON>'   invoke once with the event, print the result
+  BINARY [OPTIONS]                  read one JSON event per line of standard input,
+                                    print one result per line
+
+Options:
+  --handler NAME   the handler to invoke, when the binary registers several
+                   (default: the only one, or the one _HANDLER names)
+  -h, --help       print this help
+
+A result is printed as the JSON Lambda would return. A failed invocation prints Lambda's
+error JSON ({\"errorMessage\", \"errorType\", \"stackTrace\"}) and the exit status is 1.
+";
+
+struct Options {
+    handler: Option<String>,
+    event: Option<String>,
+}
+
+/// Runs locally; returns the exit code: 0, 1 when an invocation failed, 2 on a usage error.
+pub(crate) fn run(args: impl Iterator<Item = OsString>) -> i32 {
+    let options = match parse(args) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            print!("{HELP}");
+            return 0;
+        }
+        Err(message) => {
+            eprintln!("error: {message}\n\n{HELP}");
+            return 2;
+        }
+    };
+    let configured = std::env::var(config::HANDLER_VAR).ok();
+    let request = match &options.handler {
+        Some(name) => Request::Explicit(name),
+        None => Request::Configured(configured.as_deref()),
+    };
+    let handler = match registry::select(request) {
+        Ok(handler) => handler,
+        Err(error) => {
+            eprintln!("error: {}", error.error_message);
+            return 2;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    let mut session = Session {
+        handler,
+        ctx: Context::from_environment(),
+        out: Vec::new(),
+    };
+    if session.ctx.function_name.is_empty() {
+        session.ctx.function_name = handler.name.to_owned();
+    }
+    runtime.block_on(async {
+        match options.event {
+            Some(event) => session.invoke_and_print(event.as_bytes()).await,
+            None => session.invoke_lines().await,
+        }
+    })
+}
+
+fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String> {
+    let mut options = Options {
+        handler: None,
+        event: None,
+    };
+    let mut args = args.map(|a| a.into_string().map_err(|a| format!("{a:?} is not UTF-8")));
+    let mut positional_only = false;
+    while let Some(arg) = args.next() {
+        let arg = arg?;
+        match arg.as_str() {
+            "-h" | "--help" if !positional_only => return Ok(None),
+            "--" if !positional_only => positional_only = true,
+            "--handler" if !positional_only => {
+                options.handler = Some(args.next().ok_or("`--handler` needs a handler name")??);
+            }
+            _ if !positional_only && arg.starts_with("--handler=") => {
+                options.handler = Some(arg["--handler=".len()..].to_owned());
+            }
+            _ if !positional_only && arg.starts_with('-') && arg.len() > 1 => {
+                return Err(format!("unknown option `{arg}`"));
+            }
+            _ if options.event.is_some() => {
+                return Err(
+                    "give one event; for several, write one per line on standard input".into(),
+                );
+            }
+            _ => options.event = Some(arg),
+        }
+    }
+    Ok(Some(options))
+}
+
+struct Session {
+    handler: &'static Handler,
+    ctx: Context,
+    out: Vec<u8>,
+}
+
+impl Session {
+    /// One invocation; returns the exit code.
+    async fn invoke_and_print(&mut self, event: &[u8]) -> i32 {
+        self.ctx.request_id = local_request_id();
+        self.ctx.deadline = SystemTime::now() + config::function_timeout();
+        let outcome = invoke(self.handler, event, &self.ctx, &mut self.out).await;
+        let mut stdout = std::io::stdout().lock();
+        let (body, code) = match outcome {
+            Ok(()) => (std::mem::take(&mut self.out), 0),
+            Err(error) => (failure(&error), 1),
+        };
+        let written = stdout
+            .write_all(&body)
+            .and_then(|()| stdout.write_all(b"\n"));
+        self.out = body;
+        match written.and_then(|()| stdout.flush()) {
+            Ok(()) => code,
+            Err(e) => {
+                eprintln!("error: cannot write the result: {e}");
+                1
+            }
+        }
+    }
+
+    /// One invocation per non-empty line of standard input; 1 if any of them failed.
+    async fn invoke_lines(&mut self) -> i32 {
+        let mut code = 0;
+        for line in std::io::stdin().lock().lines() {
+            let line = match line {
+                Ok(line) => line,
+                Err(e) => {
+                    eprintln!("error: cannot read standard input: {e}");
+                    return 1;
+                }
+            };
+            if !line.trim().is_empty() {
+                code = code.max(self.invoke_and_print(line.as_bytes()).await);
+            }
+        }
+        code
+    }
+}
+
+fn failure(error: &InvocationError) -> Vec<u8> {
+    eprintln!("error: the invocation failed: {error}");
+    error.to_json()
+}
+
+/// A UUID-shaped id, unique enough for local runs, without a random-number dependency.
+fn local_request_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let count = COUNT.fetch_add(1, Ordering::Relaxed);
+    let mixed =
+        (nanos ^ u64::from(std::process::id()).rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        mixed >> 32,
+        (mixed >> 16) & 0xffff,
+        mixed & 0xfff,
+        count & 0xfff,
+        nanos & 0xffff_ffff_ffff
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(args: &[&str]) -> Result<Option<Options>, String> {
+        parse(args.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn an_event_and_a_handler_are_read() {
+        let o = options(&["--handler", "greet", "{}"]).unwrap().unwrap();
+        assert_eq!(
+            (o.handler.as_deref(), o.event.as_deref()),
+            (Some("greet"), Some("{}"))
+        );
+        let o = options(&["--handler=greet"]).unwrap().unwrap();
+        assert_eq!((o.handler.as_deref(), o.event), (Some("greet"), None));
+    }
+
+    #[test]
+    fn help_and_mistakes_are_told_apart() {
+        assert!(options(&["--help"]).unwrap().is_none());
+        assert!(
+            options(&["--frobnicate"])
+                .unwrap_err()
+                .contains("unknown option `--frobnicate`")
+        );
+        assert!(options(&["{}", "{}"]).is_err());
+        assert!(options(&["--handler"]).is_err());
+        let o = options(&["--", "-1"]).unwrap().unwrap();
+        assert_eq!(o.event.as_deref(), Some("-1"));
+    }
+
+    #[test]
+    fn request_ids_look_like_uuids_and_differ() {
+        let (a, b) = (local_request_id(), local_request_id());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit() || c == b'-'));
+    }
+}

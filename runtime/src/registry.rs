@@ -1,0 +1,183 @@
+//! The handlers `#[lambda_handler]` registered, gathered by the linker (no code runs before
+//! `main`), and the choice of the one to serve.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::Context;
+use crate::error::InvocationError;
+
+/// An async handler's invocation in progress.
+pub type BoxFuture<'a> = Pin<Box<dyn Future<Output = Result<(), InvocationError>> + 'a>>;
+
+/// Decodes an event, calls a synchronous handler and writes its response body.
+pub type SyncInvoke = fn(&[u8], &Context, &mut Vec<u8>) -> Result<(), InvocationError>;
+
+/// Decodes an event, calls an async handler and writes its response body.
+pub type AsyncInvoke = for<'a> fn(&'a [u8], &'a Context, &'a mut Vec<u8>) -> BoxFuture<'a>;
+
+/// One registered handler.
+pub struct Handler {
+    pub(crate) name: &'static str,
+    pub(crate) invoke: Invoke,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum Invoke {
+    Sync(SyncInvoke),
+    Async(AsyncInvoke),
+}
+
+impl Handler {
+    /// A handler that is an ordinary `fn`.
+    pub const fn synchronous(name: &'static str, invoke: SyncInvoke) -> Self {
+        Handler {
+            name,
+            invoke: Invoke::Sync(invoke),
+        }
+    }
+
+    /// A handler that is an `async fn`.
+    pub const fn asynchronous(name: &'static str, invoke: AsyncInvoke) -> Self {
+        Handler {
+            name,
+            invoke: Invoke::Async(invoke),
+        }
+    }
+}
+
+/// Every handler in the binary.
+#[linkme::distributed_slice]
+pub static HANDLERS: [Handler];
+
+/// How strictly a requested name must match.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Request<'a> {
+    /// Lambda's `_HANDLER` setting: a binary with one handler serves it whatever the setting
+    /// says, since custom runtimes are often deployed with a placeholder handler name.
+    Configured(Option<&'a str>),
+    /// `--handler NAME` on the command line: the name must exist.
+    Explicit(&'a str),
+}
+
+/// The handler to serve, or the init error that says why there is none.
+pub(crate) fn select(request: Request<'_>) -> Result<&'static Handler, InvocationError> {
+    select_from(&HANDLERS, request)
+}
+
+fn select_from(
+    handlers: &'static [Handler],
+    request: Request<'_>,
+) -> Result<&'static Handler, InvocationError> {
+    if let Some(name) = duplicate_name(handlers) {
+        return Err(InvocationError::new(
+            "Runtime.DuplicateHandler",
+            format!(
+                "two handlers are registered as `{name}`; give one another name with `#[lambda_handler(name = \"...\")]`"
+            ),
+        ));
+    }
+    let by_name = |name: &str| handlers.iter().find(|h| h.name == name);
+    match (request, handlers) {
+        (_, []) => Err(InvocationError::new(
+            "Runtime.HandlerNotFound",
+            "this binary registers no handler: annotate a function with `#[lambda_handler]`",
+        )),
+        (Request::Configured(_), [only]) => Ok(only),
+        (Request::Configured(Some(name)) | Request::Explicit(name), _) => {
+            by_name(name).ok_or_else(|| not_found(handlers, Some(name)))
+        }
+        (Request::Configured(None), _) => Err(not_found(handlers, None)),
+    }
+}
+
+fn duplicate_name(handlers: &[Handler]) -> Option<&'static str> {
+    handlers
+        .iter()
+        .enumerate()
+        .find(|(i, h)| handlers[..*i].iter().any(|earlier| earlier.name == h.name))
+        .map(|(_, h)| h.name)
+}
+
+fn not_found(handlers: &[Handler], name: Option<&str>) -> InvocationError {
+    let mut names: Vec<_> = handlers.iter().map(|h| format!("`{}`", h.name)).collect();
+    names.sort();
+    let names = names.join(", ");
+    let message = match name {
+        Some(name) => format!("no handler is named `{name}`; this binary's handlers are {names}"),
+        None => format!(
+            "this binary registers several handlers ({names}); choose one with the function's \
+             handler setting (`_HANDLER`) or `--handler NAME`"
+        ),
+    };
+    InvocationError::new("Runtime.HandlerNotFound", message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(_: &[u8], _: &Context, _: &mut Vec<u8>) -> Result<(), InvocationError> {
+        Ok(())
+    }
+
+    static ONE: [Handler; 1] = [Handler::synchronous("one", ok)];
+    static TWO: [Handler; 2] = [Handler::synchronous("b", ok), Handler::synchronous("a", ok)];
+    static SAME: [Handler; 2] = [Handler::synchronous("x", ok), Handler::synchronous("x", ok)];
+
+    fn error(handlers: &'static [Handler], request: Request<'_>) -> InvocationError {
+        select_from(handlers, request).err().expect("an error")
+    }
+
+    #[test]
+    fn a_single_handler_serves_whatever_handler_is_configured() {
+        assert_eq!(
+            select_from(&ONE, Request::Configured(Some("bootstrap")))
+                .unwrap()
+                .name,
+            "one"
+        );
+        assert_eq!(
+            select_from(&ONE, Request::Configured(None)).unwrap().name,
+            "one"
+        );
+    }
+
+    #[test]
+    fn several_handlers_need_a_known_name() {
+        assert_eq!(
+            select_from(&TWO, Request::Configured(Some("a")))
+                .unwrap()
+                .name,
+            "a"
+        );
+        let e = error(&TWO, Request::Configured(Some("c")));
+        assert_eq!(e.error_type, "Runtime.HandlerNotFound");
+        assert_eq!(
+            e.error_message,
+            "no handler is named `c`; this binary's handlers are `a`, `b`"
+        );
+        assert!(
+            error(&TWO, Request::Configured(None))
+                .error_message
+                .contains("`a`, `b`")
+        );
+    }
+
+    #[test]
+    fn an_explicit_name_must_exist() {
+        let e = error(&ONE, Request::Explicit("other"));
+        assert_eq!(
+            e.error_message,
+            "no handler is named `other`; this binary's handlers are `one`"
+        );
+    }
+
+    #[test]
+    fn duplicate_names_are_an_init_error() {
+        assert_eq!(
+            error(&SAME, Request::Configured(Some("x"))).error_type,
+            "Runtime.DuplicateHandler"
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! A scripted Lambda Runtime API server for the integration tests.
