@@ -29,6 +29,7 @@ A result is printed as the JSON Lambda would return. A failed invocation prints 
 error JSON ({\"errorMessage\", \"errorType\", \"stackTrace\"}) and the exit status is 1.
 ";
 
+#[derive(Debug)]
 struct Options {
     handler: Option<String>,
     event: Option<String>,

@@ -1,1 +1,361 @@
-//! A scripted Lambda Runtime API server for the integration tests.
+//! A Lambda Runtime API server on 127.0.0.1 for the integration tests: it queues events,
+//! serves them on `GET /next` as Lambda does, records every answer the runtime sends, and
+//! starts handler binaries pointed at itself.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::sync::Notify;
+
+/// An event to serve on `/next`.
+#[derive(Clone, Debug)]
+pub struct Event {
+    /// The `Lambda-Runtime-Aws-Request-Id` header.
+    pub request_id: String,
+    /// The body.
+    pub body: Vec<u8>,
+    /// More headers, or replacements of the default ones.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Event {
+    /// An event with the default headers.
+    pub fn new(request_id: impl Into<String>, body: impl Into<Vec<u8>>) -> Self {
+        Event {
+            request_id: request_id.into(),
+            body: body.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Adds or replaces a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers
+            .push((name.to_ascii_lowercase(), value.to_owned()));
+        self
+    }
+}
+
+/// A request the runtime sent, other than `GET /next`.
+#[derive(Clone, Debug)]
+pub struct Received {
+    /// `POST` or anything else the runtime sent.
+    pub method: String,
+    /// The path after the base path, such as `/2018-06-01/runtime/invocation/ID/response`.
+    pub path: String,
+    /// The headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    /// The value of a header, if it was sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "{} {} sent a body that is not JSON ({e}): {:?}",
+                self.method,
+                self.path,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+}
+
+#[derive(Default)]
+struct State {
+    events: Mutex<VecDeque<Event>>,
+    event_queued: Notify,
+    received: Mutex<Vec<Received>>,
+    answered: Condvar,
+    connections: AtomicUsize,
+    next_requests: AtomicUsize,
+}
+
+/// The server; it stops when dropped (its thread ends with the test process).
+pub struct RuntimeApi {
+    addr: SocketAddr,
+    base_path: String,
+    state: Arc<State>,
+}
+
+/// The path prefix of every Runtime API call.
+pub const API: &str = "/2018-06-01/runtime";
+
+impl RuntimeApi {
+    /// Starts a server on 127.0.0.1 at a free port.
+    pub fn start() -> Self {
+        Self::start_with_base_path("")
+    }
+
+    /// Starts a server whose API lives under `base_path`, as cargo-lambda's emulator's does.
+    pub fn start_with_base_path(base_path: &str) -> Self {
+        let state = Arc::new(State::default());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server_state = Arc::clone(&state);
+        let base = base_path.to_owned();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(serve(listener, base, server_state));
+        });
+        RuntimeApi {
+            addr,
+            base_path: base_path.to_owned(),
+            state,
+        }
+    }
+
+    /// `AWS_LAMBDA_RUNTIME_API` for a runtime: `127.0.0.1:PORT`, or the URL form with a base path.
+    pub fn endpoint(&self) -> String {
+        if self.base_path.is_empty() {
+            self.addr.to_string()
+        } else {
+            format!("http://{}{}", self.addr, self.base_path)
+        }
+    }
+
+    /// Queues an event for `/next`.
+    pub fn push(&self, event: Event) {
+        self.state.events.lock().unwrap().push_back(event);
+        self.state.event_queued.notify_one();
+    }
+
+    /// Waits until `count` requests other than `/next` have arrived, and returns all of them;
+    /// panics after `timeout` with what did arrive.
+    pub fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Received> {
+        let deadline = Instant::now() + timeout;
+        let mut received = self.state.received.lock().unwrap();
+        while received.len() < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "waited {timeout:?} for {count} answers, got {}: {received:#?}",
+                received.len()
+            );
+            received = self.state.answered.wait_timeout(received, left).unwrap().0;
+        }
+        received.clone()
+    }
+
+    /// Every request other than `/next` so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.state.received.lock().unwrap().clone()
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.state.connections.load(Ordering::SeqCst)
+    }
+
+    /// `GET /next` requests so far.
+    pub fn next_requests(&self) -> usize {
+        self.state.next_requests.load(Ordering::SeqCst)
+    }
+
+    /// Starts a handler binary with `AWS_LAMBDA_RUNTIME_API` pointing here and Lambda's
+    /// standard environment, plus `env`.
+    pub fn spawn(&self, binary: &str, env: &[(&str, &str)]) -> Handler {
+        let mut command = Command::new(binary);
+        command
+            .env_clear()
+            .env("AWS_LAMBDA_RUNTIME_API", self.endpoint())
+            .env("AWS_LAMBDA_FUNCTION_NAME", "test-function")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/test-function")
+            .env(
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                "2026/11/27/[$LATEST]0123456789abcdef",
+            )
+            .env("AWS_REGION", "us-east-1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        Handler(Some(
+            command
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {binary}: {e}")),
+        ))
+    }
+}
+
+/// A running handler process, killed when dropped.
+pub struct Handler(Option<Child>);
+
+impl Handler {
+    /// Waits for the process to exit by itself, at most `timeout`; its exit code and stderr.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<(i32, String)> {
+        let deadline = Instant::now() + timeout;
+        let child = self.0.as_mut().expect("running");
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                let mut stderr = String::new();
+                if let Some(mut pipe) = child.stderr.take() {
+                    std::io::Read::read_to_string(&mut pipe, &mut stderr).unwrap();
+                }
+                return Some((status.code().unwrap_or(-1), stderr));
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.0
+            .as_mut()
+            .expect("running")
+            .try_wait()
+            .unwrap()
+            .is_none()
+    }
+}
+
+impl Drop for Handler {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+async fn serve(listener: std::net::TcpListener, base_path: String, state: Arc<State>) {
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    let base_path: Arc<str> = base_path.into();
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        stream.set_nodelay(true).unwrap();
+        state.connections.fetch_add(1, Ordering::SeqCst);
+        let state = Arc::clone(&state);
+        let base_path = Arc::clone(&base_path);
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let state = Arc::clone(&state);
+                let base_path = Arc::clone(&base_path);
+                async move { Ok::<_, Infallible>(route(request, &base_path, &state).await) }
+            });
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn route(
+    request: Request<Incoming>,
+    base_path: &str,
+    state: &State,
+) -> Response<Full<Bytes>> {
+    let (parts, body) = request.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let Some(path) = parts.uri.path().strip_prefix(base_path) else {
+        return reply(StatusCode::NOT_FOUND, "{\"errorMessage\":\"no such path\"}");
+    };
+    if parts.method == hyper::Method::GET && path == format!("{API}/invocation/next") {
+        state.next_requests.fetch_add(1, Ordering::SeqCst);
+        return next_event(state).await;
+    }
+    let received = Received {
+        method: parts.method.to_string(),
+        path: path.to_owned(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: body.to_vec(),
+    };
+    state.received.lock().unwrap().push(received);
+    state.answered.notify_all();
+    reply(StatusCode::ACCEPTED, "{\"status\":\"OK\"}")
+}
+
+async fn next_event(state: &State) -> Response<Full<Bytes>> {
+    let event = loop {
+        let notified = state.event_queued.notified();
+        if let Some(event) = state.events.lock().unwrap().pop_front() {
+            break event;
+        }
+        notified.await;
+    };
+    let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(3);
+    let mut headers = vec![
+        ("content-type".to_owned(), "application/json".to_owned()),
+        (
+            "lambda-runtime-aws-request-id".to_owned(),
+            event.request_id.clone(),
+        ),
+        (
+            "lambda-runtime-deadline-ms".to_owned(),
+            deadline.as_millis().to_string(),
+        ),
+        (
+            "lambda-runtime-invoked-function-arn".to_owned(),
+            "arn:aws:lambda:us-east-1:123456789012:function:test-function".to_owned(),
+        ),
+        (
+            "lambda-runtime-trace-id".to_owned(),
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1".to_owned(),
+        ),
+    ];
+    for (name, value) in event.headers {
+        headers.retain(|(n, _)| *n != name);
+        headers.push((name, value));
+    }
+    let mut response = Response::new(Full::new(Bytes::from(event.body)));
+    for (name, value) in headers {
+        response.headers_mut().insert(
+            hyper::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            hyper::header::HeaderValue::from_str(&value).unwrap(),
+        );
+    }
+    response
+}
+
+fn reply(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
+    response
+}

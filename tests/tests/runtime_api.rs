@@ -1,0 +1,256 @@
+//! The example binaries against a Runtime API server on 127.0.0.1, as Lambda runs them.
+
+use std::time::Duration;
+
+use lambda_handler_tests::{API, Event, RuntimeApi};
+use serde_json::json;
+
+const HELLO: &str = env!("CARGO_BIN_EXE_hello");
+const MULTI: &str = env!("CARGO_BIN_EXE_multi");
+const CONTEXT: &str = env!("CARGO_BIN_EXE_context");
+const WAIT: Duration = Duration::from_secs(20);
+const ADA: &str = r#"{"first_name":"Ada","last_name":"Lovelace"}"#;
+
+#[test]
+fn hello_answers_the_seed_event() {
+    let api = RuntimeApi::start();
+    let _hello = api.spawn(HELLO, &[]);
+    api.push(Event::new("8476a536-e9f4-11e8-9739-2dfe598c3fcd", ADA));
+    let [answer] = &api.wait_for(1, WAIT)[..] else {
+        unreachable!()
+    };
+    assert_eq!(answer.method, "POST");
+    assert_eq!(
+        answer.path,
+        format!("{API}/invocation/8476a536-e9f4-11e8-9739-2dfe598c3fcd/response")
+    );
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+    assert_eq!(answer.json(), json!({"message": "Hello Ada Lovelace!"}));
+    assert_eq!(answer.body, br#"{"message":"Hello Ada Lovelace!"}"#);
+}
+
+#[test]
+fn a_malformed_event_is_an_unmarshal_error_and_the_loop_goes_on() {
+    let api = RuntimeApi::start();
+    let mut hello = api.spawn(HELLO, &[]);
+    api.push(Event::new("bad-1", r#"{"first_name":"Ada"}"#));
+    api.push(Event::new("bad-2", "not json"));
+    api.push(Event::new("good-3", ADA));
+    let answers = api.wait_for(3, WAIT);
+    for (answer, id) in answers[..2].iter().zip(["bad-1", "bad-2"]) {
+        assert_eq!(answer.path, format!("{API}/invocation/{id}/error"));
+        assert_eq!(
+            answer.header("lambda-runtime-function-error-type"),
+            Some("Runtime.UnmarshalError")
+        );
+        assert_eq!(
+            answer.header("content-type"),
+            Some("application/vnd.aws.lambda.error+json")
+        );
+        let body = answer.json();
+        assert_eq!(body["errorType"], "Runtime.UnmarshalError");
+        assert_eq!(body["stackTrace"], json!([]));
+    }
+    let first = answers[0].json();
+    let message = first["errorMessage"].as_str().unwrap();
+    assert!(message.contains("missing field `last_name`"), "{message}");
+    assert_eq!(answers[2].path, format!("{API}/invocation/good-3/response"));
+    assert_eq!(answers[2].json(), json!({"message": "Hello Ada Lovelace!"}));
+    assert!(hello.is_running());
+}
+
+#[test]
+fn hello_serves_ten_thousand_invocations_on_one_connection() {
+    const COUNT: usize = 10_000;
+    let api = RuntimeApi::start();
+    let _hello = api.spawn(HELLO, &[]);
+    for i in 0..COUNT {
+        let event = json!({"first_name": format!("Ada{i}"), "last_name": "Lovelace"});
+        api.push(Event::new(format!("req-{i}"), event.to_string()));
+    }
+    let answers = api.wait_for(COUNT, Duration::from_secs(120));
+    assert_eq!(answers.len(), COUNT, "an invocation was answered twice");
+    for (i, answer) in answers.iter().enumerate() {
+        assert_eq!(answer.path, format!("{API}/invocation/req-{i}/response"));
+        assert_eq!(
+            answer.json(),
+            json!({"message": format!("Hello Ada{i} Lovelace!")})
+        );
+    }
+    assert_eq!(api.connections(), 1);
+}
+
+#[test]
+fn the_url_form_of_the_endpoint_with_a_base_path_is_accepted() {
+    let api = RuntimeApi::start_with_base_path("/lambda-runtime-api");
+    assert!(api.endpoint().starts_with("http://127.0.0.1:"));
+    let _hello = api.spawn(HELLO, &[]);
+    api.push(Event::new("with-base", ADA));
+    let answers = api.wait_for(1, WAIT);
+    assert_eq!(
+        answers[0].path,
+        format!("{API}/invocation/with-base/response")
+    );
+    assert_eq!(answers[0].json(), json!({"message": "Hello Ada Lovelace!"}));
+}
+
+#[test]
+fn handler_selects_one_of_several_handlers() {
+    let api = RuntimeApi::start();
+    let _multi = api.spawn(MULTI, &[("_HANDLER", "shout")]);
+    api.push(Event::new("s-1", ADA));
+    api.push(Event::new("s-2", r#"{"first_name":"","last_name":"X"}"#));
+    let answers = api.wait_for(2, WAIT);
+    assert_eq!(answers[0].json(), json!({"message": "HELLO ADA LOVELACE!"}));
+    assert_eq!(answers[1].path, format!("{API}/invocation/s-2/error"));
+    assert_eq!(
+        answers[1].header("lambda-runtime-function-error-type"),
+        Some("Function.EmptyName")
+    );
+    assert_eq!(
+        answers[1].json(),
+        json!({"errorMessage": "first_name is empty", "errorType": "EmptyName", "stackTrace": []})
+    );
+}
+
+#[test]
+fn a_renamed_handler_and_a_unit_result() {
+    let api = RuntimeApi::start();
+    let _echo = api.spawn(MULTI, &[("_HANDLER", "echo")]);
+    for (i, event) in [
+        r#"{"a":[1,2.5,null]}"#,
+        "[1,2]",
+        r#""text""#,
+        "42",
+        "4.5",
+        "null",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        api.push(Event::new(format!("e-{i}"), event));
+    }
+    let answers = api.wait_for(6, WAIT);
+    let bodies: Vec<_> = answers.iter().map(|a| a.json()).collect();
+    assert_eq!(
+        bodies,
+        [
+            json!({"a": [1, 2.5, null]}),
+            json!([1, 2]),
+            json!("text"),
+            json!(42),
+            json!(4.5),
+            json!(null)
+        ]
+    );
+
+    let api = RuntimeApi::start();
+    let _nothing = api.spawn(MULTI, &[("_HANDLER", "nothing")]);
+    api.push(Event::new("n-1", "{}"));
+    assert_eq!(api.wait_for(1, WAIT)[0].body, b"null");
+}
+
+#[test]
+fn an_unknown_handler_is_an_init_error_naming_the_handlers() {
+    let api = RuntimeApi::start();
+    let mut multi = api.spawn(MULTI, &[("_HANDLER", "nope")]);
+    let answers = api.wait_for(1, WAIT);
+    assert_eq!(answers[0].path, format!("{API}/init/error"));
+    assert_eq!(
+        answers[0].header("lambda-runtime-function-error-type"),
+        Some("Runtime.HandlerNotFound")
+    );
+    assert_eq!(
+        answers[0].json(),
+        json!({
+            "errorMessage": "no handler is named `nope`; this binary's handlers are `echo`, `greet`, `nothing`, `shout`",
+            "errorType": "Runtime.HandlerNotFound",
+            "stackTrace": [],
+        })
+    );
+    let (code, stderr) = multi.wait_exit(WAIT).expect("the process exits");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("no handler is named `nope`"), "{stderr}");
+    assert_eq!(api.next_requests(), 0);
+}
+
+#[test]
+fn several_handlers_without_a_handler_setting_is_an_init_error() {
+    let api = RuntimeApi::start();
+    let mut multi = api.spawn(MULTI, &[]);
+    let answers = api.wait_for(1, WAIT);
+    assert_eq!(answers[0].path, format!("{API}/init/error"));
+    assert!(
+        answers[0].json()["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("several handlers")
+    );
+    assert_eq!(multi.wait_exit(WAIT).map(|(code, _)| code), Some(1));
+}
+
+#[test]
+fn a_single_handler_ignores_a_placeholder_handler_setting() {
+    let api = RuntimeApi::start();
+    let _hello = api.spawn(HELLO, &[("_HANDLER", "bootstrap")]);
+    api.push(Event::new("p-1", ADA));
+    assert_eq!(
+        api.wait_for(1, WAIT)[0].json(),
+        json!({"message": "Hello Ada Lovelace!"})
+    );
+}
+
+#[test]
+fn the_context_carries_headers_and_environment() {
+    let api = RuntimeApi::start();
+    let _context = api.spawn(CONTEXT, &[]);
+    api.push(
+        Event::new("ctx-1", r#"{"k":1}"#)
+            .header("Lambda-Runtime-Aws-Tenant-Id", "tenant-a")
+            .header(
+                "Lambda-Runtime-Cognito-Identity",
+                r#"{"cognitoIdentityId":"id-9","cognitoIdentityPoolId":"pool"}"#,
+            )
+            .header(
+                "Lambda-Runtime-Client-Context",
+                r#"{"client":{"app_title":"App"},"custom":{},"env":{}}"#,
+            ),
+    );
+    api.push(Event::new("ctx-2", "null").header("Lambda-Runtime-Trace-Id", "Root=1-2"));
+    let answers = api.wait_for(2, WAIT);
+    let first = answers[0].json();
+    assert_eq!(first["request_id"], "ctx-1");
+    assert_eq!(
+        first["invoked_function_arn"],
+        "arn:aws:lambda:us-east-1:123456789012:function:test-function"
+    );
+    let remaining = first["remaining_ms"].as_u64().unwrap();
+    assert!((1_000..=3_000).contains(&remaining), "{remaining}");
+    assert_eq!(first["function_name"], "test-function");
+    assert_eq!(first["function_version"], "$LATEST");
+    assert_eq!(first["memory_limit_in_mb"], 128);
+    assert_eq!(first["log_group_name"], "/aws/lambda/test-function");
+    assert_eq!(
+        first["log_stream_name"],
+        "2026/11/27/[$LATEST]0123456789abcdef"
+    );
+    let trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1";
+    assert_eq!(first["xray_trace_id"], trace);
+    assert_eq!(first["env_trace_id"], trace);
+    assert_eq!(first["tenant_id"], "tenant-a");
+    assert_eq!(first["cognito_identity_id"], "id-9");
+    assert_eq!(first["client_app_title"], "App");
+    assert_eq!(first["event"], json!({"k": 1}));
+
+    let second = answers[1].json();
+    assert_eq!(
+        (
+            second["request_id"].as_str(),
+            second["xray_trace_id"].as_str()
+        ),
+        (Some("ctx-2"), Some("Root=1-2"))
+    );
+    assert_eq!(second["env_trace_id"], "Root=1-2");
+    assert_eq!(second["tenant_id"], json!(null));
+    assert_eq!(second["cognito_identity_id"], json!(null));
+}
