@@ -4,7 +4,7 @@
 //! type that cannot be an event or a result is reported there and nowhere else.
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote};
 
 use crate::args::Args;
 use crate::signature::{Param, Signature};
@@ -122,27 +122,35 @@ fn entry(handler: &Handler) -> TokenStream {
     }
 }
 
-/// `function(argument)` whose tokens start at `at.first` and end at `at.last`, so that a trait
-/// bound the call fails is underlined on exactly the user's tokens `at` stands for.
+/// `function(argument)` located from `at.first` to `at.last` (name resolution unchanged), so
+/// that rustc underlines a trait bound the call fails on exactly the user's tokens `at` stands
+/// for, whichever part of the call it picks.
 fn spanned_call(at: Tokens, function: TokenStream, argument: TokenStream) -> TokenStream {
-    let function = quote_spanned!(at.first=> #function);
-    let mut group = Group::new(Delimiter::Parenthesis, argument);
+    let mut call = locate(function, at.first);
+    let mut argument = locate(argument, at.last).into_iter();
+    let first = argument.next().map(|mut tt| {
+        tt.set_span(tt.span().located_at(at.first));
+        tt
+    });
+    let mut group = Group::new(
+        Delimiter::Parenthesis,
+        first.into_iter().chain(argument).collect(),
+    );
     group.set_span(at.last);
-    let mut call: TokenStream = respan(function, at.first);
     call.extend([TokenTree::Group(group)]);
     call
 }
 
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+fn locate(tokens: TokenStream, at: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tt| {
             if let TokenTree::Group(group) = &tt {
-                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
+                let mut inner = Group::new(group.delimiter(), locate(group.stream(), at));
+                inner.set_span(group.span().located_at(at));
                 tt = TokenTree::Group(inner);
             } else {
-                tt.set_span(span);
+                tt.set_span(tt.span().located_at(at));
             }
             tt
         })

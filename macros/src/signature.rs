@@ -22,7 +22,7 @@ pub(crate) struct Signature {
 /// One parameter between the parentheses.
 pub(crate) enum Param {
     /// `pattern: Type`
-    Typed { ty: Type },
+    Typed { ty: Box<Type> },
     /// `self`, `&self`, `mut self`, `self: Box<Self>`: a method's receiver.
     Receiver(TokenStream),
     /// `...` or `args: ...`: a C variadic.
@@ -126,7 +126,7 @@ impl Parse for Param {
         if is_receiver {
             return Ok(Param::Receiver(quote::quote!(#pattern: #ty)));
         }
-        Ok(Param::Typed { ty })
+        Ok(Param::Typed { ty: Box::new(ty) })
     }
 }
 

@@ -208,10 +208,11 @@ fn borrowed(ty: &Type) -> Option<Span> {
         while let Some(tt) = tokens.next() {
             match tt {
                 TokenTree::Punct(p) if p.as_char() == '&' => return Some(p.span()),
-                TokenTree::Punct(p) if p.as_char() == '\'' => {
-                    if !matches!(tokens.peek(), Some(TokenTree::Ident(i)) if i == "static") {
-                        return Some(p.span());
-                    }
+                TokenTree::Punct(p)
+                    if p.as_char() == '\''
+                        && !matches!(tokens.peek(), Some(TokenTree::Ident(i)) if i == "static") =>
+                {
+                    return Some(p.span());
                 }
                 TokenTree::Group(group) => {
                     if let Some(span) = find(group.stream()) {

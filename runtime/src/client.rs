@@ -130,10 +130,8 @@ impl Client {
         let headers = request.headers_mut();
         headers.insert(HOST, self.host.clone());
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-        if let Some((name, value)) = extra {
-            if let Ok(value) = HeaderValue::from_str(value) {
-                headers.insert(name, value);
-            }
+        if let Some((name, Ok(value))) = extra.map(|(n, v)| (n, HeaderValue::from_str(v))) {
+            headers.insert(name, value);
         }
         // A request the connection never took (the server had closed it) is sent once more on
         // a new connection; one it took is never sent twice.
@@ -170,10 +168,10 @@ impl Client {
     }
 
     async fn ready_sender(&mut self) -> Result<&mut SendRequest<Full<Bytes>>, ClientError> {
-        if let Some(sender) = &mut self.sender {
-            if sender.ready().await.is_err() {
-                self.sender = None;
-            }
+        if let Some(sender) = &mut self.sender
+            && sender.ready().await.is_err()
+        {
+            self.sender = None;
         }
         if self.sender.is_none() {
             let stream = TcpStream::connect(&self.authority)

@@ -20,12 +20,11 @@ pub(crate) async fn invoke(
     out.clear();
     // `AssertUnwindSafe`: after a panic, only `out` may be half-written, and it is cleared
     // before the next invocation; nothing else the handler saw outlives the call.
-    let outcome = match handler.invoke {
+    match handler.invoke {
         Invoke::Sync(call) => catch_unwind(AssertUnwindSafe(|| call(event, ctx, out)))
             .unwrap_or_else(|payload| Err(InvocationError::panic(&*payload))),
         Invoke::Async(call) => CatchUnwind(call(event, ctx, out)).await,
-    };
-    outcome
+    }
 }
 
 /// Polls a handler's future, turning a panic in any poll into the invocation's error.

@@ -1,0 +1,115 @@
+//! Local mode: the example binaries with no Runtime API, from the command line and stdin.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const HELLO: &str = env!("CARGO_BIN_EXE_hello");
+const MULTI: &str = env!("CARGO_BIN_EXE_multi");
+
+fn run(binary: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(binary)
+        .args(args)
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .env_remove("_HANDLER")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> &str {
+    std::str::from_utf8(&output.stdout).unwrap()
+}
+
+#[test]
+fn one_event_from_the_command_line() {
+    let out = run(
+        HELLO,
+        &[r#"{"first_name":"Ada","last_name":"Lovelace"}"#],
+        "",
+    );
+    assert_eq!(stdout(&out), "{\"message\":\"Hello Ada Lovelace!\"}\n");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn a_stream_of_events_on_stdin() {
+    let input = "{\"first_name\":\"A\",\"last_name\":\"B\"}\n\n{\"first_name\":\"C\",\"last_name\":\"D\"}\n";
+    let out = run(HELLO, &[], input);
+    assert_eq!(
+        stdout(&out),
+        "{\"message\":\"Hello A B!\"}\n{\"message\":\"Hello C D!\"}\n"
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn a_failed_invocation_prints_the_error_json_and_exits_non_zero() {
+    let input = "{\"first_name\":\"A\"}\n{\"first_name\":\"C\",\"last_name\":\"D\"}\n";
+    let out = run(HELLO, &[], input);
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "the stream goes on after a failure");
+    assert_eq!(lines[0]["errorType"], "Runtime.UnmarshalError");
+    assert!(
+        lines[0]["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("missing field `last_name`")
+    );
+    assert_eq!(lines[1]["message"], "Hello C D!");
+    assert_eq!(out.status.code(), Some(1));
+
+    let out = run(
+        MULTI,
+        &["--handler", "shout", r#"{"first_name":"","last_name":"X"}"#],
+        "",
+    );
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(stdout(&out)).unwrap(),
+        serde_json::json!({"errorMessage": "first_name is empty", "errorType": "EmptyName", "stackTrace": []})
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn handler_picks_one_of_several() {
+    let out = run(
+        MULTI,
+        &["--handler=shout", r#"{"first_name":"Ada","last_name":"L"}"#],
+        "",
+    );
+    assert_eq!(stdout(&out), "{\"message\":\"HELLO ADA L!\"}\n");
+    let out = run(MULTI, &[r#"{"first_name":"Ada","last_name":"L"}"#], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("several handlers (`echo`, `greet`, `nothing`, `shout`)")
+    );
+    let out = run(HELLO, &["--handler", "other", "{}"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("no handler is named `other`; this binary's handlers are `my_handler`")
+    );
+}
+
+#[test]
+fn help_explains_and_bad_options_are_usage_errors() {
+    let out = run(HELLO, &["--help"], "");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("--handler NAME"));
+    let out = run(HELLO, &["--nope"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option `--nope`"));
+}
