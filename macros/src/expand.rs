@@ -5,28 +5,37 @@
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
+use syn::ext::IdentExt;
 
 use crate::args::Args;
-use crate::signature::{Param, Signature};
+use crate::item;
+use crate::signature::Signature;
 use crate::validate::{Handler, Tokens, validate};
 
 pub(crate) fn lambda_handler(args: TokenStream, item: TokenStream) -> TokenStream {
-    let entry = Args::parse(args)
-        .and_then(|args| {
-            let sig = syn::parse2::<Signature>(item.clone())?;
-            validate(args, &sig)
-        })
-        .map(|handler| {
-            let item = match handler.context {
-                Some(_) => allow_unused_context(item.clone()),
-                None => item.clone(),
-            };
-            (item, entry(&handler))
-        });
-    match entry {
-        Ok((item, entry)) => quote!(#item #entry),
-        // The function is emitted even when the attribute fails, so that its other errors and
-        // IDE completion keep working.
+    let args = Args::parse(args);
+    let sig = syn::parse2::<Signature>(item.clone());
+    let handler = match (args, &sig) {
+        (Ok(args), Ok(sig)) => validate(args, sig),
+        (Err(mut first), Err(second)) => {
+            first.combine(second.clone());
+            Err(first)
+        }
+        (Err(error), _) => Err(error),
+        (_, Err(error)) => Err(error.clone()),
+    };
+    // The function is emitted even when the attribute fails, so that its other errors and
+    // IDE completion keep working.
+    let item = if sig.is_ok() {
+        item::reemit(item)
+    } else {
+        item
+    };
+    match handler {
+        Ok(handler) => {
+            let entry = entry(&handler);
+            quote!(#item #entry)
+        }
         Err(error) => {
             let error = error.into_compile_error();
             quote!(#item #error)
@@ -34,47 +43,10 @@ pub(crate) fn lambda_handler(args: TokenStream, item: TokenStream) -> TokenStrea
     }
 }
 
-/// Puts `#[allow(unused_variables)]` on the context parameter: taking `ctx` and not reading
-/// it is the normal case (the seed handler does), and the lint would otherwise make every
-/// such handler write `_ctx`. Nothing else of the function changes.
-fn allow_unused_context(item: TokenStream) -> TokenStream {
-    let mut tokens: Vec<TokenTree> = item.into_iter().collect();
-    let fn_keyword = tokens
-        .iter()
-        .position(|tt| matches!(tt, TokenTree::Ident(i) if i == "fn"));
-    let params = fn_keyword.and_then(|start| {
-        let after = tokens[start..].iter().position(
-            |tt| matches!(tt, TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis),
-        );
-        after.map(|offset| start + offset)
-    });
-    let Some(params) = params else {
-        return tokens.into_iter().collect();
-    };
-    let TokenTree::Group(group) = &tokens[params] else {
-        unreachable!()
-    };
-    let inner: Vec<TokenTree> = group.stream().into_iter().collect();
-    // The first parameter ends at the first top-level comma before which it parses whole
-    // (a comma inside `HashMap<K, V>` does not end it).
-    let comma = inner.iter().enumerate().position(|(i, tt)| {
-        matches!(tt, TokenTree::Punct(p) if p.as_char() == ',')
-            && syn::parse2::<Param>(inner[..i].iter().cloned().collect()).is_ok()
-    });
-    let Some(comma) = comma else {
-        return tokens.into_iter().collect();
-    };
-    let (first, rest) = inner.split_at(comma + 1);
-    let stream = quote!(#(#first)* #[allow(unused_variables)] #(#rest)*);
-    let mut replaced = Group::new(Delimiter::Parenthesis, stream);
-    replaced.set_span(group.span());
-    tokens[params] = TokenTree::Group(replaced);
-    tokens.into_iter().collect()
-}
-
 fn entry(handler: &Handler) -> TokenStream {
     let krate = &handler.krate;
-    let private = quote!(#krate::__private);
+    // One import of the runtime, so a wrong `crate = "..."` is one error, at the argument.
+    let private = format_ident!("__lambda_handler_private", span = Span::mixed_site());
     let ident = &handler.ident;
     let name = &handler.name;
     let event = format_ident!("__lambda_handler_event", span = Span::mixed_site());
@@ -83,11 +55,10 @@ fn entry(handler: &Handler) -> TokenStream {
     let result = format_ident!("__lambda_handler_result", span = Span::mixed_site());
 
     let decode = spanned_call(handler.event, quote!(#private::decode), quote!(#event));
-    let decode = quote!(#decode?);
     let context = handler
         .context
         .map(|ty| spanned_call(ty, quote!(#private::context_param), quote!(#ctx)));
-    let call = quote!(#ident(#decode, #context));
+    let call = quote!(#ident(#decode?, #context));
     let call = if handler.is_async {
         quote!(#call.await)
     } else {
@@ -113,45 +84,51 @@ fn entry(handler: &Handler) -> TokenStream {
     } else {
         quote!(#private::Handler::synchronous(#name, |#event, #ctx, #out| { #body }))
     };
+    // A named `const` rather than `const _`: inside an `impl` block, where `const _` is not
+    // allowed, the only error left is rustc's "cannot find function" on the handler's name.
+    let entry = format_ident!("__lambda_handler_entry_{}", ident.unraw());
     quote! {
-        const _: () = {
-            #[#private::linkme::distributed_slice(#private::HANDLERS)]
-            #[linkme(crate = #private::linkme)]
-            static __LAMBDA_HANDLER_ENTRY: #private::Handler = #invoke;
+        #[allow(non_upper_case_globals, dead_code)]
+        #[doc(hidden)]
+        const #entry: () = {
+            use #krate::__private as #private;
+            // Inside a macro of the runtime's: when the import fails (a wrong `crate = "..."`),
+            // rustc reports only the import, not every path below it.
+            #private::entry! {
+                #[#private::linkme::distributed_slice(#private::HANDLERS)]
+                #[linkme(crate = #private::linkme)]
+                static __LAMBDA_HANDLER_ENTRY: #private::Handler = #invoke;
+            }
         };
     }
 }
 
-/// `function(argument)` located from `at.first` to `at.last` (name resolution unchanged), so
-/// that rustc underlines a trait bound the call fails on exactly the user's tokens `at` stands
-/// for, whichever part of the call it picks.
+/// `function(argument)` located from `at.first` to `at.last`: the
+/// first token of the function path and of the argument at `at.first`, every other token at
+/// `at.last`. Whichever expression rustc blames for a failed trait bound (the path, the call
+/// or the argument) then underlines exactly the user's tokens `at` stands for.
 fn spanned_call(at: Tokens, function: TokenStream, argument: TokenStream) -> TokenStream {
-    let mut call = locate(function, at.first);
-    let mut argument = locate(argument, at.last).into_iter();
-    let first = argument.next().map(|mut tt| {
-        tt.set_span(tt.span().located_at(at.first));
-        tt
-    });
-    let mut group = Group::new(
-        Delimiter::Parenthesis,
-        first.into_iter().chain(argument).collect(),
-    );
+    let mut call = locate(function, at);
+    let mut group = Group::new(Delimiter::Parenthesis, locate(argument, at));
     group.set_span(at.last);
     call.extend([TokenTree::Group(group)]);
     call
 }
 
-fn locate(tokens: TokenStream, at: Span) -> TokenStream {
+fn locate(tokens: TokenStream, at: Tokens) -> TokenStream {
+    let mut first = true;
     tokens
         .into_iter()
         .map(|mut tt| {
-            if let TokenTree::Group(group) = &tt {
-                let mut inner = Group::new(group.delimiter(), locate(group.stream(), at));
-                inner.set_span(group.span().located_at(at));
-                tt = TokenTree::Group(inner);
+            let span = if std::mem::take(&mut first) {
+                at.first
             } else {
-                tt.set_span(tt.span().located_at(at));
-            }
+                at.last
+            };
+            // One hygiene context for all of the call (mixed-site: locals stay the macro's,
+            // items resolve as at the call site); rustc joins two spans into one underline
+            // only when their contexts agree.
+            tt.set_span(Span::mixed_site().located_at(span));
             tt
         })
         .collect()

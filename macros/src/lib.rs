@@ -7,6 +7,7 @@
 
 mod args;
 mod expand;
+mod item;
 mod signature;
 mod validate;
 

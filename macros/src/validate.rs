@@ -74,7 +74,13 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
     if !sig.has_body {
         errors.push(&sig.ident, "a Lambda handler needs a body");
     }
-    if !sig.generics.params.is_empty() {
+    // Lifetime parameters are fine (`ctx: &'a Context`); a borrowing event is refused below.
+    let generic = sig
+        .generics
+        .params
+        .iter()
+        .any(|p| !matches!(p, syn::GenericParam::Lifetime(_)));
+    if generic {
         errors.push(
             &sig.generics,
             "a Lambda handler cannot be generic: the runtime needs one concrete event type \

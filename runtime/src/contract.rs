@@ -20,7 +20,7 @@ use crate::registry::BoxFuture;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the event of a Lambda handler",
     label = "the event type must implement `serde::Deserialize` and own its data",
-    note = "add `#[derive(serde::Deserialize)]` to `{Self}`, or take `serde_json::Value` to accept any JSON event"
+    note = "every type in `{Self}` must implement `serde::Deserialize`: derive it with `#[derive(serde::Deserialize)]`, or take `serde_json::Value` to accept any JSON event"
 )]
 pub trait Event: DeserializeOwned {}
 
@@ -31,7 +31,7 @@ impl<T: DeserializeOwned> Event for T {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the result of a Lambda handler",
     label = "a Lambda handler's result must implement `serde::Serialize`",
-    note = "add `#[derive(serde::Serialize)]` to `{Self}`, or return `serde_json::Value`"
+    note = "every type in `{Self}` must implement `serde::Serialize`: derive it with `#[derive(serde::Serialize)]`, or return `serde_json::Value`"
 )]
 pub trait Response: Serialize {}
 

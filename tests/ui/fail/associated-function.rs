@@ -1,0 +1,12 @@
+use lambda_handler::lambda_handler;
+
+struct Service;
+
+impl Service {
+    #[lambda_handler]
+    fn handler(event: String) -> String {
+        event
+    }
+}
+
+fn main() {}
