@@ -22,7 +22,7 @@ pub(crate) struct Signature {
 /// One parameter between the parentheses.
 pub(crate) enum Param {
     /// `pattern: Type`
-    Typed { ty: Box<Type> },
+    Typed { tokens: TokenStream, ty: Box<Type> },
     /// `self`, `&self`, `mut self`, `self: Box<Self>`: a method's receiver.
     Receiver(TokenStream),
     /// `...` or `args: ...`: a C variadic.
@@ -81,6 +81,17 @@ impl Parse for Signature {
     }
 }
 
+impl Param {
+    /// The parameter as written.
+    pub(crate) fn tokens(&self) -> TokenStream {
+        match self {
+            Param::Typed { tokens, .. } | Param::Receiver(tokens) | Param::Variadic(tokens) => {
+                tokens.clone()
+            }
+        }
+    }
+}
+
 fn not_a_function(span: Span) -> syn::Error {
     syn::Error::new(
         span,
@@ -126,7 +137,11 @@ impl Parse for Param {
         if is_receiver {
             return Ok(Param::Receiver(quote::quote!(#pattern: #ty)));
         }
-        Ok(Param::Typed { ty: Box::new(ty) })
+        let tokens = quote::quote!(#pattern: #ty);
+        Ok(Param::Typed {
+            tokens,
+            ty: Box::new(ty),
+        })
     }
 }
 

@@ -102,11 +102,11 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
                 "a Lambda handler cannot be variadic: it takes `(event: Event)` or \
                  `(event: Event, ctx: &Context)`",
             ),
-            Param::Typed { ty } if index == 0 => match event_type_problem(ty) {
+            Param::Typed { ty, .. } if index == 0 => match event_type_problem(ty) {
                 Some(message) => errors.push(ty, message),
                 None => event = Some(Tokens::of(ty)),
             },
-            Param::Typed { ty } if index == 1 => match impl_trait(ty) {
+            Param::Typed { ty, .. } if index == 1 => match impl_trait(ty) {
                 Some(_) => errors.push(
                     ty,
                     "a Lambda handler's second parameter is the invocation context: write \
@@ -114,12 +114,16 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
                 ),
                 None => context = Some(Tokens::of(ty)),
             },
-            Param::Typed { ty } => errors.push(
-                ty,
-                "a Lambda handler takes at most two parameters, `(event: Event, ctx: &Context)`; \
-                 remove this one",
-            ),
+            Param::Typed { .. } => {}
         }
+    }
+    if let Some(extra) = sig.params.get(2..).filter(|extra| !extra.is_empty()) {
+        let tokens: Vec<_> = extra.iter().map(Param::tokens).collect();
+        errors.push(
+            quote::quote!(#(#tokens)*),
+            "a Lambda handler takes at most two parameters, `(event: Event, ctx: &Context)`; \
+             remove the others",
+        );
     }
     if sig.params.is_empty() {
         errors.push(
@@ -170,9 +174,9 @@ fn event_type_problem(ty: &Type) -> Option<String> {
     }
     if borrowed(ty).is_some() {
         return Some(format!(
-            "a Lambda handler's event must be an owned type, but `{}` borrows: the request \
-                 body is gone once the event is decoded; use an owned type such as `String` \
-                 instead of `&str`",
+            "a Lambda handler's event must own its data, but `{}` borrows: the request body \
+             is dropped once the event is decoded; use owned types such as `String` instead \
+             of `&str`",
             pretty(ty)
         ));
     }
@@ -253,4 +257,191 @@ fn result_parts(ty: &Type) -> Option<(Tokens, Tokens)> {
     let ok = Tokens::of(types.next()?);
     let err = types.next().map_or_else(|| Tokens::of(ty), Tokens::of);
     Some((ok, err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate;
+    use crate::args::Args;
+    use crate::signature::Signature;
+    use quote::quote;
+
+    fn check(
+        args: proc_macro2::TokenStream,
+        item: proc_macro2::TokenStream,
+    ) -> syn::Result<super::Handler> {
+        let sig: Signature = syn::parse2(item).expect("a function");
+        validate(Args::parse(args).expect("valid arguments"), &sig)
+    }
+
+    fn errors(item: proc_macro2::TokenStream) -> Vec<String> {
+        match check(quote!(), item) {
+            Ok(_) => panic!("expected errors"),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_seed_handler_is_valid() {
+        let h = check(
+            quote!(),
+            quote!(
+                fn my_handler(event: Name, ctx: &Context) -> Greeting {
+                    todo!()
+                }
+            ),
+        )
+        .unwrap();
+        assert_eq!(h.name, "my_handler");
+        assert!(!h.is_async && h.context.is_some());
+        assert_eq!(h.krate.segments[0].ident, "lambda_handler");
+    }
+
+    #[test]
+    fn arguments_rename_and_relocate() {
+        let h = check(
+            quote!(name = "greet", crate = "rt"),
+            quote!(
+                async fn r#type(e: u8) {}
+            ),
+        )
+        .unwrap();
+        assert_eq!(h.name, "greet");
+        assert!(h.is_async && h.context.is_none());
+        assert_eq!(h.krate.segments[0].ident, "rt");
+        let h = check(
+            quote!(),
+            quote!(
+                fn r#type(e: u8) {}
+            ),
+        )
+        .unwrap();
+        assert_eq!(h.name, "type");
+    }
+
+    #[test]
+    fn lifetimes_alone_are_not_generics() {
+        assert!(
+            check(
+                quote!(),
+                quote!(
+                    fn h<'a>(e: String, ctx: &'a Context) {}
+                )
+            )
+            .is_ok()
+        );
+        assert!(
+            errors(quote!(
+                fn h<T>(e: T) {}
+            ))[0]
+                .starts_with("a Lambda handler cannot be generic")
+        );
+        assert!(
+            errors(quote!(
+                fn h<const N: usize>(e: u8) {}
+            ))[0]
+                .starts_with("a Lambda handler cannot be generic")
+        );
+    }
+
+    #[test]
+    fn borrowed_events_are_refused_but_static_owned_ones_are_not() {
+        for item in [
+            quote!(
+                fn h(e: &str) {}
+            ),
+            quote!(
+                fn h(e: Vec<&str>) {}
+            ),
+            quote!(
+                fn h<'a>(e: Name<'a>) {}
+            ),
+            quote!(
+                fn h(e: Name<'_>) {}
+            ),
+        ] {
+            let errors = errors(item.clone());
+            assert!(
+                errors[0].starts_with("a Lambda handler's event must own its data"),
+                "{item}: {errors:?}"
+            );
+        }
+        assert!(
+            check(
+                quote!(),
+                quote!(
+                    fn h(e: std::borrow::Cow<'static, str>) {}
+                )
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn each_independent_mistake_is_reported_once() {
+        let all = errors(quote!(
+            unsafe extern "C" fn h<T>(&self, a: u8, b: u8, c: u8) {}
+        ));
+        let starts: Vec<&str> = all.iter().map(|e| &e[..30]).collect();
+        assert_eq!(
+            starts,
+            [
+                "a Lambda handler cannot be `un",
+                "a Lambda handler cannot have a",
+                "a Lambda handler cannot be gen",
+                "a Lambda handler is a free fun",
+                "a Lambda handler takes at most",
+            ]
+        );
+    }
+
+    #[test]
+    fn parameters_are_checked_in_place() {
+        assert!(
+            errors(quote!(
+                fn h() {}
+            ))[0]
+                .starts_with("a Lambda handler takes the event as its first parameter")
+        );
+        assert!(
+            errors(quote!(
+                fn h(e: impl Trait) {}
+            ))[0]
+                .contains("cannot be `impl Trait`")
+        );
+        assert!(
+            errors(quote!(
+                fn h(e: u8, ctx: impl Trait) {}
+            ))[0]
+                .contains("second parameter is the invocation context")
+        );
+        assert!(
+            errors(quote!(
+                fn h(e: u8, ...) {}
+            ))[0]
+                .contains("cannot be variadic")
+        );
+        assert!(
+            errors(quote!(
+                fn h(e: u8);
+            ))[0]
+                .contains("needs a body")
+        );
+    }
+
+    #[test]
+    fn result_spans_come_from_the_written_result() {
+        // Only spans depend on this guess; the value's type decides the behaviour.
+        let h = check(
+            quote!(),
+            quote!(
+                fn h(e: u8) -> anyhow::Result<Out> {}
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            h.ok.first.source_text().or(Some(String::new())),
+            h.ok.last.source_text().or(Some(String::new()))
+        );
+    }
 }

@@ -41,6 +41,7 @@ pub mod __private;
 
 pub use context::{ClientApplication, ClientContext, CognitoIdentity, Context};
 pub use error::InvocationError;
+#[doc = include_str!("lambda_handler.md")]
 pub use lambda_handler_macros::lambda_handler;
 
 /// Runs the registered handler, and returns only by ending the process.
