@@ -65,7 +65,15 @@ fn entry(handler: &Handler) -> TokenStream {
         call
     };
     let ok = spanned_call(handler.ok, quote!(#private::ok_encoder), quote!(&#result));
-    let err = spanned_call(handler.err, quote!(#private::err_encoder), quote!(&#result));
+    let tag = spanned_call(
+        handler.err,
+        quote!(#private::ErrorTag::of),
+        quote!(&#result),
+    );
+    let err = locate(
+        quote!((&&&&#tag).__lambda_handler_err_encoder()),
+        handler.err,
+    );
     let body = quote! {
         let #result = #call;
         let #result = {
@@ -74,7 +82,11 @@ fn entry(handler: &Handler) -> TokenStream {
             (&#result).__lambda_handler_kind().split(#result)
         };
         let __lambda_handler_ok = #ok;
-        let __lambda_handler_err = #err;
+        let __lambda_handler_err = {
+            #[allow(unused_imports)]
+            use #private::{ViaDisplay as _, ViaDynError as _, ViaError as _, ViaInto as _};
+            #err
+        };
         #private::respond(#result, #out, __lambda_handler_ok, __lambda_handler_err)
     };
     let invoke = if handler.is_async {

@@ -4,8 +4,9 @@
 pub use linkme;
 
 pub use crate::contract::{
-    ContextParam, DetectResult, DetectValue, Encoder, Event, HandlerError, Response, ResultKind,
-    ValueKind, boxed, context_param, decode, err_encoder, ok_encoder, respond,
+    ContextParam, DetectResult, DetectValue, Encoder, ErrorEncoder, ErrorTag, Event, HandlerError,
+    Response, ResultKind, ValueKind, ViaDisplay, ViaDynError, ViaError, ViaInto, boxed,
+    context_param, decode, ok_encoder, respond,
 };
 pub use crate::registry::{AsyncInvoke, BoxFuture, HANDLERS, Handler, SyncInvoke};
 

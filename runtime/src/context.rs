@@ -1,6 +1,7 @@
 //! What a handler learns about its invocation and its function: Python's `context` object.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hyper::HeaderMap;
@@ -47,7 +48,13 @@ pub struct Context {
     pub log_group_name: String,
     /// The CloudWatch Logs stream of this execution environment (`AWS_LAMBDA_LOG_STREAM_NAME`).
     pub log_stream_name: String,
-    /// The AWS X-Ray trace header (`Lambda-Runtime-Trace-Id`), also set as `_X_AMZN_TRACE_ID`.
+    /// The AWS X-Ray trace header (`Lambda-Runtime-Trace-Id`).
+    ///
+    /// The runtime also sets the `_X_AMZN_TRACE_ID` environment variable to it before each
+    /// invocation, as Lambda's other runtimes do, for SDKs that read it there. Changing the
+    /// environment is only sound while no other thread reads it: the runtime does so on its
+    /// single thread, between invocations. A handler that leaves threads of its own running
+    /// past its return should have them read this field, not the environment.
     pub xray_trace_id: Option<String>,
     /// The Amazon Cognito identity that authorized the request, for calls from the AWS
     /// Mobile SDK.
@@ -158,17 +165,18 @@ impl Context {
             &mut self.invoked_function_arn,
             header("lambda-runtime-invoked-function-arn").unwrap_or_default(),
         );
-        let deadline_ms = header("lambda-runtime-deadline-ms").and_then(|v| v.parse::<u64>().ok());
-        self.deadline = match deadline_ms {
-            Some(ms) => UNIX_EPOCH + Duration::from_millis(ms),
-            None => {
+        self.deadline = deadline(header("lambda-runtime-deadline-ms")).unwrap_or_else(|| {
+            static LOGGED: AtomicBool = AtomicBool::new(false);
+            // Once per process: an emulator that always sends such a header would
+            // otherwise fill the log.
+            if !LOGGED.swap(true, Ordering::Relaxed) {
                 eprintln!(
-                    "lambda-handler: invocation {request_id} has no valid Lambda-Runtime-Deadline-Ms \
-                     header; remaining_time() assumes Lambda's 15 minute maximum"
+                    "lambda-handler: invocation {request_id} has no Lambda-Runtime-Deadline-Ms \
+                         epoch time; remaining_time() assumes Lambda's 15 minute maximum"
                 );
-                SystemTime::now() + MAX_TIMEOUT
             }
-        };
+            SystemTime::now() + MAX_TIMEOUT
+        });
         replace_option(&mut self.xray_trace_id, header("lambda-runtime-trace-id"));
         replace_option(&mut self.tenant_id, header("lambda-runtime-aws-tenant-id"));
         self.identity = parse_json(
@@ -182,6 +190,18 @@ impl Context {
             header("lambda-runtime-client-context"),
         );
     }
+}
+
+/// The deadline, when the header is an epoch time in milliseconds. Emulators have been seen
+/// sending small constants; anything before 2001 is not a deadline.
+fn deadline(header: Option<&str>) -> Option<SystemTime> {
+    const EARLIEST_MS: u64 = 1_000_000_000_000;
+    let ms = header?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|ms| *ms >= EARLIEST_MS)?;
+    UNIX_EPOCH.checked_add(Duration::from_millis(ms))
 }
 
 fn replace(field: &mut String, value: &str) {
@@ -292,6 +312,19 @@ mod tests {
         );
         assert!(ctx.remaining_time() > Duration::from_secs(14 * 60));
         assert_eq!(ctx.identity, None);
+    }
+
+    #[test]
+    fn deadlines_that_are_not_epoch_times_are_ignored() {
+        assert_eq!(
+            deadline(Some("1700000000123")),
+            Some(UNIX_EPOCH + Duration::from_millis(1_700_000_000_123))
+        );
+        for bad in ["", "-5", "1.5", "600000", "18446744073709551615x"] {
+            assert_eq!(deadline(Some(bad)), None, "{bad}");
+        }
+        assert!(deadline(Some("18446744073709551615")).is_some());
+        assert_eq!(deadline(None), None);
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! user's own type, so a mistake is reported once, on the token that holds it.
 
 use std::convert::Infallible;
+use std::error::Error;
 use std::fmt::Display;
 use std::future::Future;
+use std::marker::PhantomData;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -68,7 +70,25 @@ impl<'a> ContextParam<'a> for &'a Context {
 
 /// Decodes the event, reporting a mismatch as `Runtime.UnmarshalError`.
 pub fn decode<T: Event>(event: &[u8]) -> Result<T, InvocationError> {
-    serde_json::from_slice(event).map_err(InvocationError::unmarshal)
+    serde_json::from_slice(event).map_err(|_| unmarshal_error::<T>(event))
+}
+
+/// Decodes a failed event again, tracking the path to the field that failed: the fast path
+/// pays nothing for the error message's detail.
+#[cold]
+fn unmarshal_error<T: Event>(event: &[u8]) -> InvocationError {
+    let mut deserializer = serde_json::Deserializer::from_slice(event);
+    let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Ok(_) => {
+            let trailing = deserializer.end().err();
+            let message =
+                trailing.map_or_else(|| "the event is not valid JSON".into(), |e| e.to_string());
+            return InvocationError::unmarshal("", message);
+        }
+        Err(error) => error,
+    };
+    let path = error.path().to_string();
+    InvocationError::unmarshal(&path, error.into_inner().to_string())
 }
 
 /// The handler's second argument.
@@ -127,9 +147,79 @@ pub fn ok_encoder<T: Response, E>(_: &Result<T, E>) -> Encoder<T> {
     |value, out| serde_json::to_writer(out, value).map_err(InvocationError::marshal)
 }
 
-/// The encoder of a handler's `Err` value: where an error that is not `Display` is reported.
-pub fn err_encoder<T, E: HandlerError>(_: &Result<T, E>) -> fn(E) -> InvocationError {
-    InvocationError::from_handler_error::<E>
+/// Picks how a handler's `Err` becomes Lambda's error body, by autoderef specialization on
+/// `(&&&&ErrorTag::of(&result)).__lambda_handler_err_encoder()`: the first level whose bound
+/// the error type meets wins.
+///
+/// 1. `E: Into<InvocationError>`: the user chose the body (`errorType` included).
+/// 2. `E: std::error::Error`: the type's short name, the `source()` chain as `stackTrace`.
+/// 3. `E: AsRef<dyn Error + Send + Sync>` (`anyhow::Error`, `Box<dyn Error + Send + Sync>`):
+///    the same, through the trait object.
+/// 4. `E: Display`: the message and the type's short name; where the rustc error for an error
+///    type without `Display` comes from.
+pub struct ErrorTag<E>(PhantomData<E>);
+
+impl<E> ErrorTag<E> {
+    /// The tag of a result's error type.
+    pub fn of<T>(_: &Result<T, E>) -> Self {
+        ErrorTag(PhantomData)
+    }
+}
+
+/// The encoder of a handler's error.
+pub type ErrorEncoder<E> = fn(E) -> InvocationError;
+
+/// Level 1 of [`ErrorTag`].
+pub trait ViaInto<E> {
+    /// The encoder.
+    fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E>;
+}
+
+impl<E: Into<InvocationError>> ViaInto<E> for &&&ErrorTag<E> {
+    fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E> {
+        E::into
+    }
+}
+
+/// Level 2 of [`ErrorTag`].
+pub trait ViaError<E> {
+    /// The encoder.
+    fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E>;
+}
+
+impl<E: Error + 'static> ViaError<E> for &&ErrorTag<E> {
+    fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E> {
+        |error| InvocationError::from_error::<E>(&error)
+    }
+}
+
+/// Level 3 of [`ErrorTag`].
+pub trait ViaDynError<E> {
+    /// The encoder.
+    fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E>;
+}
+
+impl<E: AsRef<dyn Error + Send + Sync + 'static>> ViaDynError<E> for &ErrorTag<E> {
+    fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E> {
+        |error| InvocationError::from_error::<E>(error.as_ref())
+    }
+}
+
+/// Level 4 of [`ErrorTag`].
+pub trait ViaDisplay<E> {
+    /// The encoder.
+    fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E>
+    where
+        E: HandlerError;
+}
+
+impl<E> ViaDisplay<E> for ErrorTag<E> {
+    fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E>
+    where
+        E: HandlerError,
+    {
+        InvocationError::from_handler_error::<E>
+    }
 }
 
 /// Writes the response body, or returns the invocation's error.
@@ -137,7 +227,7 @@ pub fn respond<T, E>(
     result: Result<T, E>,
     out: &mut Vec<u8>,
     ok: Encoder<T>,
-    err: fn(E) -> InvocationError,
+    err: ErrorEncoder<E>,
 ) -> Result<(), InvocationError> {
     match result {
         Ok(value) => ok(&value, out),

@@ -43,10 +43,26 @@ impl InvocationError {
         Self::new(short_type_name::<E>(), error.to_string())
     }
 
-    pub(crate) fn unmarshal(error: serde_json::Error) -> Self {
+    /// The error a handler returned as `Err(error)`, with its `source()` chain as the trace.
+    pub(crate) fn from_error<E>(error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut report = Self::new(short_type_name::<E>(), error.to_string());
+        let mut source = error.source();
+        while let Some(cause) = source {
+            report.stack_trace.push(cause.to_string());
+            source = cause.source();
+        }
+        report
+    }
+
+    /// `path` is where in the event decoding failed (`.` for the root).
+    pub(crate) fn unmarshal(path: &str, error: String) -> Self {
+        let at = match path {
+            "" | "." => String::new(),
+            path => format!(" at `{path}`"),
+        };
         Self::new(
             "Runtime.UnmarshalError",
-            format!("the event does not decode into the handler's event type: {error}"),
+            format!("the event does not decode into the handler's event type{at}: {error}"),
         )
     }
 

@@ -15,8 +15,15 @@ use crate::registry::{self, Handler, Request};
 /// Lambda's limit on a synchronous response, in bytes, as its own error message states it.
 const MAX_RESPONSE: usize = 6_291_556;
 
-/// How often `/next` is asked again after it failed, before the process gives up.
+/// How often `/next` is tried before the process gives up on an unreachable Runtime API
+/// (with backoff, about 3.4 s in all).
 const NEXT_ATTEMPTS: u32 = 6;
+
+/// How often an answer is posted before it is given up as lost.
+const POST_ATTEMPTS: u32 = 3;
+
+/// The longest pause between two `/next` calls that an emulator answered with 204.
+const MAX_IDLE_DELAY: Duration = Duration::from_millis(100);
 
 /// Serves invocations until the Runtime API fails for good; returns the exit code.
 pub(crate) fn run(endpoint: &std::ffi::OsStr) -> i32 {
@@ -77,38 +84,43 @@ async fn init_failed(client: &mut Client, error: &InvocationError) -> i32 {
     1
 }
 
-/// `GET /next` until it yields an event: a 204 (an emulator with nothing queued) asks again,
-/// a failure is retried with backoff a few times, then given up.
+/// `GET /next` until it yields an event. A 204 (an emulator with nothing queued) asks again,
+/// backing off so an idle emulator is not polled hot; a transport failure is retried with
+/// backoff a few times; any other status is what Lambda calls non-recoverable.
 async fn next(client: &mut Client) -> Result<Reply, String> {
     let mut failures = 0;
-    let mut delay = Duration::from_millis(10);
+    let mut retry_delay = Duration::from_millis(10);
+    let mut idle_delay = Duration::from_millis(1);
     loop {
-        let failure = match client.next().await {
+        match client.next().await {
             Ok(reply) if reply.status == StatusCode::OK => return Ok(reply),
             Ok(reply) if reply.status == StatusCode::NO_CONTENT => {
-                failures = 0;
-                tokio::time::sleep(Duration::from_millis(1)).await;
-                continue;
+                tokio::time::sleep(idle_delay).await;
+                idle_delay = (idle_delay * 2).min(MAX_IDLE_DELAY);
             }
-            Ok(reply) => format!(
-                "the Runtime API answered /next with {}: {}",
-                reply.status,
-                String::from_utf8_lossy(&reply.body)
-            ),
-            Err(e) => format!("the Runtime API failed on /next: {e}"),
-        };
-        failures += 1;
-        if failures >= NEXT_ATTEMPTS {
-            return Err(failure);
+            Ok(reply) => {
+                return Err(format!(
+                    "the Runtime API answered /next with {}: {} (non-recoverable)",
+                    reply.status,
+                    String::from_utf8_lossy(&reply.body)
+                ));
+            }
+            Err(e) => {
+                failures += 1;
+                let failure = format!("the Runtime API failed on /next: {e}");
+                if failures >= NEXT_ATTEMPTS {
+                    return Err(format!("{failure}, {failures} times"));
+                }
+                eprintln!("lambda-handler: {failure}; retrying in {retry_delay:?}");
+                tokio::time::sleep(retry_delay).await;
+                retry_delay *= 4;
+            }
         }
-        eprintln!("lambda-handler: {failure}; retrying in {delay:?}");
-        tokio::time::sleep(delay).await;
-        delay *= 4;
     }
 }
 
 /// Invokes the handler on one event and posts its response or error. An error is returned
-/// only when the Runtime API cannot take the answer, which Lambda calls non-recoverable.
+/// only when the Runtime API refuses the answer in a way Lambda calls non-recoverable.
 async fn serve_one(
     client: &mut Client,
     handler: &Handler,
@@ -117,38 +129,30 @@ async fn serve_one(
     invocation: Reply,
 ) -> Result<(), String> {
     let Some(request_id) = plausible_request_id(&invocation) else {
-        // Without an id there is no URL to answer on; Lambda times the invocation out.
+        // Without a usable id there is no URL to answer on; Lambda times the invocation out.
         eprintln!(
-            "lambda-handler: an invocation has no usable Lambda-Runtime-Aws-Request-Id; skipped"
+            "lambda-handler: an invocation has no usable Lambda-Runtime-Aws-Request-Id \
+             (ids are UUIDs: letters, digits and dashes); it is not answered"
         );
         return Ok(());
     };
     ctx.begin_invocation(request_id, &invocation.headers);
     set_trace_id(ctx.xray_trace_id.as_deref());
     let outcome = invoke(handler, &invocation.body, ctx, out).await;
-    let mut outcome = outcome.and_then(|()| check_size(out.len()));
-    if outcome.is_ok() {
-        let body = Bytes::from(std::mem::take(out));
-        let reply = client.respond(request_id, body).await;
-        match accepted(reply, "response") {
-            Ok(()) => return Ok(()),
-            Err(Rejected::TooLarge) => outcome = check_size(usize::MAX),
-            Err(Rejected::Fatal(message)) => return Err(message),
+    let error = match outcome.and_then(|()| check_size(out.len())) {
+        Ok(()) => {
+            let body = Bytes::from(std::mem::take(out));
+            match deliver(client, request_id, Answer::Response(body)).await {
+                Delivery::TooLarge => check_size(usize::MAX).expect_err("over any limit"),
+                other => return other.into_result("response"),
+            }
         }
-    }
-    let error = outcome.expect_err("successes returned above");
+        Err(error) => error,
+    };
     eprintln!("lambda-handler: invocation {request_id} failed: {error}");
-    let reply = client
-        .report_error(
-            Some(request_id),
-            Bytes::from(error.to_json()),
-            &error.header_value(),
-        )
-        .await;
-    match accepted(reply, "error") {
-        Ok(()) | Err(Rejected::TooLarge) => Ok(()),
-        Err(Rejected::Fatal(message)) => Err(message),
-    }
+    deliver(client, request_id, Answer::Error(&error))
+        .await
+        .into_result("error")
 }
 
 fn check_size(len: usize) -> Result<(), InvocationError> {
@@ -163,34 +167,79 @@ fn check_size(len: usize) -> Result<(), InvocationError> {
     ))
 }
 
-enum Rejected {
-    TooLarge,
-    Fatal(String),
+enum Answer<'a> {
+    Response(Bytes),
+    Error(&'a InvocationError),
 }
 
-fn accepted(reply: Result<Reply, ClientError>, what: &str) -> Result<(), Rejected> {
-    match reply {
-        Ok(reply) if reply.status.is_success() => Ok(()),
-        Ok(reply) if reply.status == StatusCode::PAYLOAD_TOO_LARGE => Err(Rejected::TooLarge),
-        // 400: the Runtime API refused this answer (already answered, or unknown id); the
-        // next invocation is still worth serving.
-        Ok(reply) if reply.status == StatusCode::BAD_REQUEST => {
-            eprintln!(
-                "lambda-handler: the Runtime API refused the {what}: {}",
-                String::from_utf8_lossy(&reply.body)
-            );
-            Ok(())
+/// What became of an answer.
+enum Delivery {
+    Accepted,
+    TooLarge,
+    /// 400: the Runtime API refused it (already answered, or an unknown id).
+    Refused(String),
+    /// Lambda calls any other status non-recoverable.
+    Fatal(String),
+    /// The connection failed every time; whether the answer arrived is unknown.
+    Lost(ClientError),
+}
+
+impl Delivery {
+    fn into_result(self, what: &str) -> Result<(), String> {
+        match self {
+            Delivery::Accepted => Ok(()),
+            Delivery::Refused(body) => {
+                eprintln!("lambda-handler: the Runtime API refused the {what}: {body}");
+                Ok(())
+            }
+            Delivery::TooLarge => {
+                eprintln!("lambda-handler: the Runtime API refused the {what} as too large");
+                Ok(())
+            }
+            Delivery::Lost(e) => {
+                eprintln!("lambda-handler: the {what} may be lost: {e}");
+                Ok(())
+            }
+            Delivery::Fatal(message) => Err(format!(
+                "the Runtime API answered the {what} with {message}"
+            )),
         }
-        Ok(reply) => Err(Rejected::Fatal(format!(
-            "the Runtime API answered the {what} with {}: {}",
-            reply.status,
-            String::from_utf8_lossy(&reply.body)
-        ))),
-        // The answer may or may not have arrived; sending it twice is worse than not knowing.
-        Err(e) => {
-            eprintln!("lambda-handler: the {what} may be lost: {e}");
-            Ok(())
-        }
+    }
+}
+
+/// Posts an answer. A transport failure is retried on a new connection: if the first try did
+/// arrive, Lambda refuses the second with a 400, so an answer is never accepted twice.
+async fn deliver(client: &mut Client, request_id: &str, answer: Answer<'_>) -> Delivery {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let reply = match &answer {
+            Answer::Response(body) => client.respond(request_id, body.clone()).await,
+            Answer::Error(error) => {
+                let body = Bytes::from(error.to_json());
+                client
+                    .report_error(Some(request_id), body, &error.header_value())
+                    .await
+            }
+        };
+        let reply = match reply {
+            Ok(reply) => reply,
+            Err(e) if attempt >= POST_ATTEMPTS => return Delivery::Lost(e),
+            Err(e) => {
+                eprintln!(
+                    "lambda-handler: posting the answer to {request_id} failed ({e}); retrying"
+                );
+                tokio::time::sleep(Duration::from_millis(10 * attempt as u64)).await;
+                continue;
+            }
+        };
+        let body = || String::from_utf8_lossy(&reply.body).into_owned();
+        return match reply.status {
+            status if status.is_success() => Delivery::Accepted,
+            StatusCode::PAYLOAD_TOO_LARGE => Delivery::TooLarge,
+            StatusCode::BAD_REQUEST => Delivery::Refused(body()),
+            status => Delivery::Fatal(format!("{status}: {}", body())),
+        };
     }
 }
 

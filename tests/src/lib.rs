@@ -3,7 +3,6 @@
 //! starts handler binaries pointed at itself.
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,6 +26,8 @@ pub struct Event {
     pub body: Vec<u8>,
     /// More headers, or replacements of the default ones.
     pub headers: Vec<(String, String)>,
+    /// Default headers not to send.
+    pub without: Vec<String>,
 }
 
 impl Event {
@@ -36,7 +37,14 @@ impl Event {
             request_id: request_id.into(),
             body: body.into(),
             headers: Vec::new(),
+            without: Vec::new(),
         }
+    }
+
+    /// Leaves out one of the default headers.
+    pub fn without(mut self, name: &str) -> Self {
+        self.without.push(name.to_ascii_lowercase());
+        self
     }
 
     /// Adds or replaces a header.
@@ -58,6 +66,32 @@ pub struct Received {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// The status the server answered with; 0 when it closed the connection instead.
+    pub status: u16,
+}
+
+/// Which requests a [`Fault`] applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// `GET /runtime/invocation/next`
+    Next,
+    /// `POST /runtime/invocation/{id}/response`
+    Response,
+    /// `POST /runtime/invocation/{id}/error`
+    Error,
+}
+
+/// Something the server does to the next request on a [`Route`] instead of answering it well.
+#[derive(Clone, Copy, Debug)]
+pub enum Fault {
+    /// Closes the connection without reading or answering the request.
+    CloseBeforeReply,
+    /// Takes an answer (it counts as accepted), then closes the connection without replying.
+    AcceptThenClose,
+    /// Answers with this status; for `/next`, without handing out an event.
+    Status(u16),
+    /// Waits this long, then answers normally.
+    Delay(Duration),
 }
 
 impl Received {
@@ -84,12 +118,16 @@ impl Received {
 
 #[derive(Default)]
 struct State {
+    faults: Mutex<Vec<(Route, Fault)>>,
+    close_every_reply: std::sync::atomic::AtomicBool,
+    answered_ids: Mutex<std::collections::HashSet<String>>,
     events: Mutex<VecDeque<Event>>,
     event_queued: Notify,
     received: Mutex<Vec<Received>>,
     answered: Condvar,
     connections: AtomicUsize,
     next_requests: AtomicUsize,
+    accepted: AtomicUsize,
 }
 
 /// The server; it stops when dropped (its thread ends with the test process).
@@ -143,6 +181,41 @@ impl RuntimeApi {
     pub fn push(&self, event: Event) {
         self.state.events.lock().unwrap().push_back(event);
         self.state.event_queued.notify_one();
+    }
+
+    /// Applies `fault` to the next request on `route` (faults on one route apply in order).
+    pub fn fault(&self, route: Route, fault: Fault) {
+        self.state.faults.lock().unwrap().push((route, fault));
+    }
+
+    /// Sends `Connection: close` with every reply, so each request needs a new connection.
+    pub fn close_every_reply(&self) {
+        self.state.close_every_reply.store(true, Ordering::SeqCst);
+    }
+
+    /// Waits until `count` answers (responses and errors) have been accepted since the start,
+    /// and returns the accepted ones not cleared; panics after `timeout` with everything that did arrive.
+    pub fn wait_for_accepted(&self, count: usize, timeout: Duration) -> Vec<Received> {
+        let deadline = Instant::now() + timeout;
+        let mut received = self.state.received.lock().unwrap();
+        while self.state.accepted.load(Ordering::SeqCst) < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "waited {timeout:?} for {count} accepted answers: {received:#?}"
+            );
+            received = self.state.answered.wait_timeout(received, left).unwrap().0;
+        }
+        received
+            .iter()
+            .filter(|r| r.status == 202)
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets the requests received so far (a long run's memory); counts go on.
+    pub fn clear_received(&self) {
+        self.state.received.lock().unwrap().clear();
     }
 
     /// Waits until `count` requests other than `/next` have arrived, and returns all of them;
@@ -230,6 +303,11 @@ impl Handler {
         }
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.0.as_ref().expect("running").id()
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         self.0
@@ -265,7 +343,7 @@ async fn serve(listener: std::net::TcpListener, base_path: String, state: Arc<St
             let service = service_fn(move |request| {
                 let state = Arc::clone(&state);
                 let base_path = Arc::clone(&base_path);
-                async move { Ok::<_, Infallible>(route(request, &base_path, &state).await) }
+                async move { route(request, &base_path, &state).await }
             });
             let _ = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -274,29 +352,133 @@ async fn serve(listener: std::net::TcpListener, base_path: String, state: Arc<St
     }
 }
 
+/// Closes the connection instead of answering (hyper drops it when the service fails).
+#[derive(Debug)]
+struct Close;
+
+impl std::fmt::Display for Close {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("scripted close")
+    }
+}
+
+impl std::error::Error for Close {}
+
 async fn route(
     request: Request<Incoming>,
     base_path: &str,
     state: &State,
-) -> Response<Full<Bytes>> {
-    let (parts, body) = request.into_parts();
-    let body = body
+) -> Result<Response<Full<Bytes>>, Close> {
+    let mut response = route_inner(request, base_path, state).await?;
+    if state.close_every_reply.load(Ordering::SeqCst) {
+        response.headers_mut().insert(
+            hyper::header::CONNECTION,
+            hyper::header::HeaderValue::from_static("close"),
+        );
+    }
+    Ok(response)
+}
+
+fn take_fault(state: &State, route: Route) -> Option<Fault> {
+    let mut faults = state.faults.lock().unwrap();
+    let index = faults.iter().position(|(r, _)| *r == route)?;
+    Some(faults.remove(index).1)
+}
+
+async fn route_inner(
+    request: Request<Incoming>,
+    base_path: &str,
+    state: &State,
+) -> Result<Response<Full<Bytes>>, Close> {
+    let Some(path) = request
+        .uri()
+        .path()
+        .strip_prefix(base_path)
+        .map(str::to_owned)
+    else {
+        return Ok(reply(
+            StatusCode::NOT_FOUND,
+            "{\"errorMessage\":\"no such path\"}",
+        ));
+    };
+    let is_next =
+        request.method() == hyper::Method::GET && path == format!("{API}/invocation/next");
+    let route = if is_next {
+        Some(Route::Next)
+    } else if path.ends_with("/response") {
+        Some(Route::Response)
+    } else if path.starts_with(&format!("{API}/invocation/")) && path.ends_with("/error") {
+        Some(Route::Error)
+    } else {
+        None
+    };
+    let mut fault = route.and_then(|r| take_fault(state, r));
+    if let Some(Fault::Delay(delay)) = fault {
+        tokio::time::sleep(delay).await;
+        fault = None;
+    }
+    if matches!(fault, Some(Fault::CloseBeforeReply)) {
+        if !is_next {
+            record(state, &request_line(&request, &path), Vec::new(), 0);
+        }
+        return Err(Close);
+    }
+    if is_next {
+        state.next_requests.fetch_add(1, Ordering::SeqCst);
+        if let Some(Fault::Status(status)) = fault {
+            return Ok(reply(
+                StatusCode::from_u16(status).unwrap(),
+                "{\"errorMessage\":\"scripted\"}",
+            ));
+        }
+        return Ok(next_event(state).await);
+    }
+    let line = request_line(&request, &path);
+    let body = request
+        .into_body()
         .collect()
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
-    let Some(path) = parts.uri.path().strip_prefix(base_path) else {
-        return reply(StatusCode::NOT_FOUND, "{\"errorMessage\":\"no such path\"}");
+    let status = match fault {
+        Some(Fault::Status(status)) => status,
+        _ => answer_status(state, &path),
     };
-    if parts.method == hyper::Method::GET && path == format!("{API}/invocation/next") {
-        state.next_requests.fetch_add(1, Ordering::SeqCst);
-        return next_event(state).await;
+    record(state, &line, body.to_vec(), status);
+    if matches!(fault, Some(Fault::AcceptThenClose)) {
+        return Err(Close);
     }
-    let received = Received {
-        method: parts.method.to_string(),
+    let body = if status == 202 {
+        "{\"status\":\"OK\"}"
+    } else {
+        "{\"errorMessage\":\"refused\"}"
+    };
+    Ok(reply(StatusCode::from_u16(status).unwrap(), body))
+}
+
+/// 202 for the first answer to an invocation, 400 for any later one, as Lambda does.
+fn answer_status(state: &State, path: &str) -> u16 {
+    let id = path
+        .strip_prefix(&format!("{API}/invocation/"))
+        .and_then(|rest| rest.split('/').next());
+    match id {
+        Some(id) if !state.answered_ids.lock().unwrap().insert(id.to_owned()) => 400,
+        _ => 202,
+    }
+}
+
+struct RequestLine {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+}
+
+fn request_line(request: &Request<Incoming>, path: &str) -> RequestLine {
+    RequestLine {
+        method: request.method().to_string(),
         path: path.to_owned(),
-        headers: parts
-            .headers
+        headers: request
+            .headers()
             .iter()
             .map(|(n, v)| {
                 (
@@ -305,11 +487,23 @@ async fn route(
                 )
             })
             .collect(),
-        body: body.to_vec(),
+    }
+}
+
+fn record(state: &State, line: &RequestLine, body: Vec<u8>, status: u16) {
+    let received = Received {
+        method: line.method.clone(),
+        path: line.path.clone(),
+        headers: line.headers.clone(),
+        body,
+        status,
     };
-    state.received.lock().unwrap().push(received);
+    let mut all = state.received.lock().unwrap();
+    if status == 202 {
+        state.accepted.fetch_add(1, Ordering::SeqCst);
+    }
+    all.push(received);
     state.answered.notify_all();
-    reply(StatusCode::ACCEPTED, "{\"status\":\"OK\"}")
 }
 
 async fn next_event(state: &State) -> Response<Full<Bytes>> {
@@ -344,6 +538,7 @@ async fn next_event(state: &State) -> Response<Full<Bytes>> {
         headers.retain(|(n, _)| *n != name);
         headers.push((name, value));
     }
+    headers.retain(|(name, _)| !event.without.contains(name));
     let mut response = Response::new(Full::new(Bytes::from(event.body)));
     for (name, value) in headers {
         response.headers_mut().insert(

@@ -1,0 +1,471 @@
+//! Fault injection: real handler processes against a scripted Runtime API on 127.0.0.1.
+//! Every invocation with a valid id gets exactly one accepted answer with the documented
+//! body, the process exits when (and only when) Lambda would make it, and nothing hangs.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use lambda_handler_tests::{API, Event, Fault, Received, Route, RuntimeApi};
+use serde_json::{Value, json};
+
+const HELLO: &str = env!("CARGO_BIN_EXE_hello");
+const FAULTS: &str = env!("CARGO_BIN_EXE_faults");
+const CONTEXT: &str = env!("CARGO_BIN_EXE_context");
+const DUPLICATE: &str = env!("CARGO_BIN_EXE_duplicate");
+const WAIT: Duration = Duration::from_secs(30);
+const ADA: &str = r#"{"first_name":"Ada","last_name":"Lovelace"}"#;
+
+/// The accepted answers, one per id, asserting that no id was accepted twice.
+fn one_answer_per_id(answers: &[Received]) -> HashMap<String, Received> {
+    let mut by_id = HashMap::new();
+    for answer in answers.iter().filter(|a| a.status == 202) {
+        let id = answer
+            .path
+            .split('/')
+            .nth(4)
+            .expect("an invocation path")
+            .to_owned();
+        assert!(
+            by_id.insert(id.clone(), answer.clone()).is_none(),
+            "{id} was answered twice: {answers:#?}"
+        );
+    }
+    by_id
+}
+
+fn assert_error(answer: &Received, id: &str, header: &str, body: Value) {
+    assert_eq!(answer.path, format!("{API}/invocation/{id}/error"));
+    assert_eq!(
+        answer.header("content-type"),
+        Some("application/vnd.aws.lambda.error+json")
+    );
+    assert_eq!(
+        answer.header("lambda-runtime-function-error-type"),
+        Some(header)
+    );
+    assert_eq!(answer.json(), body);
+}
+
+/// Serves `events` to a `faults` handler and returns its answers, in order.
+fn faults(handler: &str, events: &[&str]) -> Vec<Received> {
+    let api = RuntimeApi::start();
+    let mut process = api.spawn(FAULTS, &[("_HANDLER", handler)]);
+    for (i, event) in events.iter().enumerate() {
+        api.push(Event::new(
+            format!("{}-{i}", handler.replace('_', "-")),
+            *event,
+        ));
+    }
+    let answers = api.wait_for_accepted(events.len(), WAIT);
+    assert!(
+        process.is_running(),
+        "{handler}: the process must go on serving"
+    );
+    answers
+}
+
+#[test]
+fn panics_are_reported_and_the_loop_goes_on() {
+    for handler in ["panics", "panics_async"] {
+        let answers = faults(handler, &["1", "2"]);
+        for (i, answer) in answers.iter().enumerate() {
+            let body = answer.json();
+            assert_eq!(body["errorType"], "Runtime.Panic");
+            let message = body["errorMessage"].as_str().unwrap();
+            assert!(
+                message.starts_with("the handler panicked: ")
+                    && message.ends_with(&format!("exploded on {}", i + 1)),
+                "{message}"
+            );
+            assert_eq!(
+                answer.header("lambda-runtime-function-error-type"),
+                Some("Runtime.Panic")
+            );
+        }
+    }
+}
+
+#[test]
+fn handler_errors_carry_their_type_and_source_chain() {
+    let trace = json!({"errorMessage": "cannot open the table", "errorType": "StartupFailed", "stackTrace": ["TABLE_NAME is not set"]});
+    assert_error(
+        &faults("error_chain", &["{}"])[0],
+        "error-chain-0",
+        "Function.StartupFailed",
+        trace,
+    );
+    let boxed = json!({"errorMessage": "cannot open the table", "errorType": "Error", "stackTrace": ["TABLE_NAME is not set"]});
+    assert_error(
+        &faults("boxed_error", &["{}"])[0],
+        "boxed-error-0",
+        "Function.Error",
+        boxed,
+    );
+    let chosen = json!({"errorMessage": "invalid input: 7", "errorType": "ValidationError", "stackTrace": []});
+    assert_error(
+        &faults("validates", &["7"])[0],
+        "validates-0",
+        "Function.ValidationError",
+        chosen,
+    );
+}
+
+#[test]
+fn an_unserializable_result_is_a_marshal_error_and_the_loop_goes_on() {
+    let answers = faults("unserializable", &["1", "2"]);
+    for (i, answer) in answers.iter().enumerate() {
+        let body = json!({
+            "errorMessage": "the handler's result does not encode as JSON: key must be a string",
+            "errorType": "Runtime.MarshalError",
+            "stackTrace": [],
+        });
+        assert_error(
+            answer,
+            &format!("unserializable-{i}"),
+            "Runtime.MarshalError",
+            body,
+        );
+    }
+}
+
+#[test]
+fn an_event_that_does_not_decode_names_the_field() {
+    let answers = faults("sleeps", &[r#""soon""#, "5"]);
+    assert_error(
+        &answers[0],
+        "sleeps-0",
+        "Runtime.UnmarshalError",
+        json!({
+            "errorMessage": "the event does not decode into the handler's event type: invalid type: string \"soon\", expected u64 at line 1 column 6",
+            "errorType": "Runtime.UnmarshalError",
+            "stackTrace": [],
+        }),
+    );
+    assert_eq!(answers[1].json(), json!(5));
+
+    let api = RuntimeApi::start();
+    let _hello = api.spawn(HELLO, &[]);
+    api.push(Event::new(
+        "nested",
+        r#"{"first_name":["Ada"],"last_name":"L"}"#,
+    ));
+    let message = api.wait_for_accepted(1, WAIT)[0].json()["errorMessage"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.starts_with("the event does not decode into the handler's event type at `first_name`: invalid type: sequence"), "{message}");
+}
+
+#[test]
+fn responses_over_six_megabytes_are_errors_the_caller_can_read() {
+    const LIMIT: usize = 6_291_556;
+    // A JSON string of n bytes is n + 2 bytes with its quotes.
+    let events = [
+        (LIMIT - 2).to_string(),
+        (LIMIT - 1).to_string(),
+        "3".to_owned(),
+    ];
+    let answers = faults(
+        "big",
+        &events.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_eq!(answers[0].path, format!("{API}/invocation/big-0/response"));
+    assert_eq!(answers[0].body.len(), LIMIT);
+    assert_error(
+        &answers[1],
+        "big-1",
+        "Function.ResponseSizeTooLarge",
+        json!({
+            "errorMessage": "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
+            "errorType": "Function.ResponseSizeTooLarge",
+            "stackTrace": [],
+        }),
+    );
+    assert_eq!(answers[2].json(), json!("xxx"));
+}
+
+#[test]
+fn a_413_from_the_runtime_api_becomes_an_error_for_the_same_invocation() {
+    let api = RuntimeApi::start();
+    let hello = api.spawn(HELLO, &[]);
+    api.fault(Route::Response, Fault::Status(413));
+    api.push(Event::new("too-big", ADA));
+    api.push(Event::new("fine", ADA));
+    let answers = one_answer_per_id(&api.wait_for_accepted(2, WAIT));
+    assert_eq!(
+        answers["too-big"].json()["errorType"],
+        "Function.ResponseSizeTooLarge"
+    );
+    assert_eq!(
+        answers["fine"].json(),
+        json!({"message": "Hello Ada Lovelace!"})
+    );
+    drop(hello);
+}
+
+#[test]
+fn a_large_event_is_served() {
+    let payload = "y".repeat(5_000_000);
+    let event = json!({ "data": payload }).to_string();
+    let api = RuntimeApi::start();
+    let _echo = api.spawn(FAULTS, &[("_HANDLER", "echo")]);
+    api.push(Event::new("large", event.clone()));
+    let answers = api.wait_for_accepted(1, WAIT);
+    assert_eq!(answers[0].body, event.as_bytes());
+}
+
+#[test]
+fn next_answering_500_or_403_ends_the_process_promptly() {
+    for status in [500, 403] {
+        let api = RuntimeApi::start();
+        api.fault(Route::Next, Fault::Status(status));
+        let mut hello = api.spawn(HELLO, &[]);
+        let (code, stderr) = hello
+            .wait_exit(Duration::from_secs(5))
+            .expect("the process exits");
+        assert_eq!(code, 1);
+        assert!(
+            stderr.contains(&format!("answered /next with {status}"))
+                && stderr.contains("non-recoverable"),
+            "{stderr}"
+        );
+        assert_eq!(
+            api.next_requests(),
+            1,
+            "a non-recoverable status is not retried"
+        );
+    }
+}
+
+#[test]
+fn a_500_on_an_answer_ends_the_process() {
+    let api = RuntimeApi::start();
+    api.fault(Route::Response, Fault::Status(500));
+    let mut hello = api.spawn(HELLO, &[]);
+    api.push(Event::new("doomed", ADA));
+    let (code, stderr) = hello
+        .wait_exit(Duration::from_secs(5))
+        .expect("the process exits");
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("answered the response with 500"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unreachable_runtime_api_is_retried_briefly_then_given_up() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let started = Instant::now();
+    let mut hello = std::process::Command::new(HELLO)
+        .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = started + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = hello.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the process kept retrying");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = started.elapsed();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut hello.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(stderr.matches("retrying in").count(), 5, "{stderr}");
+    assert!(
+        stderr.contains("cannot connect") && stderr.contains("6 times; exiting"),
+        "{stderr}"
+    );
+    assert!(
+        elapsed >= Duration::from_secs(3),
+        "backoff, not a spin: {elapsed:?}"
+    );
+}
+
+#[test]
+fn a_connection_closed_before_next_answers_is_opened_again() {
+    let api = RuntimeApi::start();
+    api.fault(Route::Next, Fault::CloseBeforeReply);
+    let mut hello = api.spawn(HELLO, &[]);
+    api.push(Event::new("after-close", ADA));
+    let answers = api.wait_for_accepted(1, WAIT);
+    assert_eq!(answers[0].json(), json!({"message": "Hello Ada Lovelace!"}));
+    assert!(api.connections() >= 2);
+    assert!(hello.is_running());
+}
+
+#[test]
+fn an_answer_lost_with_its_connection_is_sent_again_and_accepted_once() {
+    for fault in [Fault::CloseBeforeReply, Fault::AcceptThenClose] {
+        let api = RuntimeApi::start();
+        api.fault(Route::Response, fault);
+        api.fault(Route::Error, fault);
+        let mut hello = api.spawn(HELLO, &[]);
+        api.push(Event::new("resp", ADA));
+        api.push(Event::new("err", "{}"));
+        api.push(Event::new("clean", ADA));
+        let answers = one_answer_per_id(&api.wait_for_accepted(3, WAIT));
+        assert_eq!(
+            answers["resp"].json(),
+            json!({"message": "Hello Ada Lovelace!"}),
+            "{fault:?}"
+        );
+        assert_eq!(
+            answers["err"].json()["errorType"],
+            "Runtime.UnmarshalError",
+            "{fault:?}"
+        );
+        assert_eq!(
+            answers["clean"].json(),
+            json!({"message": "Hello Ada Lovelace!"}),
+            "{fault:?}"
+        );
+        let sent = api.received();
+        assert_eq!(
+            sent.len(),
+            5,
+            "{fault:?}: one retry each for the response and the error: {sent:#?}"
+        );
+        assert!(hello.is_running());
+    }
+}
+
+#[test]
+fn slow_answers_are_waited_for() {
+    let api = RuntimeApi::start();
+    api.fault(Route::Next, Fault::Delay(Duration::from_millis(400)));
+    api.fault(Route::Response, Fault::Delay(Duration::from_millis(400)));
+    let _hello = api.spawn(HELLO, &[]);
+    api.push(Event::new("slow", ADA));
+    api.push(Event::new("after-slow", ADA));
+    let answers = one_answer_per_id(&api.wait_for_accepted(2, WAIT));
+    assert_eq!(answers.len(), 2);
+    assert_eq!(api.received().len(), 2, "a slow answer is not a lost one");
+}
+
+#[test]
+fn connection_close_on_every_reply_loses_nothing() {
+    let api = RuntimeApi::start();
+    api.close_every_reply();
+    let _hello = api.spawn(HELLO, &[]);
+    for i in 0..50 {
+        api.push(Event::new(format!("c-{i}"), ADA));
+    }
+    let answers = one_answer_per_id(&api.wait_for_accepted(50, WAIT));
+    assert_eq!(answers.len(), 50);
+    assert_eq!(api.received().len(), 50);
+    assert!(
+        api.connections() >= 100,
+        "a new connection for every request: {}",
+        api.connections()
+    );
+}
+
+#[test]
+fn implausible_request_ids_are_never_put_in_a_url() {
+    let api = RuntimeApi::start();
+    let mut hello = api.spawn(HELLO, &[]);
+    let long = "a".repeat(200);
+    for id in [
+        "../../init/error",
+        "a b",
+        "id?x=1",
+        "%2e%2e",
+        long.as_str(),
+        "",
+    ] {
+        api.push(Event::new(id, ADA));
+    }
+    api.push(Event::new("no-header", ADA).without("lambda-runtime-aws-request-id"));
+    api.push(Event::new("8476a536-e9f4-11e8-9739-2dfe598c3fcd", ADA));
+    let answers = api.wait_for_accepted(1, WAIT);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(api.received().len(), 1, "{:#?}", api.received());
+    assert_eq!(
+        answers[0].path,
+        format!("{API}/invocation/8476a536-e9f4-11e8-9739-2dfe598c3fcd/response")
+    );
+    assert!(hello.is_running());
+}
+
+#[test]
+fn missing_or_malformed_headers_degrade_without_failing() {
+    let api = RuntimeApi::start();
+    let mut context = api.spawn(CONTEXT, &[]);
+    api.push(
+        Event::new("bare", "{}")
+            .without("lambda-runtime-deadline-ms")
+            .without("lambda-runtime-invoked-function-arn")
+            .without("lambda-runtime-trace-id"),
+    );
+    api.push(Event::new("constant-deadline", "{}").header("lambda-runtime-deadline-ms", "600000"));
+    api.push(
+        Event::new("garbage", "{}")
+            .header("lambda-runtime-cognito-identity", "{not json")
+            .header("lambda-runtime-client-context", "[]"),
+    );
+    let answers = one_answer_per_id(&api.wait_for_accepted(3, WAIT));
+    let bare = answers["bare"].json();
+    assert_eq!(bare["invoked_function_arn"], "");
+    assert_eq!(bare["xray_trace_id"], Value::Null);
+    assert_eq!(
+        bare["env_trace_id"],
+        Value::Null,
+        "no trace id leaks from an earlier invocation"
+    );
+    for id in ["bare", "constant-deadline"] {
+        let remaining = answers[id].json()["remaining_ms"].as_u64().unwrap();
+        assert!(
+            (890_000..=900_000).contains(&remaining),
+            "{id}: {remaining}"
+        );
+    }
+    let garbage = answers["garbage"].json();
+    assert_eq!(
+        (
+            garbage["cognito_identity_id"].clone(),
+            garbage["client_app_title"].clone()
+        ),
+        (Value::Null, Value::Null)
+    );
+    assert!(context.is_running());
+}
+
+#[test]
+fn an_idle_emulator_answering_204_is_asked_again_without_spinning() {
+    let api = RuntimeApi::start();
+    for _ in 0..5 {
+        api.fault(Route::Next, Fault::Status(204));
+    }
+    let _hello = api.spawn(HELLO, &[]);
+    api.push(Event::new("after-idle", ADA));
+    let answers = api.wait_for_accepted(1, WAIT);
+    assert_eq!(answers[0].json(), json!({"message": "Hello Ada Lovelace!"}));
+    assert!(
+        (6..=8).contains(&api.next_requests()),
+        "{}",
+        api.next_requests()
+    );
+}
+
+#[test]
+fn two_handlers_under_one_name_is_an_init_error() {
+    let api = RuntimeApi::start();
+    let mut duplicate = api.spawn(DUPLICATE, &[]);
+    let answers = api.wait_for_accepted(1, WAIT);
+    assert_eq!(answers[0].path, format!("{API}/init/error"));
+    assert_eq!(
+        answers[0].header("lambda-runtime-function-error-type"),
+        Some("Runtime.DuplicateHandler")
+    );
+    assert_eq!(answers[0].json()["errorType"], "Runtime.DuplicateHandler");
+    assert_eq!(duplicate.wait_exit(WAIT).map(|(code, _)| code), Some(1));
+    assert_eq!(api.next_requests(), 0);
+}
