@@ -99,6 +99,19 @@ fn big(event: usize) -> String {
     "x".repeat(event)
 }
 
+/// Writes "ran" to the file the event names: a side effect to see that an `Event`
+/// (asynchronous) invocation ran.
+#[lambda_handler]
+fn touch(event: String) -> std::io::Result<()> {
+    std::fs::write(event, "ran")
+}
+
+/// Ends the process in the middle of an invocation.
+#[lambda_handler]
+fn exits(event: i32) {
+    std::process::exit(event)
+}
+
 /// The event as it came.
 #[lambda_handler]
 fn echo(event: Value) -> Value {

@@ -27,15 +27,8 @@ const MAX_IDLE_DELAY: Duration = Duration::from_millis(100);
 
 /// Serves invocations until the Runtime API fails for good; returns the exit code.
 pub(crate) fn run(endpoint: &std::ffi::OsStr) -> i32 {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("lambda-handler: cannot start the async runtime: {e}");
-            return 1;
-        }
+    let Some(runtime) = crate::invoke::async_runtime() else {
+        return 1;
     };
     let Some(endpoint) = endpoint.to_str() else {
         eprintln!("lambda-handler: AWS_LAMBDA_RUNTIME_API is not UTF-8");

@@ -10,6 +10,16 @@ use crate::Context;
 use crate::error::InvocationError;
 use crate::registry::{Handler, Invoke};
 
+/// The runtime handlers run on: one thread, as a 1-vCPU Lambda has, with every driver the
+/// build enabled (a handler's own tokio timers and sockets work). `None` after saying why.
+pub(crate) fn async_runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .inspect_err(|e| eprintln!("lambda-handler: cannot start the async runtime: {e}"))
+        .ok()
+}
+
 /// Runs `handler` on `event`; on success the response body is in `out`.
 pub(crate) async fn invoke(
     handler: &Handler,

@@ -3,7 +3,8 @@
 
 use std::ffi::OsString;
 use std::io::{BufRead, Write};
-use std::time::SystemTime;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::{Duration, SystemTime};
 
 use crate::config;
 use crate::context::Context;
@@ -19,11 +20,15 @@ Usage:
   BINARY [OPTIONS] '<EVENT JSON>'   invoke once with the event, print the result
   BINARY [OPTIONS]                  read one JSON event per line of standard input,
                                     print one result per line
+  BINARY --serve [ADDR] [OPTIONS]   serve Lambda's Invoke API (default 127.0.0.1:9000):
+      curl -d '{}' http://127.0.0.1:9000/2015-03-31/functions/function/invocations
 
 Options:
-  --handler NAME   the handler to invoke, when the binary registers several
-                   (default: the only one, or the one _HANDLER names)
-  -h, --help       print this help
+  --handler NAME      the handler to invoke, when the binary registers several
+                      (default: the only one, or the one _HANDLER names)
+  --timeout SECONDS   with --serve: the function timeout (default
+                      AWS_LAMBDA_FUNCTION_TIMEOUT, or Lambda's 3)
+  -h, --help          print this help
 
 A result is printed as the JSON Lambda would return. A failed invocation prints Lambda's
 error JSON ({\"errorMessage\", \"errorType\", \"stackTrace\"}) and the exit status is 1.
@@ -33,7 +38,13 @@ error JSON ({\"errorMessage\", \"errorType\", \"stackTrace\"}) and the exit stat
 struct Options {
     handler: Option<String>,
     event: Option<String>,
+    /// `--serve [ADDR]`: the Invoke API's address.
+    serve: Option<SocketAddr>,
+    timeout: Option<Duration>,
 }
+
+/// Where `--serve` listens without an address: RIE's and cargo-lambda's port.
+const DEFAULT_SERVE: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9000);
 
 /// Runs locally; returns the exit code: 0, 1 when an invocation failed, 2 on a usage error.
 pub(crate) fn run(args: impl Iterator<Item = OsString>) -> i32 {
@@ -60,15 +71,11 @@ pub(crate) fn run(args: impl Iterator<Item = OsString>) -> i32 {
             return 2;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return 1;
-        }
+    if let Some(listen) = options.serve {
+        return serve(listen, handler, options.timeout);
+    }
+    let Some(runtime) = crate::invoke::async_runtime() else {
+        return 1;
     };
     let mut session = Session {
         handler,
@@ -90,8 +97,12 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
     let mut options = Options {
         handler: None,
         event: None,
+        serve: None,
+        timeout: None,
     };
-    let mut args = args.map(|a| a.into_string().map_err(|a| format!("{a:?} is not UTF-8")));
+    let mut args = args
+        .map(|a| a.into_string().map_err(|a| format!("{a:?} is not UTF-8")))
+        .peekable();
     let mut positional_only = false;
     while let Some(arg) = args.next() {
         let arg = arg?;
@@ -100,6 +111,26 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
             "--" if !positional_only => positional_only = true,
             "--handler" if !positional_only => {
                 options.handler = Some(args.next().ok_or("`--handler` needs a handler name")??);
+            }
+            "--serve" if !positional_only => {
+                // An address follows only when the next argument is one.
+                let addr = args
+                    .peek()
+                    .and_then(|a| a.as_ref().ok())
+                    .and_then(|a| a.parse().ok());
+                if addr.is_some() {
+                    args.next();
+                }
+                options.serve = Some(addr.unwrap_or(DEFAULT_SERVE));
+            }
+            "--timeout" if !positional_only => {
+                let seconds = args
+                    .next()
+                    .ok_or("`--timeout` needs a number of seconds")??;
+                let seconds: u64 = seconds
+                    .parse()
+                    .map_err(|_| format!("`--timeout {seconds}` is not a number of seconds"))?;
+                options.timeout = Some(Duration::from_secs(seconds));
             }
             _ if !positional_only && arg.starts_with("--handler=") => {
                 options.handler = Some(arg["--handler=".len()..].to_owned());
@@ -114,6 +145,9 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
             }
             _ => options.event = Some(arg),
         }
+    }
+    if options.serve.is_some() && options.event.is_some() {
+        return Err("`--serve` takes events over HTTP, not on the command line".into());
     }
     Ok(Some(options))
 }
@@ -167,6 +201,36 @@ impl Session {
     }
 }
 
+/// `--serve`: the emulator, with this very binary as its runtime, so every invocation takes
+/// the path it takes on Lambda (a Runtime API on loopback, the same invocation loop, the
+/// timeout enforced by stopping the process).
+#[cfg(feature = "serve")]
+fn serve(listen: SocketAddr, handler: &Handler, timeout: Option<Duration>) -> i32 {
+    let program = match std::env::current_exe() {
+        Ok(program) => program,
+        Err(e) => {
+            eprintln!("error: cannot find this program to run it: {e}");
+            return 1;
+        }
+    };
+    let mut options = lambda_handler_emulator::Options::new(program);
+    options.listen = listen;
+    options.handler = Some(handler.name.to_owned());
+    if let Some(timeout) = timeout {
+        options.timeout = timeout;
+    }
+    lambda_handler_emulator::serve(options)
+}
+
+#[cfg(not(feature = "serve"))]
+fn serve(_: SocketAddr, _: &Handler, _: Option<Duration>) -> i32 {
+    eprintln!(
+        "error: this binary was built without lambda-handler's `serve` feature; build it with \
+         the feature, or run it under the emulator: `lambda-emulator -- ./path/to/binary`"
+    );
+    2
+}
+
 fn failure(error: &InvocationError) -> Vec<u8> {
     eprintln!("error: the invocation failed: {error}");
     error.to_json()
@@ -209,6 +273,24 @@ mod tests {
         );
         let o = options(&["--handler=greet"]).unwrap().unwrap();
         assert_eq!((o.handler.as_deref(), o.event), (Some("greet"), None));
+    }
+
+    #[test]
+    fn serve_takes_an_optional_address() {
+        let o = options(&["--serve"]).unwrap().unwrap();
+        assert_eq!(o.serve, Some(DEFAULT_SERVE));
+        let o = options(&["--serve", "127.0.0.1:9555", "--timeout", "7"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.serve, Some("127.0.0.1:9555".parse().unwrap()));
+        assert_eq!(o.timeout, Some(Duration::from_secs(7)));
+        let o = options(&["--serve", "--handler", "h"]).unwrap().unwrap();
+        assert_eq!(
+            (o.serve, o.handler.as_deref()),
+            (Some(DEFAULT_SERVE), Some("h"))
+        );
+        assert!(options(&["--serve", "{}"]).is_err());
+        assert!(options(&["--timeout", "soon"]).is_err());
     }
 
     #[test]

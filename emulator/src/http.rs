@@ -1,0 +1,66 @@
+//! The HTTP/1.1 servers' accept loop and the replies they share.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::state::Shared;
+
+pub(crate) type Reply = Response<Full<Bytes>>;
+
+/// Serves every connection of `listener` with `route`.
+pub(crate) async fn serve<F, Fut>(listener: TcpListener, shared: Arc<Shared>, route: F)
+where
+    F: Fn(Request<Incoming>, Arc<Shared>) -> Fut + Copy + Send + 'static,
+    Fut: Future<Output = Reply> + Send + 'static,
+{
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                eprintln!("lambda-emulator: accept failed: {e}");
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let reply = route(request, Arc::clone(&shared));
+                async move { Ok::<_, std::convert::Infallible>(reply.await) }
+            });
+            // A connection that fails ends here; its peer sees it closed.
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// A JSON reply.
+pub(crate) fn json(status: StatusCode, body: impl Into<Bytes>) -> Reply {
+    let mut reply = Response::new(Full::new(body.into()));
+    *reply.status_mut() = status;
+    reply
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    reply
+}
+
+/// An AWS API error: the JSON body and `x-amzn-ErrorType` header AWS SDKs read.
+pub(crate) fn aws_error(status: StatusCode, error_type: &'static str, message: &str) -> Reply {
+    let body = serde_json::json!({"Type": "User", "message": message, "__type": error_type});
+    let mut reply = json(status, body.to_string());
+    reply
+        .headers_mut()
+        .insert("x-amzn-errortype", HeaderValue::from_static(error_type));
+    reply
+}

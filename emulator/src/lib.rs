@@ -1,0 +1,117 @@
+//! A local AWS Lambda for any custom runtime, as AWS's Runtime Interface Emulator is: it runs
+//! the runtime (a `bootstrap`, or `python -m awslambdaric app.handler`) as a child process
+//! with `AWS_LAMBDA_RUNTIME_API` pointing at an embedded Runtime API on 127.0.0.1, and serves
+//! Lambda's Invoke API (`POST /2015-03-31/functions/{name}/invocations`) in front of it.
+//!
+//! Invocations run one at a time, as in one Lambda execution environment. The function
+//! timeout is enforced (the child is stopped, the caller gets Lambda's timeout error), and a
+//! child that exits is started again for the next invocation.
+//!
+//! Handler binaries built with `lambda-handler`'s `serve` feature run this emulator around
+//! themselves with `--serve`; `lambda-emulator -- ./bootstrap` runs it around anything else.
+
+#![warn(missing_docs, unreachable_pub)]
+
+mod http;
+mod ids;
+mod invoke_api;
+mod runtime_api;
+mod state;
+mod supervisor;
+
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+/// What to run and how to serve it.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Where the Invoke API listens; `127.0.0.1:9000` by default, as RIE's.
+    pub listen: SocketAddr,
+    /// The runtime to run.
+    pub program: OsString,
+    /// Its arguments.
+    pub args: Vec<OsString>,
+    /// The function's name (`AWS_LAMBDA_FUNCTION_NAME`); the Invoke API also accepts
+    /// `function`, as RIE does.
+    pub function_name: String,
+    /// The function timeout (`AWS_LAMBDA_FUNCTION_TIMEOUT`); Lambda's default is 3 s.
+    pub timeout: Duration,
+    /// The function's memory (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`), in MB.
+    pub memory_mb: u32,
+    /// `_HANDLER`, when set.
+    pub handler: Option<String>,
+}
+
+impl Options {
+    /// Lambda's defaults for running `program`.
+    pub fn new(program: impl Into<OsString>) -> Self {
+        let program = program.into();
+        let function_name = std::path::Path::new(&program).file_stem().map_or_else(
+            || "function".to_owned(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        Options {
+            listen: SocketAddr::from(([127, 0, 0, 1], 9000)),
+            program,
+            args: Vec::new(),
+            function_name,
+            timeout: std::env::var("AWS_LAMBDA_FUNCTION_TIMEOUT")
+                .ok()
+                .and_then(|s| s.trim().parse().ok())
+                .map_or(Duration::from_secs(3), Duration::from_secs),
+            memory_mb: 128,
+            handler: None,
+        }
+    }
+}
+
+/// Runs the emulator until the process is stopped; returns an exit code only when it cannot
+/// start.
+pub fn serve(options: Options) -> i32 {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("lambda-emulator: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    runtime.block_on(async {
+        match start(options).await {
+            Ok(()) => std::future::pending().await,
+            Err(message) => {
+                eprintln!("lambda-emulator: {message}");
+                1
+            }
+        }
+    })
+}
+
+async fn start(options: Options) -> Result<(), String> {
+    let invoke = TcpListener::bind(options.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
+    let runtime_api = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
+    let runtime_api_addr = runtime_api.local_addr().map_err(|e| e.to_string())?;
+    let invoke_addr = invoke.local_addr().map_err(|e| e.to_string())?;
+    let shared = Arc::new(state::Shared::new(options, runtime_api_addr));
+    tokio::spawn(http::serve(
+        runtime_api,
+        Arc::clone(&shared),
+        runtime_api::route,
+    ));
+    tokio::spawn(http::serve(invoke, Arc::clone(&shared), invoke_api::route));
+    eprintln!(
+        "lambda-emulator: invoke with POST http://{invoke_addr}/2015-03-31/functions/function/invocations"
+    );
+    supervisor::ensure_running(&shared);
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! `lambda-emulator [OPTIONS] -- PROGRAM [ARGS...]`: a local Lambda around any custom runtime.
+
+use std::ffi::OsString;
+use std::time::Duration;
+
+use lambda_handler_emulator::{Options, serve};
+
+const HELP: &str = "\
+Runs a Lambda custom runtime locally, as AWS's Runtime Interface Emulator does: the runtime
+is a child process talking to an embedded Runtime API, and Lambda's Invoke API is served on
+127.0.0.1.
+
+Usage:
+  lambda-emulator [OPTIONS] -- PROGRAM [ARGS...]
+
+Options:
+  --port PORT            the Invoke API's port on 127.0.0.1 (default 9000)
+  --listen ADDR          the Invoke API's address (default 127.0.0.1:9000)
+  --timeout SECONDS      the function timeout (default AWS_LAMBDA_FUNCTION_TIMEOUT, or 3)
+  --function-name NAME   AWS_LAMBDA_FUNCTION_NAME (default the program's file name)
+  --memory MB            AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128)
+  --handler NAME         _HANDLER, for runtimes that read it
+  -h, --help             print this help
+
+Invoke:
+  curl -d '{\"key\":\"value\"}' http://127.0.0.1:9000/2015-03-31/functions/function/invocations
+";
+
+fn main() {
+    match parse(std::env::args_os().skip(1)) {
+        Ok(Some(options)) => std::process::exit(serve(options)),
+        Ok(None) => print!("{HELP}"),
+        Err(message) => {
+            eprintln!("error: {message}\n\n{HELP}");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String> {
+    let mut args = args.peekable();
+    let mut listen = None;
+    let mut timeout = None;
+    let mut function_name = None;
+    let mut memory = None;
+    let mut handler = None;
+    while let Some(arg) = args.next() {
+        let arg = arg
+            .into_string()
+            .map_err(|a| format!("{a:?} is not UTF-8"))?;
+        let mut value = |name: &str| -> Result<String, String> {
+            args.next()
+                .and_then(|v| v.into_string().ok())
+                .ok_or_else(|| format!("`{name}` needs a value"))
+        };
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--port" => {
+                let port: u16 = value("--port")?
+                    .parse()
+                    .map_err(|e| format!("--port: {e}"))?;
+                listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+            }
+            "--listen" => {
+                listen = Some(
+                    value("--listen")?
+                        .parse()
+                        .map_err(|e| format!("--listen: {e}"))?,
+                )
+            }
+            "--timeout" => {
+                timeout = Some(
+                    value("--timeout")?
+                        .parse::<u64>()
+                        .map_err(|e| format!("--timeout: {e}"))?,
+                )
+            }
+            "--function-name" => function_name = Some(value("--function-name")?),
+            "--memory" => {
+                memory = Some(
+                    value("--memory")?
+                        .parse::<u32>()
+                        .map_err(|e| format!("--memory: {e}"))?,
+                )
+            }
+            "--handler" => handler = Some(value("--handler")?),
+            "--" => {
+                let program = args.next().ok_or("give the runtime to run after `--`")?;
+                let mut options = Options::new(program);
+                options.args = args.collect();
+                if let Some(listen) = listen {
+                    options.listen = listen;
+                }
+                if let Some(seconds) = timeout {
+                    options.timeout = Duration::from_secs(seconds);
+                }
+                if let Some(name) = function_name {
+                    options.function_name = name;
+                }
+                if let Some(mb) = memory {
+                    options.memory_mb = mb;
+                }
+                options.handler = handler;
+                return Ok(Some(options));
+            }
+            other => return Err(format!("unknown option `{other}`")),
+        }
+    }
+    Err("give the runtime to run: `lambda-emulator -- ./bootstrap`".into())
+}

@@ -1,0 +1,198 @@
+//! The runtime as a child process: started with Lambda's environment, stopped when an
+//! invocation times out, and started again when an invocation needs it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::sync::oneshot;
+
+use crate::state::{Outcome, Shared};
+
+/// The child's state, as the Runtime API and the supervisor see it.
+pub(crate) enum Child {
+    Stopped,
+    Running {
+        stop: Option<oneshot::Sender<()>>,
+        /// It asked `/next`: its initialization is over.
+        initialized: bool,
+        /// It reported `/init/error`, which already answered an invocation.
+        init_failed: bool,
+    },
+}
+
+/// Starts the child unless it is running.
+pub(crate) fn ensure_running(shared: &Arc<Shared>) {
+    let mut child = shared.child.lock().unwrap_or_else(|p| p.into_inner());
+    if matches!(*child, Child::Running { .. }) {
+        return;
+    }
+    match command(shared).spawn() {
+        Ok(process) => {
+            let (stop, stopped) = oneshot::channel();
+            *child = Child::Running {
+                stop: Some(stop),
+                initialized: false,
+                init_failed: false,
+            };
+            tokio::spawn(watch(Arc::clone(shared), process, stopped));
+        }
+        Err(e) => {
+            drop(child);
+            let program = shared.options.program.to_string_lossy().into_owned();
+            eprintln!("lambda-emulator: cannot start {program}: {e}");
+            shared.fail_first_pending(|id| {
+                Outcome::error(
+                    "Runtime.InvalidEntrypoint",
+                    &format!("RequestId: {id} Error: cannot start {program}: {e}"),
+                )
+            });
+        }
+    }
+}
+
+/// Stops the child, as Lambda resets an execution environment after a timeout.
+pub(crate) fn stop(shared: &Shared) {
+    if let Child::Running { stop, .. } =
+        &mut *shared.child.lock().unwrap_or_else(|p| p.into_inner())
+        && let Some(stop) = stop.take()
+    {
+        let _ = stop.send(());
+    }
+}
+
+/// Marks the child initialized (it asked `/next`), or its initialization failed.
+pub(crate) fn mark(shared: &Shared, initialized: bool, failed: bool) {
+    if let Child::Running {
+        initialized: i,
+        init_failed: f,
+        ..
+    } = &mut *shared.child.lock().unwrap_or_else(|p| p.into_inner())
+    {
+        *i |= initialized;
+        *f |= failed;
+    }
+}
+
+fn command(shared: &Shared) -> tokio::process::Command {
+    let options = &shared.options;
+    let mut command = tokio::process::Command::new(&options.program);
+    command
+        .args(&options.args)
+        .env("AWS_LAMBDA_RUNTIME_API", shared.runtime_api.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", &options.function_name)
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env(
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            options.memory_mb.to_string(),
+        )
+        .env(
+            "AWS_LAMBDA_FUNCTION_TIMEOUT",
+            options.timeout.as_secs().max(1).to_string(),
+        )
+        .env(
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            format!("/aws/lambda/{}", options.function_name),
+        )
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "$LATEST")
+        .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    for (name, default) in [
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ] {
+        if std::env::var_os(name).is_none() {
+            command.env(name, default);
+        }
+    }
+    if std::env::var_os("LAMBDA_TASK_ROOT").is_none()
+        && let Ok(dir) = std::env::current_dir()
+    {
+        command.env("LAMBDA_TASK_ROOT", dir);
+    }
+    if let Some(handler) = &options.handler {
+        command.env("_HANDLER", handler);
+    }
+    command
+}
+
+async fn watch(
+    shared: Arc<Shared>,
+    mut process: tokio::process::Child,
+    stopped: oneshot::Receiver<()>,
+) {
+    let waited = first(Box::pin(process.wait()), stopped).await;
+    let (status, stopped) = match waited {
+        First::A(status) => (status, false),
+        First::B(_) => {
+            let _ = process.start_kill();
+            (process.wait().await, true)
+        }
+    };
+    let state = std::mem::replace(
+        &mut *shared.child.lock().unwrap_or_else(|p| p.into_inner()),
+        Child::Stopped,
+    );
+    let (initialized, init_failed) = match state {
+        Child::Running {
+            initialized,
+            init_failed,
+            ..
+        } => (initialized, init_failed),
+        Child::Stopped => (true, false),
+    };
+    let status = describe(status);
+    if !stopped {
+        eprintln!("lambda-emulator: the runtime exited: {status}");
+        let exit_error = |id: &str| {
+            Outcome::error(
+                "Runtime.ExitError",
+                &format!("RequestId: {id} Error: Runtime exited with error: {status}"),
+            )
+        };
+        // The invocation it was running fails; so does the one whose cold start it was, when
+        // it died initializing without saying why (an init error has answered that one).
+        if !shared.fail_inflight(exit_error) && !initialized && !init_failed {
+            shared.fail_first_pending(exit_error);
+        }
+    }
+    if shared.has_pending() {
+        ensure_running(&shared);
+    }
+}
+
+fn describe(status: std::io::Result<ExitStatus>) -> String {
+    match status {
+        Ok(status) => match status.code() {
+            Some(code) => format!("exit status {code}"),
+            None => status.to_string(),
+        },
+        Err(e) => format!("cannot wait for it: {e}"),
+    }
+}
+
+enum First<A, B> {
+    A(A),
+    B(B),
+}
+
+/// Whichever of two futures finishes first.
+fn first<A: Future + Unpin, B: Future + Unpin>(
+    a: A,
+    b: B,
+) -> impl Future<Output = First<A::Output, B::Output>> {
+    struct Race<A, B>(A, B);
+    impl<A: Future + Unpin, B: Future + Unpin> Future for Race<A, B> {
+        type Output = First<A::Output, B::Output>;
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+            if let Poll::Ready(a) = Pin::new(&mut self.0).poll(cx) {
+                return Poll::Ready(First::A(a));
+            }
+            Pin::new(&mut self.1).poll(cx).map(First::B)
+        }
+    }
+    Race(a, b)
+}

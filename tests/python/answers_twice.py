@@ -1,0 +1,28 @@
+"""A runtime that answers its first invocation twice and records the Runtime API's statuses
+in the file named by ANSWERS_FILE, to show the second answer is refused."""
+import json
+import os
+import urllib.error
+import urllib.request
+
+API = 'http://{}/2018-06-01/runtime'.format(os.environ['AWS_LAMBDA_RUNTIME_API'])
+
+
+def post(path, body):
+    request = urllib.request.Request(API + path, data=body, method='POST')
+    try:
+        with urllib.request.urlopen(request) as reply:
+            return reply.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+while True:
+    with urllib.request.urlopen(API + '/invocation/next') as next_reply:
+        request_id = next_reply.headers['Lambda-Runtime-Aws-Request-Id']
+        content_type = next_reply.headers['Content-Type']
+        event = next_reply.read()
+    first = post('/invocation/{}/response'.format(request_id), b'"first"')
+    second = post('/invocation/{}/response'.format(request_id), b'"second"')
+    with open(os.environ['ANSWERS_FILE'], 'w') as out:
+        json.dump({'statuses': [first, second], 'content_type': content_type, 'event': json.loads(event)}, out)

@@ -1,0 +1,39 @@
+"""Invokes a local Lambda with boto3's own client and prints what boto3 read, as JSON lines.
+
+usage: invoke_with_boto3.py ENDPOINT FUNCTION INVOCATION_TYPE PAYLOAD [INVOCATION_TYPE PAYLOAD ...]
+"""
+import json
+import sys
+
+import boto3
+from botocore.config import Config
+
+
+def main():
+    endpoint, function, calls = sys.argv[1], sys.argv[2], sys.argv[3:]
+    client = boto3.client(
+        'lambda',
+        endpoint_url=endpoint,
+        region_name='us-east-1',
+        aws_access_key_id='local',
+        aws_secret_access_key='local',
+        config=Config(retries={'max_attempts': 1}, read_timeout=60, connect_timeout=5),
+    )
+    for invocation_type, payload in zip(calls[::2], calls[1::2]):
+        try:
+            response = client.invoke(
+                FunctionName=function, InvocationType=invocation_type, Payload=payload.encode()
+            )
+        except client.exceptions.ClientError as error:
+            print(json.dumps({'Error': error.response['Error']}), flush=True)
+            continue
+        body = response['Payload'].read()
+        print(json.dumps({
+            'StatusCode': response['StatusCode'],
+            'FunctionError': response.get('FunctionError'),
+            'Payload': json.loads(body) if body else None,
+        }), flush=True)
+
+
+if __name__ == '__main__':
+    main()

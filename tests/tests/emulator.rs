@@ -1,0 +1,550 @@
+//! Local development without AWS: `--serve` on a handler binary and `lambda-emulator` around
+//! any runtime (ours, and a Python function under AWS's awslambdaric), driven over plain HTTP
+//! and by boto3's own Lambda client.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use serde_json::{Value, json};
+
+const HELLO: &str = env!("CARGO_BIN_EXE_hello");
+const FAULTS: &str = env!("CARGO_BIN_EXE_faults");
+const MULTI: &str = env!("CARGO_BIN_EXE_multi");
+const CONTEXT: &str = env!("CARGO_BIN_EXE_context");
+const EMULATOR: &str = env!("CARGO_BIN_EXE_lambda-emulator");
+const ADA: &str = r#"{"first_name":"Ada","last_name":"Lovelace"}"#;
+const INVOKE: &str = "/2015-03-31/functions/function/invocations";
+
+/// A local Lambda process (`--serve` or `lambda-emulator`) on a free port, stopped with its
+/// runtime child when dropped.
+struct Local {
+    process: Child,
+    port: u16,
+}
+
+impl Local {
+    fn serve(binary: &str, args: &[&str]) -> Self {
+        let port = free_port();
+        let mut command = Command::new(binary);
+        command
+            .arg("--serve")
+            .arg(format!("127.0.0.1:{port}"))
+            .args(args);
+        Self::start(command, port)
+    }
+
+    fn emulate(options: &[&str], runtime: &[&str]) -> Self {
+        let port = free_port();
+        let mut command = Command::new(EMULATOR);
+        command
+            .args(["--port", &port.to_string()])
+            .args(options)
+            .arg("--")
+            .args(runtime);
+        Self::start(command, port)
+    }
+
+    fn start(mut command: Command, port: u16) -> Self {
+        command
+            .env_remove("AWS_LAMBDA_RUNTIME_API")
+            .stdin(Stdio::null());
+        let process = command.spawn().expect("start the local Lambda");
+        let local = Local { process, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "nothing listens on {port}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        local
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn invoke(&self, invocation_type: Option<&str>, payload: impl Into<Bytes>) -> Reply {
+        let mut headers = Vec::new();
+        if let Some(kind) = invocation_type {
+            headers.push(("x-amz-invocation-type", kind.to_owned()));
+        }
+        post(self.port, INVOKE, &headers, payload.into())
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        // The runtime is our child's child: stop it by its pid too, before its parent.
+        let pid = self.process.id();
+        let children =
+            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        for child in children.split_whitespace() {
+            let _ = Command::new("kill").arg(child).status();
+        }
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Reply {
+    status: u16,
+    headers: hyper::HeaderMap,
+    body: Bytes,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&self.body)))
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// One HTTP/1.1 POST with hyper's client.
+fn post(port: u16, path: &str, headers: &[(&str, String)], body: Bytes) -> Reply {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .unwrap();
+        tokio::spawn(connection);
+        let mut request = hyper::Request::post(path).header("host", format!("127.0.0.1:{port}"));
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = sender
+            .send_request(request.body(Full::new(body)).unwrap())
+            .await
+            .unwrap();
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.unwrap().to_bytes();
+        Reply {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        }
+    })
+}
+
+/// A venv with boto3 and awslambdaric from PyPI, made once per target directory.
+fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-venv");
+        let python = venv.join("bin/python");
+        let ready = |python: &Path| {
+            Command::new(python)
+                .args(["-c", "import boto3, awslambdaric"])
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !ready(&python) {
+            let made = Command::new("python3")
+                .arg("-m")
+                .arg("venv")
+                .arg(&venv)
+                .status()
+                .unwrap();
+            assert!(made.success(), "python3 -m venv failed");
+            let installed = Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "boto3",
+                    "awslambdaric",
+                ])
+                .status()
+                .unwrap();
+            assert!(
+                installed.success() && ready(&python),
+                "pip install boto3 awslambdaric failed"
+            );
+        }
+        python
+    })
+}
+
+fn python_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("python")
+}
+
+/// boto3's view of invoking `function` with each `(invocation type, payload)`.
+fn boto3(local: &Local, function: &str, calls: &[(&str, &str)]) -> Vec<Value> {
+    let mut command = Command::new(python());
+    command
+        .arg(python_dir().join("invoke_with_boto3.py"))
+        .arg(local.endpoint())
+        .arg(function);
+    for (kind, payload) in calls {
+        command.args([kind, payload]);
+    }
+    let out = command.output().unwrap();
+    assert!(
+        out.status.success(),
+        "boto3 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn assert_lambda_semantics_through_boto3(
+    local: &Local,
+    function: &str,
+    failing_event: &str,
+    error_type: &str,
+) {
+    let results = boto3(
+        local,
+        function,
+        &[
+            ("RequestResponse", ADA),
+            ("Event", ADA),
+            ("DryRun", ADA),
+            ("RequestResponse", failing_event),
+        ],
+    );
+    assert_eq!(
+        results[0],
+        json!({"StatusCode": 200, "FunctionError": null, "Payload": {"message": "Hello Ada Lovelace!"}})
+    );
+    assert_eq!(
+        results[1],
+        json!({"StatusCode": 202, "FunctionError": null, "Payload": null})
+    );
+    assert_eq!(
+        results[2],
+        json!({"StatusCode": 204, "FunctionError": null, "Payload": null})
+    );
+    assert_eq!(results[3]["StatusCode"], 200);
+    assert_eq!(results[3]["FunctionError"], "Unhandled");
+    assert_eq!(
+        results[3]["Payload"]["errorType"], error_type,
+        "{}",
+        results[3]
+    );
+}
+
+#[test]
+fn serve_answers_invocations_as_lambda_does() {
+    let local = Local::serve(HELLO, &[]);
+    let ok = local.invoke(None, ADA);
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.json(), json!({"message": "Hello Ada Lovelace!"}));
+    assert_eq!(ok.header("x-amz-function-error"), None);
+    assert_eq!(ok.header("x-amz-executed-version"), Some("$LATEST"));
+    assert_eq!(ok.header("x-amzn-requestid").map(str::len), Some(36));
+
+    let failed = local.invoke(Some("RequestResponse"), r#"{"first_name":1}"#);
+    assert_eq!(failed.status, 200);
+    assert_eq!(failed.header("x-amz-function-error"), Some("Unhandled"));
+    assert_eq!(failed.json()["errorType"], "Runtime.UnmarshalError");
+
+    // No payload is `{}`, as Lambda sends it.
+    let empty = local.invoke(None, "");
+    assert!(
+        empty.json()["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("missing field `first_name`")
+    );
+
+    assert_eq!(local.invoke(Some("DryRun"), ADA).status, 204);
+    let bad_type = local.invoke(Some("Sometimes"), ADA);
+    assert_eq!(
+        (bad_type.status, bad_type.header("x-amzn-errortype")),
+        (400, Some("InvalidParameterValueException"))
+    );
+    let not_json = local.invoke(None, "{nope");
+    assert_eq!(
+        (not_json.status, not_json.header("x-amzn-errortype")),
+        (400, Some("InvalidRequestContentException"))
+    );
+    let by_name = post(
+        local.port,
+        "/2015-03-31/functions/hello/invocations",
+        &[],
+        Bytes::from(ADA),
+    );
+    assert_eq!(by_name.json(), json!({"message": "Hello Ada Lovelace!"}));
+    let unknown = post(
+        local.port,
+        "/2015-03-31/functions/other/invocations",
+        &[],
+        Bytes::from(ADA),
+    );
+    assert_eq!(
+        (unknown.status, unknown.header("x-amzn-errortype")),
+        (404, Some("ResourceNotFoundException"))
+    );
+}
+
+#[test]
+fn event_invocations_answer_202_at_once_and_still_run() {
+    let local = Local::serve(FAULTS, &["--handler", "touch"]);
+    let marker =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("event-ran-{}", std::process::id()));
+    let _ = std::fs::remove_file(&marker);
+    let reply = local.invoke(Some("Event"), serde_json::to_string(&marker).unwrap());
+    assert_eq!((reply.status, reply.body.len()), (202, 0));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&marker).ok().as_deref() != Some("ran") {
+        assert!(Instant::now() < deadline, "the Event invocation never ran");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn payload_limits_are_lambdas() {
+    let local = Local::serve(FAULTS, &["--handler", "echo"]);
+    let json_of = |len: usize| format!("\"{}\"", "z".repeat(len - 2));
+    let sync_over = local.invoke(None, json_of(6_291_457));
+    assert_eq!(
+        (sync_over.status, sync_over.header("x-amzn-errortype")),
+        (413, Some("RequestEntityTooLargeException"))
+    );
+    assert!(
+        sync_over.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("6291456 bytes")
+    );
+    let sync_at = local.invoke(None, json_of(6_291_456));
+    assert_eq!((sync_at.status, sync_at.body.len()), (200, 6_291_456));
+    let event_over = local.invoke(Some("Event"), json_of(1_048_577));
+    assert_eq!(
+        (event_over.status, event_over.header("x-amzn-errortype")),
+        (413, Some("RequestEntityTooLargeException"))
+    );
+    assert_eq!(local.invoke(Some("Event"), json_of(1_048_576)).status, 202);
+}
+
+#[test]
+fn a_response_over_six_megabytes_is_lambdas_error() {
+    let local = Local::serve(FAULTS, &["--handler", "big"]);
+    let reply = local.invoke(None, "6291555");
+    assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
+    assert_eq!(reply.json()["errorType"], "Function.ResponseSizeTooLarge");
+}
+
+#[test]
+fn the_timeout_is_enforced_and_the_runtime_restarted() {
+    let local = Local::serve(FAULTS, &["--handler", "sleeps", "--timeout", "1"]);
+    let started = Instant::now();
+    let slow = local.invoke(None, "5000");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(1) && waited < Duration::from_secs(4),
+        "{waited:?}"
+    );
+    assert_eq!(slow.status, 200);
+    assert_eq!(slow.header("x-amz-function-error"), Some("Unhandled"));
+    let body = slow.json();
+    assert_eq!(body["errorType"], "Sandbox.Timedout");
+    let id = slow.header("x-amzn-requestid").unwrap();
+    assert_eq!(
+        body["errorMessage"],
+        format!("RequestId: {id} Error: Task timed out after 1.00 seconds")
+    );
+    let quick = local.invoke(None, "10");
+    assert_eq!((quick.status, quick.json()), (200, json!(10)));
+}
+
+#[test]
+fn a_runtime_that_exits_fails_its_invocation_and_is_started_again() {
+    let local = Local::serve(FAULTS, &["--handler", "exits"]);
+    for _ in 0..2 {
+        let reply = local.invoke(None, "3");
+        assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
+        let id = reply.header("x-amzn-requestid").unwrap().to_owned();
+        assert_eq!(
+            reply.json(),
+            json!({"errorType": "Runtime.ExitError", "errorMessage": format!("RequestId: {id} Error: Runtime exited with error: exit status 3")})
+        );
+    }
+}
+
+#[test]
+fn an_init_error_is_served_to_the_caller() {
+    let local = Local::emulate(&["--handler", "nope"], &[MULTI]);
+    for _ in 0..2 {
+        let reply = local.invoke(None, ADA);
+        assert_eq!(
+            (reply.status, reply.header("x-amz-function-error")),
+            (200, Some("Unhandled"))
+        );
+        let body = reply.json();
+        assert_eq!(body["errorType"], "Runtime.HandlerNotFound");
+        assert!(
+            body["errorMessage"]
+                .as_str()
+                .unwrap()
+                .contains("no handler is named `nope`")
+        );
+    }
+}
+
+#[test]
+fn invocations_run_one_at_a_time() {
+    let local = Local::serve(FAULTS, &["--handler", "sleeps"]);
+    let started = Instant::now();
+    let replies: Vec<Reply> = std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..3)
+            .map(|_| scope.spawn(|| local.invoke(None, "300")))
+            .collect();
+        calls.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    assert!(
+        replies
+            .iter()
+            .all(|r| r.status == 200 && r.json() == json!(300))
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "one execution environment: {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn the_runtime_api_refuses_a_second_answer_and_sends_the_content_type() {
+    let answers =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("answers-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&answers);
+    let mut command = Command::new(EMULATOR);
+    let port = free_port();
+    command
+        .args(["--port", &port.to_string(), "--"])
+        .arg(python())
+        .arg(python_dir().join("answers_twice.py"))
+        .env("ANSWERS_FILE", &answers);
+    let local = Local::start(command, port);
+    let reply = local.invoke(None, r#"{"n":1}"#);
+    assert_eq!(reply.json(), json!("first"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let seen: Value = loop {
+        if let Ok(text) = std::fs::read_to_string(&answers) {
+            break serde_json::from_str(&text).unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the runtime never recorded its answers"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(
+        seen,
+        json!({"statuses": [202, 400], "content_type": "application/json", "event": {"n": 1}})
+    );
+}
+
+#[test]
+fn the_emulator_gives_the_runtime_lambdas_environment_and_headers() {
+    let local = Local::emulate(
+        &[
+            "--function-name",
+            "my-fn",
+            "--memory",
+            "256",
+            "--timeout",
+            "5",
+        ],
+        &[CONTEXT],
+    );
+    // {"custom":{"k":"v"},"client":{"app_title":"App"}}, base64, as SDKs send it.
+    let client_context = "eyJjdXN0b20iOnsiayI6InYifSwiY2xpZW50Ijp7ImFwcF90aXRsZSI6IkFwcCJ9fQ==";
+    let reply = post(
+        local.port,
+        "/2015-03-31/functions/my-fn/invocations",
+        &[("x-amz-client-context", client_context.into())],
+        Bytes::from("[1]"),
+    );
+    let ctx = reply.json();
+    assert_eq!(ctx["request_id"], reply.header("x-amzn-requestid").unwrap());
+    assert_eq!(ctx["function_name"], "my-fn");
+    assert_eq!(ctx["memory_limit_in_mb"], 256);
+    assert_eq!(ctx["function_version"], "$LATEST");
+    assert_eq!(ctx["log_group_name"], "/aws/lambda/my-fn");
+    assert!(
+        ctx["invoked_function_arn"]
+            .as_str()
+            .unwrap()
+            .ends_with(":function:my-fn")
+    );
+    let remaining = ctx["remaining_ms"].as_u64().unwrap();
+    assert!((3_000..=5_000).contains(&remaining), "{remaining}");
+    assert!(
+        ctx["xray_trace_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("Root=1-")
+    );
+    assert_eq!(ctx["client_app_title"], "App");
+    assert_eq!(ctx["event"], json!([1]));
+}
+
+#[test]
+fn boto3_invokes_hello_under_serve() {
+    let local = Local::serve(HELLO, &[]);
+    assert_lambda_semantics_through_boto3(
+        &local,
+        "function",
+        r#"{"first_name":1}"#,
+        "Runtime.UnmarshalError",
+    );
+}
+
+#[test]
+fn boto3_invokes_hello_under_the_emulator() {
+    let local = Local::emulate(&[], &[HELLO]);
+    assert_lambda_semantics_through_boto3(&local, "hello", "{}", "Runtime.UnmarshalError");
+}
+
+#[test]
+fn boto3_invokes_a_python_function_under_the_emulator() {
+    let python = python().to_str().unwrap().to_owned();
+    let mut command = Command::new(EMULATOR);
+    let port = free_port();
+    command
+        .args([
+            "--port",
+            &port.to_string(),
+            "--function-name",
+            "py",
+            "--",
+            &python,
+            "-m",
+            "awslambdaric",
+            "app.my_handler",
+        ])
+        .current_dir(python_dir());
+    let local = Local::start(command, port);
+    assert_lambda_semantics_through_boto3(&local, "py", "{}", "KeyError");
+}
