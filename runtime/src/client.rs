@@ -3,13 +3,15 @@
 
 use std::fmt;
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::Body;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::header::{CONTENT_TYPE, HOST, HeaderName, HeaderValue};
 use hyper::{HeaderMap, Method, Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
+
+use crate::payload::Payload;
 
 /// The Runtime API's version prefix.
 const API: &str = "/2018-06-01/runtime";
@@ -19,14 +21,14 @@ pub(crate) struct Client {
     authority: String,
     base_path: String,
     host: HeaderValue,
-    sender: Option<SendRequest<Full<Bytes>>>,
+    next_uri: Uri,
+    sender: Option<SendRequest<Payload>>,
 }
 
-/// A reply from the Runtime API, read whole.
+/// The status and headers of a reply; its body goes to a buffer the caller owns.
 pub(crate) struct Reply {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
 }
 
 /// The Runtime API could not be reached or answered with something that is not HTTP.
@@ -45,8 +47,8 @@ impl fmt::Display for ClientError {
     }
 }
 
-/// A header a request carries besides `Host` and `Content-Type`.
-pub(crate) type ExtraHeader<'a> = Option<(HeaderName, &'a str)>;
+/// The largest body read into memory: Lambda's event limit, with room to spare.
+const MAX_BODY: usize = 8 << 20;
 
 impl Client {
     /// `endpoint` is `host:port`, as Lambda sets `AWS_LAMBDA_RUNTIME_API`, or
@@ -57,27 +59,33 @@ impl Client {
             Some(slash) => (&rest[..slash], rest[slash..].trim_end_matches('/')),
             None => (rest, ""),
         };
-        let valid = !authority.is_empty()
-            && !rest.contains("://")
-            && format!("http://{authority}{base_path}{API}")
-                .parse::<Uri>()
-                .is_ok();
-        if !valid {
-            return Err(format!(
+        let invalid = || {
+            format!(
                 "AWS_LAMBDA_RUNTIME_API is `{endpoint}`, expected `host:port` or `http://host:port/path`"
-            ));
+            )
+        };
+        if authority.is_empty()
+            || rest.contains("://")
+            || format!("http://{authority}").parse::<Uri>().is_err()
+        {
+            return Err(invalid());
         }
+        let next_uri = format!("{base_path}{API}/invocation/next")
+            .parse()
+            .map_err(|_| invalid())?;
         Ok(Client {
-            host: HeaderValue::from_str(authority).map_err(|e| e.to_string())?,
+            host: HeaderValue::from_str(authority).map_err(|_| invalid())?,
             authority: authority.to_owned(),
             base_path: base_path.to_owned(),
+            next_uri,
             sender: None,
         })
     }
 
-    /// `GET /runtime/invocation/next`: waits for the next event.
-    pub(crate) async fn next(&mut self) -> Result<Reply, ClientError> {
-        self.request(Method::GET, "/invocation/next", None, Bytes::new())
+    /// `GET /runtime/invocation/next`: waits for the next event, read into `event`.
+    pub(crate) async fn next(&mut self, event: &mut Vec<u8>) -> Result<Reply, ClientError> {
+        let uri = self.next_uri.clone();
+        self.request(Method::GET, uri, None, Payload::empty(), event)
             .await
     }
 
@@ -85,69 +93,75 @@ impl Client {
     pub(crate) async fn respond(
         &mut self,
         request_id: &str,
-        body: Bytes,
+        payload: Payload,
+        reply: &mut Vec<u8>,
     ) -> Result<Reply, ClientError> {
-        let path = format!("/invocation/{request_id}/response");
-        self.request(Method::POST, &path, None, body).await
+        let uri = self.uri(format_args!("/invocation/{request_id}/response"));
+        self.request(Method::POST, uri, None, payload, reply).await
     }
 
     /// `POST /runtime/invocation/{id}/error`, or `/runtime/init/error` without an id.
     pub(crate) async fn report_error(
         &mut self,
         request_id: Option<&str>,
-        body: Bytes,
+        payload: Payload,
         error_type: &str,
+        reply: &mut Vec<u8>,
     ) -> Result<Reply, ClientError> {
-        let path = match request_id {
-            Some(id) => format!("/invocation/{id}/error"),
-            None => "/init/error".to_owned(),
+        let uri = match request_id {
+            Some(id) => self.uri(format_args!("/invocation/{id}/error")),
+            None => self.uri(format_args!("/init/error")),
         };
-        let header = (
-            HeaderName::from_static("lambda-runtime-function-error-type"),
-            error_type,
-        );
-        self.request(Method::POST, &path, Some(header), body).await
+        self.request(Method::POST, uri, Some(error_type), payload, reply)
+            .await
     }
 
+    fn uri(&self, path: fmt::Arguments<'_>) -> Uri {
+        format!("{}{API}{path}", self.base_path)
+            .parse()
+            .expect("request ids are checked before they reach a path")
+    }
+
+    /// One exchange; `error_type`, when given, makes the body an error report.
     async fn request(
         &mut self,
         method: Method,
-        path: &str,
-        extra: ExtraHeader<'_>,
-        body: Bytes,
+        uri: Uri,
+        error_type: Option<&str>,
+        payload: Payload,
+        reply_body: &mut Vec<u8>,
     ) -> Result<Reply, ClientError> {
-        let uri: Uri = format!("{}{API}{path}", self.base_path)
-            .parse()
-            .expect("request ids are checked before they reach a path");
-        let content_type = if extra.is_some() {
-            "application/vnd.aws.lambda.error+json"
-        } else {
-            "application/json"
-        };
-        let mut request = Request::new(Full::new(body));
+        let is_post = method == Method::POST;
+        let mut request = Request::new(payload);
         *request.method_mut() = method;
         *request.uri_mut() = uri;
         let headers = request.headers_mut();
         headers.insert(HOST, self.host.clone());
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-        if let Some((name, Ok(value))) = extra.map(|(n, v)| (n, HeaderValue::from_str(v))) {
-            headers.insert(name, value);
+        match error_type {
+            Some(error_type) => {
+                headers.insert(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/vnd.aws.lambda.error+json"),
+                );
+                if let Ok(value) = HeaderValue::from_str(error_type) {
+                    headers.insert(
+                        HeaderName::from_static("lambda-runtime-function-error-type"),
+                        value,
+                    );
+                }
+            }
+            None if is_post => {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            }
+            None => {}
         }
         // A request the connection never took (the server had closed it) is sent once more on
-        // a new connection; one it took is never sent twice.
+        // a new connection; one it took is never sent twice from here.
         let mut retried = false;
-        loop {
+        let response = loop {
             let sender = self.ready_sender().await?;
             match sender.try_send_request(request).await {
-                Ok(response) => {
-                    let (parts, body) = response.into_parts();
-                    let body = body.collect().await.map_err(|e| self.lost(e))?.to_bytes();
-                    return Ok(Reply {
-                        status: parts.status,
-                        headers: parts.headers,
-                        body,
-                    });
-                }
+                Ok(response) => break response,
                 Err(mut error) => {
                     self.sender = None;
                     match error.take_message() {
@@ -159,7 +173,22 @@ impl Client {
                     }
                 }
             }
+        };
+        let (parts, mut body) = response.into_parts();
+        reply_body.clear();
+        if let Some(length) = body.size_hint().exact() {
+            reply_body.reserve(usize::try_from(length).unwrap_or(MAX_BODY).min(MAX_BODY));
         }
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| self.lost(e))?;
+            if let Ok(data) = frame.into_data() {
+                reply_body.extend_from_slice(&data);
+            }
+        }
+        Ok(Reply {
+            status: parts.status,
+            headers: parts.headers,
+        })
     }
 
     fn lost(&mut self, error: hyper::Error) -> ClientError {
@@ -167,7 +196,7 @@ impl Client {
         ClientError::Http(error)
     }
 
-    async fn ready_sender(&mut self) -> Result<&mut SendRequest<Full<Bytes>>, ClientError> {
+    async fn ready_sender(&mut self) -> Result<&mut SendRequest<Payload>, ClientError> {
         if let Some(sender) = &mut self.sender
             && sender.ready().await.is_err()
         {

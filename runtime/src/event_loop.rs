@@ -3,13 +3,13 @@
 use std::time::Duration;
 
 use hyper::StatusCode;
-use hyper::body::Bytes;
 
 use crate::client::{Client, ClientError, Reply};
 use crate::config::HANDLER_VAR;
 use crate::context::Context;
 use crate::error::InvocationError;
 use crate::invoke::invoke;
+use crate::payload::{Home, Payload};
 use crate::registry::{self, Handler, Request};
 
 /// Lambda's limit on a synchronous response, in bytes, as its own error message states it.
@@ -44,23 +44,37 @@ pub(crate) fn run(endpoint: &std::ffi::OsStr) -> i32 {
     runtime.block_on(serve(&mut client))
 }
 
+/// The buffers one invocation uses, kept from one to the next.
+#[derive(Default)]
+struct Buffers {
+    /// The event, as `/next` delivered it.
+    event: Vec<u8>,
+    /// The response body the handler wrote.
+    out: Vec<u8>,
+    /// The Runtime API's reply to an answer (read for its error message).
+    reply: Vec<u8>,
+    /// Where `out` comes back once hyper has sent it.
+    home: Home,
+}
+
 async fn serve(client: &mut Client) -> i32 {
     let configured = std::env::var(HANDLER_VAR).ok();
+    let mut buffers = Buffers::default();
     let handler = match registry::select(Request::Configured(configured.as_deref())) {
         Ok(handler) => handler,
-        Err(error) => return init_failed(client, &error).await,
+        Err(error) => return init_failed(client, &error, &mut buffers.reply).await,
     };
     let mut ctx = Context::from_environment();
-    let mut out = Vec::new();
     loop {
-        let invocation = match next(client).await {
+        let invocation = match next(client, &mut buffers.event).await {
             Ok(invocation) => invocation,
             Err(message) => {
                 eprintln!("lambda-handler: {message}; exiting");
                 return 1;
             }
         };
-        if let Err(message) = serve_one(client, handler, &mut ctx, &mut out, invocation).await {
+        if let Err(message) = serve_one(client, handler, &mut ctx, &mut buffers, &invocation).await
+        {
             eprintln!("lambda-handler: {message}; exiting");
             return 1;
         }
@@ -68,10 +82,13 @@ async fn serve(client: &mut Client) -> i32 {
 }
 
 /// Reports a start-up failure as Lambda expects, then gives the exit code.
-async fn init_failed(client: &mut Client, error: &InvocationError) -> i32 {
+async fn init_failed(client: &mut Client, error: &InvocationError, reply: &mut Vec<u8>) -> i32 {
     eprintln!("lambda-handler: {error}");
-    let body = Bytes::from(error.to_json());
-    if let Err(e) = client.report_error(None, body, &error.header_value()).await {
+    let payload = Payload::once(error.to_json());
+    if let Err(e) = client
+        .report_error(None, payload, &error.header_value(), reply)
+        .await
+    {
         eprintln!("lambda-handler: could not report the init error: {e}");
     }
     1
@@ -80,12 +97,12 @@ async fn init_failed(client: &mut Client, error: &InvocationError) -> i32 {
 /// `GET /next` until it yields an event. A 204 (an emulator with nothing queued) asks again,
 /// backing off so an idle emulator is not polled hot; a transport failure is retried with
 /// backoff a few times; any other status is what Lambda calls non-recoverable.
-async fn next(client: &mut Client) -> Result<Reply, String> {
+async fn next(client: &mut Client, event: &mut Vec<u8>) -> Result<Reply, String> {
     let mut failures = 0;
     let mut retry_delay = Duration::from_millis(10);
     let mut idle_delay = Duration::from_millis(1);
     loop {
-        match client.next().await {
+        match client.next(event).await {
             Ok(reply) if reply.status == StatusCode::OK => return Ok(reply),
             Ok(reply) if reply.status == StatusCode::NO_CONTENT => {
                 tokio::time::sleep(idle_delay).await;
@@ -95,7 +112,7 @@ async fn next(client: &mut Client) -> Result<Reply, String> {
                 return Err(format!(
                     "the Runtime API answered /next with {}: {} (non-recoverable)",
                     reply.status,
-                    String::from_utf8_lossy(&reply.body)
+                    String::from_utf8_lossy(event)
                 ));
             }
             Err(e) => {
@@ -118,10 +135,10 @@ async fn serve_one(
     client: &mut Client,
     handler: &Handler,
     ctx: &mut Context,
-    out: &mut Vec<u8>,
-    invocation: Reply,
+    buffers: &mut Buffers,
+    invocation: &Reply,
 ) -> Result<(), String> {
-    let Some(request_id) = plausible_request_id(&invocation) else {
+    let Some(request_id) = plausible_request_id(invocation) else {
         // Without a usable id there is no URL to answer on; Lambda times the invocation out.
         eprintln!(
             "lambda-handler: an invocation has no usable Lambda-Runtime-Aws-Request-Id \
@@ -131,19 +148,16 @@ async fn serve_one(
     };
     ctx.begin_invocation(request_id, &invocation.headers);
     set_trace_id(ctx.xray_trace_id.as_deref());
-    let outcome = invoke(handler, &invocation.body, ctx, out).await;
-    let error = match outcome.and_then(|()| check_size(out.len())) {
-        Ok(()) => {
-            let body = Bytes::from(std::mem::take(out));
-            match deliver(client, request_id, Answer::Response(body)).await {
-                Delivery::TooLarge => check_size(usize::MAX).expect_err("over any limit"),
-                other => return other.into_result("response"),
-            }
-        }
+    let outcome = invoke(handler, &buffers.event, ctx, &mut buffers.out).await;
+    let error = match outcome.and_then(|()| check_size(buffers.out.len())) {
+        Ok(()) => match deliver(client, request_id, Answer::Response, buffers).await {
+            Delivery::TooLarge => check_size(usize::MAX).expect_err("over any limit"),
+            other => return other.into_result("response"),
+        },
         Err(error) => error,
     };
     eprintln!("lambda-handler: invocation {request_id} failed: {error}");
-    deliver(client, request_id, Answer::Error(&error))
+    deliver(client, request_id, Answer::Error(&error), buffers)
         .await
         .into_result("error")
 }
@@ -161,7 +175,8 @@ fn check_size(len: usize) -> Result<(), InvocationError> {
 }
 
 enum Answer<'a> {
-    Response(Bytes),
+    /// The response body in `Buffers::out`.
+    Response,
     Error(&'a InvocationError),
 }
 
@@ -202,38 +217,60 @@ impl Delivery {
 
 /// Posts an answer. A transport failure is retried on a new connection: if the first try did
 /// arrive, Lambda refuses the second with a 400, so an answer is never accepted twice.
-async fn deliver(client: &mut Client, request_id: &str, answer: Answer<'_>) -> Delivery {
+async fn deliver(
+    client: &mut Client,
+    request_id: &str,
+    answer: Answer<'_>,
+    buffers: &mut Buffers,
+) -> Delivery {
     let mut attempt = 0;
-    loop {
+    let mut response = Some(std::mem::take(&mut buffers.out));
+    let delivery = loop {
         attempt += 1;
         let reply = match &answer {
-            Answer::Response(body) => client.respond(request_id, body.clone()).await,
-            Answer::Error(error) => {
-                let body = Bytes::from(error.to_json());
+            Answer::Response => {
+                let bytes = response
+                    .take()
+                    .or_else(|| buffers.home.take())
+                    .unwrap_or_default();
                 client
-                    .report_error(Some(request_id), body, &error.header_value())
+                    .respond(request_id, buffers.home.payload(bytes), &mut buffers.reply)
+                    .await
+            }
+            Answer::Error(error) => {
+                let payload = Payload::once(error.to_json());
+                client
+                    .report_error(
+                        Some(request_id),
+                        payload,
+                        &error.header_value(),
+                        &mut buffers.reply,
+                    )
                     .await
             }
         };
         let reply = match reply {
             Ok(reply) => reply,
-            Err(e) if attempt >= POST_ATTEMPTS => return Delivery::Lost(e),
+            Err(e) if attempt >= POST_ATTEMPTS => break Delivery::Lost(e),
             Err(e) => {
                 eprintln!(
                     "lambda-handler: posting the answer to {request_id} failed ({e}); retrying"
                 );
-                tokio::time::sleep(Duration::from_millis(10 * attempt as u64)).await;
+                tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
                 continue;
             }
         };
-        let body = || String::from_utf8_lossy(&reply.body).into_owned();
-        return match reply.status {
+        let body = || String::from_utf8_lossy(&buffers.reply).into_owned();
+        break match reply.status {
             status if status.is_success() => Delivery::Accepted,
             StatusCode::PAYLOAD_TOO_LARGE => Delivery::TooLarge,
             StatusCode::BAD_REQUEST => Delivery::Refused(body()),
             status => Delivery::Fatal(format!("{status}: {}", body())),
         };
-    }
+    };
+    // The response buffer, back from hyper, serves the next invocation.
+    buffers.out = response.or_else(|| buffers.home.take()).unwrap_or_default();
+    delivery
 }
 
 /// The request id, when it is safe to put into a URL path: Lambda's ids are UUIDs.

@@ -34,6 +34,7 @@ mod error;
 mod event_loop;
 mod invoke;
 mod local;
+mod payload;
 mod registry;
 
 #[doc(hidden)]

@@ -1,0 +1,538 @@
+//! Benchmarks lambda-handler against awslabs' lambda_runtime 1.5 in one run on this machine,
+//! with a raw keep-alive loop and a static exec-and-connect program as the floors.
+//!
+//! `cargo run --release` (from `bench/`) prints the table; `cargo run --release -- build-time`
+//! times clean release builds. See `bench/README.md`.
+
+mod server;
+mod stats;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hyper::body::Bytes;
+
+use server::Server;
+use stats::{median, percentile};
+
+const SEED: &str = r#"{"first_name":"Ada","last_name":"Lovelace"}"#;
+const WAIT: Duration = Duration::from_secs(300);
+
+struct Settings {
+    runs: usize,
+    invocations: usize,
+    large: usize,
+    /// `--only ours|lambda_runtime|floor`: measure one subject (for profiling).
+    only: Option<usize>,
+}
+
+/// What one process of one implementation measured.
+#[derive(Default, Clone)]
+struct Sample {
+    first_next_ms: f64,
+    first_response_ms: f64,
+    throughput: f64,
+    p50_us: f64,
+    p99_us: f64,
+    cpu_us: f64,
+    large_throughput: f64,
+    large_cpu_us: f64,
+    rss_mb: f64,
+    connections: usize,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Subject {
+    Ours,
+    LambdaRuntime,
+    Floor,
+}
+
+impl Subject {
+    fn binary(self, root: &Path) -> PathBuf {
+        match self {
+            Subject::Ours => root.join("target/bootstrap/hello-ours"),
+            Subject::LambdaRuntime => root.join("target/release/hello-lambda-runtime"),
+            Subject::Floor => root.join("target/static/x86_64-unknown-linux-gnu/release/raw-floor"),
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    if args.first().map(String::as_str) == Some("build-time") {
+        return build_time(&root, args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1));
+    }
+    pin_to_one_core();
+    let mut settings = Settings {
+        runs: 5,
+        invocations: 20_000,
+        large: 200,
+        only: None,
+    };
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let mut value = || {
+            iter.next()
+                .and_then(|v| v.parse().ok())
+                .expect("a number after the option")
+        };
+        match arg.as_str() {
+            "--runs" => settings.runs = value(),
+            "--invocations" => settings.invocations = value(),
+            "--large" => settings.large = value(),
+            "--only" => {
+                let name = iter.next().map(String::as_str);
+                settings.only = Some(match name {
+                    Some("ours") => 0,
+                    Some("lambda_runtime") => 1,
+                    Some("floor") => 2,
+                    _ => panic!("--only ours|lambda_runtime|floor"),
+                });
+            }
+            other => panic!(
+                "unknown option {other}: --runs N --invocations N --large N, or build-time [N]"
+            ),
+        }
+    }
+    build(&root);
+    run(&root, &settings);
+}
+
+/// Every process here shares CPU 0, as on a 1-vCPU Lambda: on this VM a wake-up across cores
+/// costs tens of microseconds, which would swamp what is measured.
+fn pin_to_one_core() {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let allowed = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .unwrap_or("")
+        .trim();
+    if allowed == "0" || std::env::var_os("BENCH_PINNED").is_some() {
+        return;
+    }
+    let me = std::env::current_exe().unwrap();
+    let status = Command::new("taskset")
+        .arg("-c")
+        .arg("0")
+        .arg(me)
+        .args(std::env::args_os().skip(1))
+        .env("BENCH_PINNED", "1")
+        .status()
+        .expect("taskset (util-linux) pins the benchmark to CPU 0");
+    std::process::exit(status.code().unwrap_or(1));
+}
+
+fn build(root: &Path) {
+    eprintln!("building the handlers (release, the bench profile) ...");
+    for (profile, package) in [
+        ("bootstrap", "bench-hello-ours"),
+        ("release", "bench-hello-lambda-runtime"),
+    ] {
+        let built = Command::new("cargo")
+            .current_dir(root)
+            .args(["build", "--profile", profile, "-p", package])
+            .status()
+            .unwrap();
+        assert!(built.success(), "building {package} failed");
+    }
+    // The floors are static, as the smallest possible exec; ours is built static too, to show
+    // what of its cold start is the dynamic loader's.
+    for (profile, package) in [
+        ("release", "bench-floor"),
+        ("bootstrap", "bench-hello-ours"),
+    ] {
+        let built = Command::new("cargo")
+            .current_dir(root)
+            .args([
+                "build",
+                "--profile",
+                profile,
+                "-p",
+                package,
+                "--target",
+                "x86_64-unknown-linux-gnu",
+                "--target-dir",
+            ])
+            .arg(root.join("target/static"))
+            .env("RUSTFLAGS", "-C target-feature=+crt-static")
+            .status()
+            .unwrap();
+        assert!(built.success(), "building {package} static failed");
+    }
+}
+
+fn run(root: &Path, settings: &Settings) {
+    let seed = Bytes::from_static(SEED.as_bytes());
+    let large = Bytes::from(format!(
+        r#"{{"first_name":"{}","last_name":"Lovelace"}}"#,
+        "a".repeat(1 << 20)
+    ));
+    let subjects = [Subject::Ours, Subject::LambdaRuntime, Subject::Floor];
+    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); 3];
+    let mut exec_floor = Vec::new();
+    let mut static_ours = Vec::new();
+    let mut server = Server::start();
+    for run in 0..settings.runs {
+        // Alternate the order, so that drift on this noisy machine spreads evenly.
+        for offset in 0..3 {
+            let index = (run + offset) % 3;
+            if settings.only.is_some_and(|only| only != index) {
+                continue;
+            }
+            let sample = measure(
+                &mut server,
+                &subjects[index].binary(root),
+                subjects[index],
+                settings,
+                &seed,
+                &large,
+            );
+            samples[index].push(sample);
+        }
+        if settings.only.is_none() {
+            let exec_floor_binary =
+                root.join("target/static/x86_64-unknown-linux-gnu/release/exec-floor");
+            exec_floor.push(cold_start(&mut server, &exec_floor_binary));
+            let ours_static =
+                root.join("target/static/x86_64-unknown-linux-gnu/bootstrap/hello-ours");
+            static_ours.push(cold_start(&mut server, &ours_static));
+        }
+        eprintln!("run {} of {} done", run + 1, settings.runs);
+    }
+    if settings.only.is_some() {
+        eprintln!("--only: no table");
+        return;
+    }
+    let size = |s: Subject| {
+        std::fs::metadata(s.binary(root))
+            .map(|m| m.len() as f64 / 1e6)
+            .unwrap_or(f64::NAN)
+    };
+    let static_size =
+        std::fs::metadata(root.join("target/static/x86_64-unknown-linux-gnu/bootstrap/hello-ours"))
+            .map_or(f64::NAN, |m| m.len() as f64 / 1e6);
+    print_table(
+        settings,
+        &samples,
+        median(&exec_floor),
+        [size(Subject::Ours), size(Subject::LambdaRuntime)],
+    );
+    println!(
+        "ours linked static (crt-static, {static_size:.2} MB): exec to first GET next {:.2} ms, {:.2}x the exec floor",
+        median(&static_ours),
+        median(&static_ours) / median(&exec_floor)
+    );
+}
+
+fn spawn(binary: &Path, server: &Server) -> std::process::Child {
+    // BENCH_WRAP runs the handler under a profiler, e.g.
+    // BENCH_WRAP="valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out".
+    let wrap = std::env::var("BENCH_WRAP").unwrap_or_default();
+    let mut words = wrap.split_whitespace();
+    let mut command = match words.next() {
+        Some(tool) => {
+            let mut command = Command::new(tool);
+            command.args(words).arg(binary);
+            command
+        }
+        None => Command::new(binary),
+    };
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", server.addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+        .env("AWS_REGION", "us-east-1")
+        .env("_HANDLER", "bootstrap")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()))
+}
+
+fn measure(
+    server: &mut Server,
+    binary: &Path,
+    subject: Subject,
+    settings: &Settings,
+    seed: &Bytes,
+    large: &Bytes,
+) -> Sample {
+    server.reset();
+    server.push(seed, 1);
+    let started = Instant::now();
+    let mut child = spawn(binary, server);
+    let pid = child.id();
+    server.wait_answers(1, WAIT);
+    let (first_next, first_answer, first_body) = server.with_log(|log| {
+        (
+            log.first_next.unwrap(),
+            log.answered[0].unwrap(),
+            log.first_body.clone(),
+        )
+    });
+    if subject != Subject::Floor {
+        assert_eq!(
+            first_body.as_deref(),
+            Some(&br#"{"message":"Hello Ada Lovelace!"}"#[..]),
+            "{}",
+            binary.display()
+        );
+    }
+
+    let cpu_before = cpu_ns(pid);
+    server.push(seed, settings.invocations);
+    server.wait_answers(1 + settings.invocations, WAIT);
+    let cpu_after = cpu_ns(pid);
+    let (throughput, mut latencies) = server.with_log(|log| {
+        let range = 1..1 + settings.invocations;
+        let start = log.handed[range.start].unwrap();
+        let end = log.answered[range.end - 1].unwrap();
+        let latencies: Vec<f64> = range
+            .map(|i| (log.answered[i].unwrap() - log.handed[i].unwrap()).as_secs_f64() * 1e6)
+            .collect();
+        (
+            settings.invocations as f64 / (end - start).as_secs_f64(),
+            latencies,
+        )
+    });
+    latencies.sort_by(f64::total_cmp);
+
+    let before_large = 1 + settings.invocations;
+    let cpu_before_large = cpu_ns(pid);
+    server.push(large, settings.large);
+    server.wait_answers(before_large + settings.large, WAIT);
+    let large_cpu_us = (cpu_ns(pid) - cpu_before_large) as f64 / 1e3 / settings.large as f64;
+    let large_throughput = server.with_log(|log| {
+        let start = log.handed[before_large].unwrap();
+        let end = log.answered[before_large + settings.large - 1].unwrap();
+        settings.large as f64 / (end - start).as_secs_f64()
+    });
+    let failures = server.with_log(|log| log.failures);
+    assert_eq!(failures, 0, "{} answered with errors", binary.display());
+
+    let rss_mb = peak_rss_kib(pid) / 1024.0;
+    let connections = server.connections();
+    stop(&mut child);
+    Sample {
+        first_next_ms: (first_next - started).as_secs_f64() * 1e3,
+        first_response_ms: (first_answer - started).as_secs_f64() * 1e3,
+        throughput,
+        p50_us: percentile(&latencies, 0.50),
+        p99_us: percentile(&latencies, 0.99),
+        cpu_us: (cpu_after - cpu_before) as f64 / 1e3 / settings.invocations as f64,
+        large_throughput,
+        large_cpu_us,
+        rss_mb,
+        connections,
+    }
+}
+
+/// Ends a handler: SIGTERM first, so that a profiler wrapping it writes its profile.
+fn stop(child: &mut std::process::Child) {
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    for _ in 0..500 {
+        if child.try_wait().ok().flatten().is_some() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Exec to first `GET next`, in milliseconds.
+fn cold_start(server: &mut Server, binary: &Path) -> f64 {
+    server.reset();
+    server.push(&Bytes::from_static(SEED.as_bytes()), 1);
+    let started = Instant::now();
+    let mut child = spawn(binary, server);
+    let first_next = server.wait_first_next(WAIT);
+    server.wait_answers(1, WAIT);
+    stop(&mut child);
+    (first_next - started).as_secs_f64() * 1e3
+}
+
+/// Time the process has spent on a CPU, from the scheduler (nanoseconds, all threads).
+fn cpu_ns(pid: u32) -> u64 {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let schedstat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+        total += schedstat
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    total
+}
+
+fn peak_rss_kib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+fn print_table(
+    settings: &Settings,
+    samples: &[Vec<Sample>],
+    exec_floor_ms: f64,
+    sizes_mb: [f64; 2],
+) {
+    let of =
+        |i: usize, f: fn(&Sample) -> f64| median(&samples[i].iter().map(f).collect::<Vec<_>>());
+    let (ours, theirs, floor) = (0, 1, 2);
+    println!();
+    println!(
+        "lambda-handler vs lambda_runtime 1.5: {} runs, each {} seed + {} x 1 MiB invocations, one at a time;",
+        settings.runs, settings.invocations, settings.large
+    );
+    println!("server and handlers pinned to CPU 0; medians of the runs\n");
+    println!(
+        "{:<40} {:>15} {:>15} {:>11} {:>12}",
+        "", "lambda-handler", "lambda_runtime", "floor", "ours/theirs"
+    );
+    let row = |name: &str, f: fn(&Sample) -> f64, with_floor: bool, precision: usize| {
+        let (a, b, c) = (of(ours, f), of(theirs, f), of(floor, f));
+        let floor = if with_floor {
+            format!("{c:.precision$}")
+        } else {
+            "-".into()
+        };
+        println!(
+            "{name:<40} {a:>15.precision$} {b:>15.precision$} {floor:>11} {:>11.2}x",
+            a / b
+        );
+    };
+    row(
+        "warm throughput, seed event (inv/s)",
+        |s| s.throughput,
+        true,
+        0,
+    );
+    row("latency p50, seed event (us)", |s| s.p50_us, true, 1);
+    row("latency p99, seed event (us)", |s| s.p99_us, true, 1);
+    row("handler CPU per invocation (us)", |s| s.cpu_us, true, 1);
+    row(
+        "handler invocations per CPU-second",
+        |s| 1e6 / s.cpu_us,
+        true,
+        0,
+    );
+    row(
+        "warm throughput, 1 MiB event (inv/s)",
+        |s| s.large_throughput,
+        true,
+        1,
+    );
+    row(
+        "handler CPU per 1 MiB invocation (us)",
+        |s| s.large_cpu_us,
+        true,
+        0,
+    );
+    row(
+        "handler 1 MiB invocations per CPU-second",
+        |s| 1e6 / s.large_cpu_us,
+        true,
+        1,
+    );
+    row(
+        "TCP connections per process",
+        |s| s.connections as f64,
+        true,
+        0,
+    );
+    row(
+        "cold start: exec to first GET next (ms)",
+        |s| s.first_next_ms,
+        false,
+        2,
+    );
+    row(
+        "cold start: exec to first response (ms)",
+        |s| s.first_response_ms,
+        false,
+        2,
+    );
+    row("peak RSS (MB)", |s| s.rss_mb, false, 2);
+    println!(
+        "{:<40} {:>15.2} {:>15.2} {:>11} {:>11.2}x",
+        "stripped binary (MB)",
+        sizes_mb[0],
+        sizes_mb[1],
+        "-",
+        sizes_mb[0] / sizes_mb[1]
+    );
+    println!(
+        "{:<40} {:>15} {:>15} {:>11.2}",
+        "exec floor: static exec to GET next (ms)", "", "", exec_floor_ms
+    );
+    println!();
+    println!(
+        "ours vs floors: CPU per invocation {:.2}x the raw loop's; first GET next {:.2}x the exec floor",
+        of(ours, |s| s.cpu_us) / of(floor, |s| s.cpu_us),
+        of(ours, |s| s.first_next_ms) / exec_floor_ms
+    );
+}
+
+/// Clean release builds of the two handlers, alternating, each in a fresh target directory.
+fn build_time(root: &Path, rounds: usize) {
+    let mut times = [Vec::new(), Vec::new()];
+    for round in 0..rounds {
+        for (i, (profile, package)) in [
+            ("bootstrap", "bench-hello-ours"),
+            ("release", "bench-hello-lambda-runtime"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let dir = root.join(format!("target/build-time/{package}"));
+            let _ = std::fs::remove_dir_all(&dir);
+            let started = Instant::now();
+            let built = Command::new("cargo")
+                .current_dir(root)
+                .args([
+                    "build",
+                    "--profile",
+                    profile,
+                    "--offline",
+                    "-q",
+                    "-p",
+                    package,
+                    "--target-dir",
+                ])
+                .arg(&dir)
+                .status()
+                .unwrap();
+            assert!(built.success());
+            let seconds = started.elapsed().as_secs_f64();
+            eprintln!("round {}: {package} built in {seconds:.1} s", round + 1);
+            times[i].push(seconds);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+    let (ours, theirs) = (median(&times[0]), median(&times[1]));
+    println!(
+        "clean release build (bench profile), median of {rounds}: lambda-handler {ours:.1} s, lambda_runtime {theirs:.1} s, ours/theirs {:.2}x",
+        ours / theirs
+    );
+}

@@ -1,0 +1,233 @@
+//! The harness's Runtime API on 127.0.0.1: hands out queued events on `/next` and records
+//! when each was handed out and answered. Kept lean so that it is not what is measured.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::sync::Notify;
+
+#[derive(Default)]
+pub struct Log {
+    pub first_next: Option<Instant>,
+    /// When each invocation was handed out, by sequence number.
+    pub handed: Vec<Option<Instant>>,
+    /// When each was answered.
+    pub answered: Vec<Option<Instant>>,
+    pub answers: usize,
+    pub failures: usize,
+    pub first_body: Option<Bytes>,
+}
+
+#[derive(Default)]
+struct State {
+    events: Mutex<VecDeque<(usize, Bytes)>>,
+    queued: Notify,
+    log: Mutex<Log>,
+    answered: Condvar,
+    connections: AtomicUsize,
+}
+
+pub struct Server {
+    pub addr: SocketAddr,
+    state: Arc<State>,
+    next_seq: usize,
+}
+
+impl Server {
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(State::default());
+        let serving = Arc::clone(&state);
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(accept(listener, serving));
+        });
+        Server {
+            addr,
+            state,
+            next_seq: 0,
+        }
+    }
+
+    /// Forgets the last run.
+    pub fn reset(&mut self) {
+        *self.state.log.lock().unwrap() = Log::default();
+        self.state.events.lock().unwrap().clear();
+        self.state.connections.store(0, Ordering::SeqCst);
+        self.next_seq = 0;
+    }
+
+    /// Queues `count` copies of `body`.
+    pub fn push(&mut self, body: &Bytes, count: usize) {
+        let mut events = self.state.events.lock().unwrap();
+        let mut log = self.state.log.lock().unwrap();
+        for _ in 0..count {
+            events.push_back((self.next_seq, body.clone()));
+            self.next_seq += 1;
+            log.handed.push(None);
+            log.answered.push(None);
+        }
+        drop((events, log));
+        self.state.queued.notify_one();
+    }
+
+    /// Waits until `count` answers in all have arrived; panics after `timeout`.
+    pub fn wait_answers(&self, count: usize, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let mut log = self.state.log.lock().unwrap();
+        while log.answers < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "timed out waiting for {count} answers, got {}",
+                log.answers
+            );
+            log = self.state.answered.wait_timeout(log, left).unwrap().0;
+        }
+    }
+
+    /// Waits for the first `GET next`.
+    pub fn wait_first_next(&self, timeout: Duration) -> Instant {
+        let deadline = Instant::now() + timeout;
+        let mut log = self.state.log.lock().unwrap();
+        loop {
+            if let Some(at) = log.first_next {
+                return at;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "no GET next arrived");
+            log = self.state.answered.wait_timeout(log, left).unwrap().0;
+        }
+    }
+
+    pub fn with_log<T>(&self, f: impl FnOnce(&Log) -> T) -> T {
+        f(&self.state.log.lock().unwrap())
+    }
+
+    pub fn connections(&self) -> usize {
+        self.state.connections.load(Ordering::SeqCst)
+    }
+}
+
+async fn accept(listener: std::net::TcpListener, state: Arc<State>) {
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        stream.set_nodelay(true).unwrap();
+        state.connections.fetch_add(1, Ordering::SeqCst);
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let state = Arc::clone(&state);
+                async move { Ok::<_, Infallible>(route(request, &state).await) }
+            });
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+const NEXT: &str = "/2018-06-01/runtime/invocation/next";
+const PREFIX: &str = "/2018-06-01/runtime/invocation/";
+
+async fn route(request: Request<Incoming>, state: &State) -> Response<Full<Bytes>> {
+    if request.uri().path() == NEXT {
+        return next(state).await;
+    }
+    let path = request.uri().path().to_owned();
+    let body = request
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let now = Instant::now();
+    let answer = path
+        .strip_prefix(PREFIX)
+        .and_then(|rest| rest.split_once('/'));
+    let mut log = state.log.lock().unwrap();
+    if let Some((id, kind)) = answer {
+        let seq =
+            usize::from_str_radix(id.rsplit('-').next().unwrap_or(""), 16).unwrap_or(usize::MAX);
+        if let Some(slot) = log.answered.get_mut(seq) {
+            *slot = Some(now);
+        }
+        log.answers += 1;
+        if kind != "response" {
+            log.failures += 1;
+        }
+        if log.first_body.is_none() {
+            log.first_body = Some(body);
+        }
+    }
+    drop(log);
+    state.answered.notify_all();
+    let mut response = Response::new(Full::new(Bytes::from_static(b"{\"status\":\"OK\"}")));
+    *response.status_mut() = StatusCode::ACCEPTED;
+    response
+}
+
+async fn next(state: &State) -> Response<Full<Bytes>> {
+    {
+        let mut log = state.log.lock().unwrap();
+        if log.first_next.is_none() {
+            log.first_next = Some(Instant::now());
+            drop(log);
+            state.answered.notify_all();
+        }
+    }
+    let (seq, body) = loop {
+        let queued = state.queued.notified();
+        if let Some(event) = state.events.lock().unwrap().pop_front() {
+            break event;
+        }
+        queued.await;
+    };
+    let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(60);
+    let mut response = Response::new(Full::new(body));
+    let headers = response.headers_mut();
+    let mut set = |name: &'static str, value: String| {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_str(&value).unwrap(),
+        );
+    };
+    set("content-type", "application/json".into());
+    set(
+        "lambda-runtime-aws-request-id",
+        format!("8476a536-e9f4-11e8-9739-{seq:012x}"),
+    );
+    set(
+        "lambda-runtime-deadline-ms",
+        deadline.as_millis().to_string(),
+    );
+    set(
+        "lambda-runtime-invoked-function-arn",
+        "arn:aws:lambda:us-east-1:123456789012:function:bench".into(),
+    );
+    set(
+        "lambda-runtime-trace-id",
+        "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1".into(),
+    );
+    state.log.lock().unwrap().handed[seq] = Some(Instant::now());
+    response
+}

@@ -1,0 +1,135 @@
+//! The body of an answer to the Runtime API, whose buffer comes back for the next invocation
+//! once hyper has written it: the response path allocates nothing in steady state.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use hyper::body::{Body, Buf, Frame, SizeHint};
+
+/// Where a payload's buffer returns when hyper drops it.
+#[derive(Clone, Default)]
+pub(crate) struct Home(Arc<Mutex<Option<Vec<u8>>>>);
+
+impl Home {
+    /// A payload of `bytes` that returns here.
+    pub(crate) fn payload(&self, bytes: Vec<u8>) -> Payload {
+        Payload(Some(Chunk {
+            bytes,
+            read: 0,
+            home: Some(self.clone()),
+        }))
+    }
+
+    /// The buffer, once returned: its bytes as sent, for a retry, or to clear and reuse.
+    pub(crate) fn take(&self) -> Option<Vec<u8>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+/// A request body of one chunk.
+pub(crate) struct Payload(Option<Chunk>);
+
+impl Payload {
+    /// No body, as `GET /next` has.
+    pub(crate) fn empty() -> Self {
+        Payload(None)
+    }
+
+    /// A body whose buffer is not reused (the rare paths: errors).
+    pub(crate) fn once(bytes: Vec<u8>) -> Self {
+        Payload(Some(Chunk {
+            bytes,
+            read: 0,
+            home: None,
+        }))
+    }
+}
+
+/// The payload's bytes, handed to hyper as its data frame.
+pub(crate) struct Chunk {
+    bytes: Vec<u8>,
+    read: usize,
+    home: Option<Home>,
+}
+
+impl Buf for Chunk {
+    fn remaining(&self) -> usize {
+        self.bytes.len() - self.read
+    }
+
+    fn chunk(&self) -> &[u8] {
+        &self.bytes[self.read..]
+    }
+
+    fn advance(&mut self, count: usize) {
+        assert!(
+            count <= self.remaining(),
+            "advanced past the end of the payload"
+        );
+        self.read += count;
+    }
+}
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        if let Some(home) = &self.home {
+            *home.0.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some(std::mem::take(&mut self.bytes));
+        }
+    }
+}
+
+impl Body for Payload {
+    type Data = Chunk;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Chunk>, Infallible>>> {
+        Poll::Ready(
+            self.0
+                .take()
+                .filter(Buf::has_remaining)
+                .map(|chunk| Ok(Frame::data(chunk))),
+        )
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.as_ref().is_none_or(|chunk| !chunk.has_remaining())
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.0.as_ref().map_or(0, |chunk| chunk.remaining() as u64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Home, Payload};
+    use hyper::body::{Body, Buf};
+
+    #[test]
+    fn the_buffer_comes_home_when_the_body_is_dropped() {
+        let home = Home::default();
+        let payload = home.payload(b"{\"a\":1}".to_vec());
+        assert_eq!(payload.size_hint().exact(), Some(7));
+        drop(payload);
+        assert_eq!(home.take().as_deref(), Some(&b"{\"a\":1}"[..]));
+        assert_eq!(home.take(), None);
+    }
+
+    #[test]
+    fn a_chunk_reads_like_a_buf() {
+        let home = Home::default();
+        let mut payload = home.payload(b"abc".to_vec());
+        let mut chunk = payload.0.take().unwrap();
+        chunk.advance(1);
+        assert_eq!(chunk.chunk(), b"bc");
+        drop(chunk);
+        assert_eq!(home.take().unwrap(), b"abc");
+        assert!(Payload::empty().is_end_stream());
+    }
+}
