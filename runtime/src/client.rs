@@ -47,6 +47,9 @@ impl fmt::Display for ClientError {
     }
 }
 
+/// The most hyper buffers while reading a reply.
+const READ_BUFFER: usize = 64 * 1024;
+
 /// The largest body read into memory: Lambda's event limit, with room to spare.
 const MAX_BODY: usize = 8 << 20;
 
@@ -208,7 +211,11 @@ impl Client {
                 .map_err(ClientError::Connect)?;
             // The Runtime API exchanges small messages: waiting to coalesce them only adds latency.
             stream.set_nodelay(true).map_err(ClientError::Connect)?;
-            let (sender, connection) = http1::handshake(TokioIo::new(stream))
+            // A small read buffer: bodies are copied out of it into the invocation's own
+            // buffer, so a larger one would only add to the peak memory of large events.
+            let (sender, connection) = http1::Builder::new()
+                .max_buf_size(READ_BUFFER)
+                .handshake(TokioIo::new(stream))
                 .await
                 .map_err(ClientError::Http)?;
             tokio::spawn(connection);

@@ -28,6 +28,9 @@ pub(crate) async fn invoke(
     out: &mut Vec<u8>,
 ) -> Result<(), InvocationError> {
     out.clear();
+    // Responses tend to grow with their events: room for one of the event's size up front
+    // spares the doublings (and the copies a large response makes while growing).
+    out.reserve(event.len());
     // `AssertUnwindSafe`: after a panic, only `out` may be half-written, and it is cleared
     // before the next invocation; nothing else the handler saw outlives the call.
     match handler.invoke {

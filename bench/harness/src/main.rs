@@ -38,6 +38,7 @@ struct Sample {
     cpu_us: f64,
     large_throughput: f64,
     large_cpu_us: f64,
+    seed_rss_mb: f64,
     rss_mb: f64,
     connections: usize,
 }
@@ -309,6 +310,7 @@ fn measure(
     });
     latencies.sort_by(f64::total_cmp);
 
+    let seed_rss_mb = peak_rss_kib(pid) / 1024.0;
     let before_large = 1 + settings.invocations;
     let cpu_before_large = cpu_ns(pid);
     server.push(large, settings.large);
@@ -334,6 +336,7 @@ fn measure(
         cpu_us: (cpu_after - cpu_before) as f64 / 1e3 / settings.invocations as f64,
         large_throughput,
         large_cpu_us,
+        seed_rss_mb,
         rss_mb,
         connections,
     }
@@ -359,7 +362,6 @@ fn cold_start(server: &mut Server, binary: &Path) -> f64 {
     let started = Instant::now();
     let mut child = spawn(binary, server);
     let first_next = server.wait_first_next(WAIT);
-    server.wait_answers(1, WAIT);
     stop(&mut child);
     (first_next - started).as_secs_f64() * 1e3
 }
@@ -473,7 +475,13 @@ fn print_table(
         false,
         2,
     );
-    row("peak RSS (MB)", |s| s.rss_mb, false, 2);
+    row("peak RSS, seed events (MB)", |s| s.seed_rss_mb, false, 2);
+    row(
+        "peak RSS, with the 1 MiB events (MB)",
+        |s| s.rss_mb,
+        false,
+        2,
+    );
     println!(
         "{:<40} {:>15.2} {:>15.2} {:>11} {:>11.2}x",
         "stripped binary (MB)",

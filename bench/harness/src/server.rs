@@ -31,6 +31,9 @@ pub struct Log {
 
 #[derive(Default)]
 struct State {
+    /// Bumped by every reset: a `/next` left waiting by a process of an earlier run (which
+    /// was stopped while it waited) must not take this run's events.
+    generation: AtomicUsize,
     events: Mutex<VecDeque<(usize, Bytes)>>,
     queued: Notify,
     log: Mutex<Log>,
@@ -67,6 +70,8 @@ impl Server {
 
     /// Forgets the last run.
     pub fn reset(&mut self) {
+        self.state.generation.fetch_add(1, Ordering::SeqCst);
+        self.state.queued.notify_waiters();
         *self.state.log.lock().unwrap() = Log::default();
         self.state.events.lock().unwrap().clear();
         self.state.connections.store(0, Ordering::SeqCst);
@@ -195,8 +200,14 @@ async fn next(state: &State) -> Response<Full<Bytes>> {
             state.answered.notify_all();
         }
     }
+    let generation = state.generation.load(Ordering::SeqCst);
     let (seq, body) = loop {
         let queued = state.queued.notified();
+        if state.generation.load(Ordering::SeqCst) != generation {
+            let mut gone = Response::new(Full::new(Bytes::new()));
+            *gone.status_mut() = StatusCode::GONE;
+            return gone;
+        }
         if let Some(event) = state.events.lock().unwrap().pop_front() {
             break event;
         }
