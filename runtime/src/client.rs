@@ -6,7 +6,7 @@ use std::fmt;
 use http_body_util::BodyExt;
 use hyper::body::Body;
 use hyper::client::conn::http1::{self, SendRequest};
-use hyper::header::{CONTENT_TYPE, HOST, HeaderName, HeaderValue};
+use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
 use hyper::{HeaderMap, Method, Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
@@ -147,10 +147,7 @@ impl Client {
                     HeaderValue::from_static("application/vnd.aws.lambda.error+json"),
                 );
                 if let Ok(value) = HeaderValue::from_str(error_type) {
-                    headers.insert(
-                        HeaderName::from_static("lambda-runtime-function-error-type"),
-                        value,
-                    );
+                    headers.insert(crate::headers::FUNCTION_ERROR_TYPE, value);
                 }
             }
             None if is_post => {

@@ -5,6 +5,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hyper::HeaderMap;
+use hyper::header::HeaderName;
+
+use crate::headers;
 use serde::Deserialize;
 
 /// Lambda's longest timeout: the deadline assumed when an invocation carries none.
@@ -159,13 +162,13 @@ impl Context {
     /// reusing the strings' buffers. A missing or malformed header degrades to an empty
     /// value with a log line: an invocation is never refused for its metadata.
     pub(crate) fn begin_invocation(&mut self, request_id: &str, headers: &HeaderMap) {
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let header = |name: HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
         replace(&mut self.request_id, request_id);
         replace(
             &mut self.invoked_function_arn,
-            header("lambda-runtime-invoked-function-arn").unwrap_or_default(),
+            header(headers::FUNCTION_ARN).unwrap_or_default(),
         );
-        self.deadline = deadline(header("lambda-runtime-deadline-ms")).unwrap_or_else(|| {
+        self.deadline = deadline(header(headers::DEADLINE_MS)).unwrap_or_else(|| {
             static LOGGED: AtomicBool = AtomicBool::new(false);
             // Once per process: an emulator that always sends such a header would
             // otherwise fill the log.
@@ -177,17 +180,17 @@ impl Context {
             }
             SystemTime::now() + MAX_TIMEOUT
         });
-        replace_option(&mut self.xray_trace_id, header("lambda-runtime-trace-id"));
-        replace_option(&mut self.tenant_id, header("lambda-runtime-aws-tenant-id"));
+        replace_option(&mut self.xray_trace_id, header(headers::TRACE_ID));
+        replace_option(&mut self.tenant_id, header(headers::TENANT_ID));
         self.identity = parse_json(
             request_id,
             "cognito identity",
-            header("lambda-runtime-cognito-identity"),
+            header(headers::COGNITO_IDENTITY),
         );
         self.client_context = parse_json(
             request_id,
             "client context",
-            header("lambda-runtime-client-context"),
+            header(headers::CLIENT_CONTEXT),
         );
     }
 }

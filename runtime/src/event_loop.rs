@@ -8,6 +8,7 @@ use crate::client::{Client, ClientError, Reply};
 use crate::config::HANDLER_VAR;
 use crate::context::Context;
 use crate::error::InvocationError;
+use crate::headers;
 use crate::invoke::invoke;
 use crate::payload::{Home, Payload};
 use crate::registry::{self, Handler, Request};
@@ -275,11 +276,7 @@ async fn deliver(
 
 /// The request id, when it is safe to put into a URL path: Lambda's ids are UUIDs.
 fn plausible_request_id(invocation: &Reply) -> Option<&str> {
-    let id = invocation
-        .headers
-        .get("lambda-runtime-aws-request-id")?
-        .to_str()
-        .ok()?;
+    let id = invocation.headers.get(headers::REQUEST_ID)?.to_str().ok()?;
     let plausible = !id.is_empty()
         && id.len() <= 128
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');

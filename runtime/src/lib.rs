@@ -32,6 +32,7 @@ mod context;
 mod contract;
 mod error;
 mod event_loop;
+mod headers;
 mod invoke;
 mod local;
 mod payload;
