@@ -116,16 +116,18 @@ impl Shared {
 
     /// Ends the invocation in flight with the runtime's answer.
     pub(crate) fn answer(&self, id: &str, outcome: Outcome) -> Result<(), Refused> {
-        let inflight = {
-            let mut slot = lock(&self.inflight);
-            match slot.as_ref() {
-                Some(inflight) if inflight.id == id => slot.take(),
-                _ => None,
-            }
-        };
-        let inflight = inflight.ok_or(Refused::UnknownId)?;
+        let inflight = self.take_inflight(id).ok_or(Refused::UnknownId)?;
         deliver(&inflight.id, inflight.reply, outcome);
         Ok(())
+    }
+
+    /// The invocation in flight, when it is `id`'s: an answer, or its deadline, ends it once.
+    fn take_inflight(&self, id: &str) -> Option<InFlight> {
+        let mut slot = lock(&self.inflight);
+        match slot.as_ref() {
+            Some(inflight) if inflight.id == id => slot.take(),
+            _ => None,
+        }
     }
 
     /// Ends the invocation in flight, if any, with `outcome(id)`; true when there was one.
@@ -152,13 +154,7 @@ impl Shared {
         let shared = Arc::clone(self);
         tokio::spawn(async move {
             tokio::time::sleep(shared.options.timeout).await;
-            let timed_out = {
-                let mut slot = lock(&shared.inflight);
-                match slot.as_ref() {
-                    Some(inflight) if inflight.id == id => slot.take(),
-                    _ => None,
-                }
-            };
+            let timed_out = shared.take_inflight(&id);
             if let Some(inflight) = timed_out {
                 let seconds = shared.options.timeout.as_secs_f64();
                 let message =

@@ -129,43 +129,52 @@ fn pin_to_one_core() {
     std::process::exit(status.code().unwrap_or(1));
 }
 
+/// The handlers as measured: ours with the bootstrap profile, lambda_runtime as its users
+/// build it.
+const HANDLERS: [(&str, &str); 2] = [
+    ("bootstrap", "bench-hello-ours"),
+    ("release", "bench-hello-lambda-runtime"),
+];
+
 fn build(root: &Path) {
-    eprintln!("building the handlers (release, the bench profile) ...");
-    for (profile, package) in [
-        ("bootstrap", "bench-hello-ours"),
-        ("release", "bench-hello-lambda-runtime"),
-    ] {
-        let built = Command::new("cargo")
-            .current_dir(root)
-            .args(["build", "--profile", profile, "-p", package])
-            .status()
-            .unwrap();
-        assert!(built.success(), "building {package} failed");
+    eprintln!("building the handlers and the floors ...");
+    for (profile, package) in HANDLERS {
+        cargo_build(root, profile, package, &[], None);
     }
     // The floors are static, as the smallest possible exec; ours is built static too, to show
     // what of its cold start is the dynamic loader's.
+    let static_dir = root.join("target/static");
     for (profile, package) in [
         ("release", "bench-floor"),
         ("bootstrap", "bench-hello-ours"),
     ] {
-        let built = Command::new("cargo")
-            .current_dir(root)
-            .args([
-                "build",
-                "--profile",
-                profile,
-                "-p",
-                package,
-                "--target",
-                "x86_64-unknown-linux-gnu",
-                "--target-dir",
-            ])
-            .arg(root.join("target/static"))
-            .env("RUSTFLAGS", "-C target-feature=+crt-static")
-            .status()
-            .unwrap();
-        assert!(built.success(), "building {package} static failed");
+        let target = [
+            "--target",
+            "x86_64-unknown-linux-gnu",
+            "--target-dir",
+            static_dir.to_str().unwrap(),
+        ];
+        cargo_build(
+            root,
+            profile,
+            package,
+            &target,
+            Some("-C target-feature=+crt-static"),
+        );
     }
+}
+
+fn cargo_build(root: &Path, profile: &str, package: &str, extra: &[&str], rustflags: Option<&str>) {
+    let mut command = Command::new("cargo");
+    command
+        .current_dir(root)
+        .args(["build", "--profile", profile, "-p", package])
+        .args(extra);
+    if let Some(flags) = rustflags {
+        command.env("RUSTFLAGS", flags);
+    }
+    let built = command.status().expect("cargo");
+    assert!(built.success(), "building {package} failed");
 }
 
 fn run(root: &Path, settings: &Settings) {
@@ -506,32 +515,17 @@ fn print_table(
 fn build_time(root: &Path, rounds: usize) {
     let mut times = [Vec::new(), Vec::new()];
     for round in 0..rounds {
-        for (i, (profile, package)) in [
-            ("bootstrap", "bench-hello-ours"),
-            ("release", "bench-hello-lambda-runtime"),
-        ]
-        .iter()
-        .enumerate()
-        {
+        for (i, (profile, package)) in HANDLERS.into_iter().enumerate() {
             let dir = root.join(format!("target/build-time/{package}"));
             let _ = std::fs::remove_dir_all(&dir);
             let started = Instant::now();
-            let built = Command::new("cargo")
-                .current_dir(root)
-                .args([
-                    "build",
-                    "--profile",
-                    profile,
-                    "--offline",
-                    "-q",
-                    "-p",
-                    package,
-                    "--target-dir",
-                ])
-                .arg(&dir)
-                .status()
-                .unwrap();
-            assert!(built.success());
+            cargo_build(
+                root,
+                profile,
+                package,
+                &["--offline", "-q", "--target-dir", dir.to_str().unwrap()],
+                None,
+            );
             let seconds = started.elapsed().as_secs_f64();
             eprintln!("round {}: {package} built in {seconds:.1} s", round + 1);
             times[i].push(seconds);
