@@ -144,7 +144,7 @@ pub type Encoder<T> = fn(&T, &mut Vec<u8>) -> Result<(), InvocationError>;
 
 /// The encoder of a handler's `Ok` value: where a result that is not `Serialize` is reported.
 pub fn ok_encoder<T: Response, E>(_: &Result<T, E>) -> Encoder<T> {
-    |value, out| serde_json::to_writer(out, value).map_err(InvocationError::marshal)
+    |value, out| crate::json::to_writer(out, value).map_err(InvocationError::marshal)
 }
 
 /// Picks how a handler's `Err` becomes Lambda's error body, by autoderef specialization on

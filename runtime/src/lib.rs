@@ -34,6 +34,7 @@ mod error;
 mod event_loop;
 mod headers;
 mod invoke;
+mod json;
 mod local;
 mod payload;
 mod registry;

@@ -1,0 +1,782 @@
+//! JSON for handler results: the output serde_json writes (numbers are written by serde_json
+//! itself), with strings escaped eight bytes at a time. serde_json scans a string byte by
+//! byte; for a response carrying a large string (an HTML page, a base64 body) that scan was
+//! most of the CPU an invocation took.
+
+use serde::ser::{self, Impossible, Serialize};
+use serde_json::Error;
+
+/// Writes `value` as JSON to the end of `out`.
+pub(crate) fn to_writer<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), Error> {
+    value.serialize(&mut Writer { out })
+}
+
+/// The struct names serde_json gives its `RawValue` and arbitrary-precision `Number`, whose
+/// one field is JSON text to write as it is.
+const RAW_TOKENS: [&str; 2] = [
+    "$serde_json::private::RawValue",
+    "$serde_json::private::Number",
+];
+
+struct Writer<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+impl Writer<'_> {
+    fn number<N: Serialize>(&mut self, n: N) -> Result<(), Error> {
+        serde_json::to_writer(&mut *self.out, &n)
+    }
+}
+
+/// Whether any of the eight bytes needs escaping: a quote, a backslash or a control character.
+#[inline]
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    // A byte below 0x20 borrows when 0x20 is subtracted; bytes of 0x80 and above are cleared by
+    // `!word`, and cannot be escapes in UTF-8 text anyway.
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    (control | zero_byte(word ^ (ONES * b'"' as u64)) | zero_byte(word ^ (ONES * b'\\' as u64)))
+        != 0
+}
+
+fn write_str(out: &mut Vec<u8>, value: &str) {
+    let bytes = value.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if i + 8 <= bytes.len() {
+            let word = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("eight bytes"));
+            if !needs_escape(word) {
+                i += 8;
+                continue;
+            }
+        }
+        let byte = bytes[i];
+        let escape: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0x00..=0x1f => &[],
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xf)],
+            ]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+        i += 1;
+        start = i;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// A sequence or map in progress: whether a comma goes before the next element.
+pub(crate) struct Compound<'a, 'b> {
+    writer: &'a mut Writer<'b>,
+    first: bool,
+    /// Closes a variant's wrapping object (`{"Variant":[...]}`) at the end.
+    variant: bool,
+    /// A raw JSON value (`RAW_TOKENS`): its one field is written as it is.
+    raw: bool,
+}
+
+impl Compound<'_, '_> {
+    fn comma(&mut self) {
+        if !std::mem::take(&mut self.first) {
+            self.writer.out.push(b',');
+        }
+    }
+
+    fn end(self, close: u8) -> Result<(), Error> {
+        if !self.raw {
+            self.writer.out.push(close);
+        }
+        if self.variant {
+            self.writer.out.push(b'}');
+        }
+        Ok(())
+    }
+
+    fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        if self.raw {
+            // The field is the JSON text, as a string (rare: serde_json's own raw types).
+            return match serde_json::to_value(value)? {
+                serde_json::Value::String(json) => {
+                    self.writer.out.extend_from_slice(json.as_bytes());
+                    Ok(())
+                }
+                _ => Err(ser::Error::custom("a raw JSON value must hold its text")),
+            };
+        }
+        self.comma();
+        write_str(self.writer.out, key);
+        self.writer.out.push(b':');
+        value.serialize(&mut *self.writer)
+    }
+}
+
+impl<'a, 'b> ser::Serializer for &'a mut Writer<'b> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Compound<'a, 'b>;
+    type SerializeTuple = Compound<'a, 'b>;
+    type SerializeTupleStruct = Compound<'a, 'b>;
+    type SerializeTupleVariant = Compound<'a, 'b>;
+    type SerializeMap = Compound<'a, 'b>;
+    type SerializeStruct = Compound<'a, 'b>;
+    type SerializeStructVariant = Compound<'a, 'b>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_i128(self, v: i128) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_u128(self, v: u128) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        write_str(self.out, v.encode_utf8(&mut [0; 4]));
+        Ok(())
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        write_str(self.out, v);
+        Ok(())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
+        let mut seq = ser::Serializer::serialize_seq(self, Some(v.len()))?;
+        for byte in v {
+            ser::SerializeSeq::serialize_element(&mut seq, byte)?;
+        }
+        ser::SerializeSeq::end(seq)
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.out.push(b'{');
+        write_str(self.out, variant);
+        self.out.push(b':');
+        value.serialize(&mut *self)?;
+        self.out.push(b'}');
+        Ok(())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a, 'b>, Error> {
+        self.out.push(b'[');
+        Ok(Compound {
+            writer: self,
+            first: true,
+            variant: false,
+            raw: false,
+        })
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a, 'b>, Error> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a, 'b>, Error> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> Result<Compound<'a, 'b>, Error> {
+        self.out.push(b'{');
+        write_str(self.out, variant);
+        self.out.extend_from_slice(b":[");
+        Ok(Compound {
+            writer: self,
+            first: true,
+            variant: true,
+            raw: false,
+        })
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a, 'b>, Error> {
+        self.out.push(b'{');
+        Ok(Compound {
+            writer: self,
+            first: true,
+            variant: false,
+            raw: false,
+        })
+    }
+    fn serialize_struct(self, name: &'static str, _: usize) -> Result<Compound<'a, 'b>, Error> {
+        if RAW_TOKENS.contains(&name) {
+            return Ok(Compound {
+                writer: self,
+                first: true,
+                variant: false,
+                raw: true,
+            });
+        }
+        self.serialize_map(None)
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> Result<Compound<'a, 'b>, Error> {
+        self.out.push(b'{');
+        write_str(self.out, variant);
+        self.out.extend_from_slice(b":{");
+        Ok(Compound {
+            writer: self,
+            first: true,
+            variant: true,
+            raw: false,
+        })
+    }
+}
+
+impl ser::SerializeSeq for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.comma();
+        value.serialize(&mut *self.writer)
+    }
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self, b']')
+    }
+}
+
+impl ser::SerializeTuple for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        ser::SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self, b']')
+    }
+}
+
+impl ser::SerializeTupleStruct for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        ser::SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self, b']')
+    }
+}
+
+impl ser::SerializeTupleVariant for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        ser::SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self, b']')
+    }
+}
+
+impl ser::SerializeMap for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        self.comma();
+        key.serialize(KeyWriter {
+            out: self.writer.out,
+        })?;
+        self.writer.out.push(b':');
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        value.serialize(&mut *self.writer)
+    }
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self, b'}')
+    }
+}
+
+impl ser::SerializeStruct for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.field(key, value)
+    }
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self, b'}')
+    }
+}
+
+impl ser::SerializeStructVariant for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.field(key, value)
+    }
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self, b'}')
+    }
+}
+
+fn key_must_be_a_string() -> Error {
+    ser::Error::custom("key must be a string")
+}
+
+/// A map key: JSON keys are strings, so numbers, booleans and chars are quoted, as serde_json
+/// does; anything else is the error serde_json gives.
+struct KeyWriter<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+impl KeyWriter<'_> {
+    fn quoted<N: Serialize>(self, n: N) -> Result<(), Error> {
+        self.out.push(b'"');
+        serde_json::to_writer(&mut *self.out, &n)?;
+        self.out.push(b'"');
+        Ok(())
+    }
+}
+
+impl ser::Serializer for KeyWriter<'_> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Impossible<(), Error>;
+    type SerializeTuple = Impossible<(), Error>;
+    type SerializeTupleStruct = Impossible<(), Error>;
+    type SerializeTupleVariant = Impossible<(), Error>;
+    type SerializeMap = Impossible<(), Error>;
+    type SerializeStruct = Impossible<(), Error>;
+    type SerializeStructVariant = Impossible<(), Error>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.quoted(v)
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.quoted(v)
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.quoted(v)
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.quoted(v)
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        self.quoted(v)
+    }
+    fn serialize_i128(self, v: i128) -> Result<(), Error> {
+        self.quoted(v)
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.quoted(v)
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.quoted(v)
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.quoted(v)
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.quoted(v)
+    }
+    fn serialize_u128(self, v: u128) -> Result<(), Error> {
+        self.quoted(v)
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        if !v.is_finite() {
+            return Err(ser::Error::custom(
+                "float key must be finite (got NaN or +/-inf)",
+            ));
+        }
+        self.quoted(v)
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        if !v.is_finite() {
+            return Err(ser::Error::custom(
+                "float key must be finite (got NaN or +/-inf)",
+            ));
+        }
+        self.quoted(v)
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        write_str(self.out, v.encode_utf8(&mut [0; 4]));
+        Ok(())
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        write_str(self.out, v);
+        Ok(())
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(key_must_be_a_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashMap};
+
+    use serde::Serialize;
+
+    /// Our output, which must be serde_json's to the byte.
+    fn same<T: Serialize + ?Sized>(value: &T) {
+        let mut ours = Vec::new();
+        super::to_writer(&mut ours, value).expect("serializes");
+        let theirs = serde_json::to_vec(value).expect("serde_json serializes");
+        assert_eq!(
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(&theirs)
+        );
+    }
+
+    #[derive(Serialize)]
+    struct Unit;
+
+    #[derive(Serialize)]
+    struct Newtype(String);
+
+    #[derive(Serialize)]
+    struct Tuple(u8, &'static str, f64);
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Record {
+        name: String,
+        tags: Vec<&'static str>,
+        nested: Option<Box<Record>>,
+        bytes: &'static [u8],
+        flag: bool,
+        unit: (),
+        unit_struct: Unit,
+        newtype: Newtype,
+        tuple: Tuple,
+        shapes: Vec<Shape>,
+        #[serde(flatten)]
+        extra: BTreeMap<String, i32>,
+    }
+
+    #[derive(Serialize)]
+    enum Shape {
+        Point,
+        Circle(f32),
+        Rect(u32, u32),
+        Poly { sides: u8, name: char },
+    }
+
+    #[test]
+    fn strings_escape_as_serde_json_escapes_them() {
+        let every_control: String = (0u8..0x20).map(char::from).collect();
+        for text in [
+            "",
+            "plain ascii text longer than eight bytes",
+            "\"quoted\" and \\back\\slashed\\",
+            &every_control,
+            "unicode: é ü 日本語 🎉 \u{7f} \u{2028}",
+            "tab\there\nnewline\rreturn\u{8}\u{c}",
+        ] {
+            same(text);
+        }
+        // Every escape at every position around the eight-byte boundaries.
+        for len in 0..20 {
+            for at in 0..len {
+                for special in ['"', '\\', '\n', '\u{1}', '\u{1f}', 'é', '\u{7f}'] {
+                    let mut text: String = "x".repeat(len);
+                    text.replace_range(at..at + 1, special.encode_utf8(&mut [0; 4]));
+                    same(&text);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn random_strings_match() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2000 {
+            let len = (state % 40) as usize;
+            let text: String = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    char::from_u32((state % 0x3000) as u32).unwrap_or('?')
+                })
+                .collect();
+            same(&text);
+        }
+    }
+
+    #[test]
+    fn every_shape_of_value_matches() {
+        let record = Record {
+            name: "a \"record\"".into(),
+            tags: vec!["x", "y\n"],
+            nested: Some(Box::new(Record {
+                name: String::new(),
+                tags: vec![],
+                nested: None,
+                bytes: b"",
+                flag: false,
+                unit: (),
+                unit_struct: Unit,
+                newtype: Newtype("n".into()),
+                tuple: Tuple(0, "", -0.0),
+                shapes: vec![],
+                extra: BTreeMap::new(),
+            })),
+            bytes: b"\x00\xff",
+            flag: true,
+            unit: (),
+            unit_struct: Unit,
+            newtype: Newtype("inner".into()),
+            tuple: Tuple(7, "t", 1.5e300),
+            shapes: vec![
+                Shape::Point,
+                Shape::Circle(0.1),
+                Shape::Rect(1, 2),
+                Shape::Poly {
+                    sides: 3,
+                    name: 'é',
+                },
+            ],
+            extra: BTreeMap::from([("flattened".into(), -4)]),
+        };
+        same(&record);
+        same(&(
+            i64::MIN,
+            u64::MAX,
+            i128::MIN,
+            u128::MAX,
+            f64::NAN,
+            f64::INFINITY,
+            1e-7,
+            0.1f32,
+        ));
+        same(&serde_json::json!({"a": [1, 2.5, null, true, {"b": "c\u{0}"}], "": {}}));
+        same(&Option::<u8>::None);
+        same(&'x');
+    }
+
+    #[test]
+    fn map_keys_match_and_fail_as_serde_json_fails() {
+        same(&BTreeMap::from([(1, "one"), (-2, "minus two")]));
+        same(&BTreeMap::from([(true, 1), (false, 0)]));
+        same(&BTreeMap::from([('k', 1)]));
+        same(&FloatKeys(vec![(2.5, 1), (-0.0, 2)]));
+        same(&BTreeMap::from(
+            [(Newtype("key".into()), 1)].map(|(k, v)| (k.0, v)),
+        ));
+        let mut out = Vec::new();
+        let error = super::to_writer(&mut out, &HashMap::from([((1, 2), 3)])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            serde_json::to_vec(&HashMap::from([((1, 2), 3)]))
+                .unwrap_err()
+                .to_string()
+        );
+        let error = super::to_writer(&mut out, &FloatKeys(vec![(f64::NAN, 3)])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "float key must be finite (got NaN or +/-inf)"
+        );
+    }
+
+    /// A map with float keys (no std map can hold them).
+    struct FloatKeys(Vec<(f64, i32)>);
+
+    impl Serialize for FloatKeys {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        }
+    }
+
+    #[test]
+    fn raw_json_passes_through() {
+        let raw = serde_json::value::RawValue::from_string(r#"{"pre": [1, "formatted"]}"#.into())
+            .unwrap();
+        same(&raw);
+        same(&vec![raw]);
+    }
+
+    #[test]
+    fn a_failing_serialize_impl_fails_here_too() {
+        struct Fails;
+        impl Serialize for Fails {
+            fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom("no"))
+            }
+        }
+        assert_eq!(
+            super::to_writer(&mut Vec::new(), &vec![Fails])
+                .unwrap_err()
+                .to_string(),
+            "no"
+        );
+    }
+}
