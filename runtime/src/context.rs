@@ -164,20 +164,15 @@ impl Context {
     pub(crate) fn begin_invocation(&mut self, request_id: &str, headers: &HeaderMap) {
         let header = |name: HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
         replace(&mut self.request_id, request_id);
-        replace(
-            &mut self.invoked_function_arn,
-            header(headers::FUNCTION_ARN).unwrap_or_default(),
-        );
+        let arn = header(headers::FUNCTION_ARN).unwrap_or_else(|| {
+            static LOGGED: AtomicBool = AtomicBool::new(false);
+            log_once(&LOGGED, format_args!("invocation {request_id} has no Lambda-Runtime-Invoked-Function-Arn; `invoked_function_arn` is empty"));
+            ""
+        });
+        replace(&mut self.invoked_function_arn, arn);
         self.deadline = deadline(header(headers::DEADLINE_MS)).unwrap_or_else(|| {
             static LOGGED: AtomicBool = AtomicBool::new(false);
-            // Once per process: an emulator that always sends such a header would
-            // otherwise fill the log.
-            if !LOGGED.swap(true, Ordering::Relaxed) {
-                eprintln!(
-                    "lambda-handler: invocation {request_id} has no Lambda-Runtime-Deadline-Ms \
-                         epoch time; remaining_time() assumes Lambda's 15 minute maximum"
-                );
-            }
+            log_once(&LOGGED, format_args!("invocation {request_id} has no Lambda-Runtime-Deadline-Ms epoch time; remaining_time() assumes Lambda's 15 minute maximum"));
             SystemTime::now() + MAX_TIMEOUT
         });
         replace_option(&mut self.xray_trace_id, header(headers::TRACE_ID));
@@ -192,6 +187,14 @@ impl Context {
             "client context",
             header(headers::CLIENT_CONTEXT),
         );
+    }
+}
+
+/// Logs a degraded header once per process: an emulator that always sends such a header
+/// would otherwise fill the log.
+fn log_once(logged: &AtomicBool, message: std::fmt::Arguments<'_>) {
+    if !logged.swap(true, Ordering::Relaxed) {
+        eprintln!("lambda-handler: {message}");
     }
 }
 

@@ -303,6 +303,18 @@ impl Handler {
         }
     }
 
+    /// Stops the process and returns what it wrote to stderr.
+    pub fn stop(mut self) -> String {
+        let mut child = self.0.take().expect("running");
+        let _ = child.kill();
+        let _ = child.wait();
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            std::io::Read::read_to_string(&mut pipe, &mut stderr).unwrap();
+        }
+        stderr
+    }
+
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.0.as_ref().expect("running").id()

@@ -409,7 +409,7 @@ fn missing_or_malformed_headers_degrade_without_failing() {
     api.push(
         Event::new("garbage", "{}")
             .header("lambda-runtime-cognito-identity", "{not json")
-            .header("lambda-runtime-client-context", "[]"),
+            .header("lambda-runtime-client-context", r#"{"client": 5}"#),
     );
     let answers = one_answer_per_id(&api.wait_for_accepted(3, WAIT));
     let bare = answers["bare"].json();
@@ -436,6 +436,15 @@ fn missing_or_malformed_headers_degrade_without_failing() {
         (Value::Null, Value::Null)
     );
     assert!(context.is_running());
+    let log = context.stop();
+    for expected in [
+        "invocation bare has no Lambda-Runtime-Invoked-Function-Arn",
+        "invocation bare has no Lambda-Runtime-Deadline-Ms epoch time",
+        "invocation garbage has a malformed cognito identity header",
+        "invocation garbage has a malformed client context header",
+    ] {
+        assert!(log.contains(expected), "{expected:?} not in the log: {log}");
+    }
 }
 
 #[test]
