@@ -78,6 +78,11 @@ pub(crate) async fn route(request: Request<Incoming>, shared: Arc<Shared>) -> Re
         .get("x-amz-client-context")
         .and_then(|v| decode_base64(v.as_bytes()))
         .and_then(|json| String::from_utf8(json).ok());
+    let tenant_id = request
+        .headers()
+        .get("x-amz-tenant-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let limit = if kind == InvocationType::Event {
         MAX_ASYNC_PAYLOAD
     } else {
@@ -121,6 +126,7 @@ pub(crate) async fn route(request: Request<Incoming>, shared: Arc<Shared>) -> Re
                 id: id.clone(),
                 payload,
                 client_context,
+                tenant_id,
                 reply: None,
             });
             supervisor::ensure_running(&shared);
@@ -132,6 +138,7 @@ pub(crate) async fn route(request: Request<Incoming>, shared: Arc<Shared>) -> Re
                 id: id.clone(),
                 payload,
                 client_context,
+                tenant_id,
                 reply: Some(reply),
             });
             supervisor::ensure_running(&shared);

@@ -59,6 +59,9 @@ async fn next(shared: &Arc<Shared>) -> Reply {
         format!("arn:aws:lambda:us-east-1:012345678912:function:{function}"),
     );
     set("lambda-runtime-trace-id", ids::trace_id());
+    if let Some(tenant_id) = invocation.tenant_id {
+        set("lambda-runtime-aws-tenant-id", tenant_id);
+    }
     if let Some(client_context) = invocation.client_context {
         set("lambda-runtime-client-context", client_context);
     }

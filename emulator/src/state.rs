@@ -18,6 +18,8 @@ pub(crate) struct Invocation {
     pub(crate) payload: Bytes,
     /// The caller's client context, JSON, for `Lambda-Runtime-Client-Context`.
     pub(crate) client_context: Option<String>,
+    /// The caller's tenant (`X-Amz-Tenant-Id`), for `Lambda-Runtime-Aws-Tenant-Id`.
+    pub(crate) tenant_id: Option<String>,
     /// Where the outcome goes; `None` for an `Event` invocation, whose value is discarded.
     pub(crate) reply: Option<oneshot::Sender<Outcome>>,
 }

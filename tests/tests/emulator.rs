@@ -483,7 +483,10 @@ fn the_emulator_gives_the_runtime_lambdas_environment_and_headers() {
     let reply = post(
         local.port,
         "/2015-03-31/functions/my-fn/invocations",
-        &[("x-amz-client-context", client_context.into())],
+        &[
+            ("x-amz-client-context", client_context.into()),
+            ("x-amz-tenant-id", "tenant-9".into()),
+        ],
         Bytes::from("[1]"),
     );
     let ctx = reply.json();
@@ -507,6 +510,7 @@ fn the_emulator_gives_the_runtime_lambdas_environment_and_headers() {
             .starts_with("Root=1-")
     );
     assert_eq!(ctx["client_app_title"], "App");
+    assert_eq!(ctx["tenant_id"], "tenant-9");
     assert_eq!(ctx["event"], json!([1]));
 }
 
