@@ -297,3 +297,95 @@ fn set_trace_id(trace_id: Option<&str>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use hyper::header::HeaderValue;
+    use hyper::{HeaderMap, StatusCode};
+
+    use super::plausible_request_id;
+    use crate::client::Reply;
+    use crate::context::Context;
+    use crate::headers;
+
+    fn reply(headers: HeaderMap) -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            headers,
+        }
+    }
+
+    /// Random header values, as a hostile or broken Runtime API could send them, never panic
+    /// the invocation's set-up and never put anything but `[A-Za-z0-9-]` into a URL.
+    #[test]
+    fn random_headers_degrade_and_never_reach_a_path() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let names = [
+            headers::REQUEST_ID,
+            headers::DEADLINE_MS,
+            headers::FUNCTION_ARN,
+            headers::TRACE_ID,
+            headers::TENANT_ID,
+            headers::COGNITO_IDENTITY,
+            headers::CLIENT_CONTEXT,
+        ];
+        let mut ctx = Context::default();
+        for _ in 0..20_000 {
+            let mut map = HeaderMap::new();
+            for name in &names {
+                if next() % 3 == 0 {
+                    continue;
+                }
+                let len = (next() % 150) as usize;
+                // Visible ASCII and obs-text bytes: what a header value can carry.
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| match next() % 4 {
+                        0 => b"{}[]\":,-/.%0123456789"[(next() % 21) as usize],
+                        1 => 0x20 + (next() % 0x5f) as u8,
+                        2 => 0x80 + (next() % 0x80) as u8,
+                        _ => b'a' + (next() % 26) as u8,
+                    })
+                    .collect();
+                if let Ok(value) = HeaderValue::from_bytes(&bytes) {
+                    map.insert(name.clone(), value);
+                }
+            }
+            let invocation = reply(map);
+            if let Some(id) = plausible_request_id(&invocation) {
+                assert!(!id.is_empty() && id.len() <= 128);
+                assert!(
+                    id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+                    "{id:?}"
+                );
+                ctx.begin_invocation(id, &invocation.headers);
+                assert_eq!(ctx.request_id, id);
+            } else {
+                ctx.begin_invocation("fallback", &invocation.headers);
+            }
+            let _ = ctx.remaining_time();
+        }
+    }
+
+    #[test]
+    fn uuids_are_plausible_and_paths_are_not() {
+        let id = |value: &'static str| {
+            let mut map = HeaderMap::new();
+            map.insert(headers::REQUEST_ID, HeaderValue::from_static(value));
+            plausible_request_id(&reply(map)).map(str::to_owned)
+        };
+        assert_eq!(
+            id("8476a536-e9f4-11e8-9739-2dfe598c3fcd").as_deref(),
+            Some("8476a536-e9f4-11e8-9739-2dfe598c3fcd")
+        );
+        for bad in ["", "../init/error", "a b", "id?x=1", "%2e", "a/b"] {
+            assert_eq!(id(bad), None, "{bad}");
+        }
+        assert_eq!(plausible_request_id(&reply(HeaderMap::new())), None);
+    }
+}
