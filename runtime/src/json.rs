@@ -18,6 +18,22 @@ const RAW_TOKENS: [&str; 2] = [
     "$serde_json::private::Number",
 ];
 
+/// The `serialize_{integer}` methods, each writing through `$write`.
+macro_rules! integers {
+    ($write:ident) => {
+        integers!($write: i8 serialize_i8, i16 serialize_i16, i32 serialize_i32,
+            i64 serialize_i64, i128 serialize_i128, u8 serialize_u8, u16 serialize_u16,
+            u32 serialize_u32, u64 serialize_u64, u128 serialize_u128);
+    };
+    ($write:ident: $($ty:ident $method:ident),*) => {
+        $(
+            fn $method(self, v: $ty) -> Result<(), Error> {
+                self.$write(v)
+            }
+        )*
+    };
+}
+
 struct Writer<'a> {
     out: &'a mut Vec<u8>,
 }
@@ -193,36 +209,7 @@ impl<'a, 'b> ser::Serializer for &'a mut Writer<'b> {
             .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        self.number(v)
-    }
+    integers!(number);
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
         self.number(v)
     }
@@ -488,36 +475,7 @@ impl ser::Serializer for KeyWriter<'_> {
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
         self.quoted(v)
     }
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        self.quoted(v)
-    }
+    integers!(quoted);
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
         if !v.is_finite() {
             return Err(ser::Error::custom(
