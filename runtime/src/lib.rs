@@ -23,6 +23,11 @@
 //!
 //! [`run`] serves the Lambda Runtime API when `AWS_LAMBDA_RUNTIME_API` is set (on AWS, or
 //! under an emulator), and otherwise invokes the handler locally from the command line.
+//!
+//! # Features
+//!
+//! - `serve` (default): `--serve`, a local Invoke API around the binary. Build a production
+//!   `bootstrap` with `default-features = false` to leave the emulator's server out.
 
 #![warn(missing_docs, unreachable_pub)]
 
@@ -55,7 +60,9 @@ pub use lambda_handler_macros::lambda_handler;
 ///   process exits non-zero.
 /// - Otherwise runs locally: `hello '{"key": "value"}'` invokes the handler once and prints
 ///   its JSON result; with no event argument, each line of standard input is one event and
-///   each result is printed on its own line. `--help` says more.
+///   each result is printed on its own line. `--serve [ADDR]` (the default `serve` feature)
+///   serves Lambda's Invoke API on 127.0.0.1:9000, running this binary under the local
+///   emulator as Lambda would. `--help` says more.
 ///
 /// When a binary registers several handlers, `_HANDLER` (or `--handler NAME` locally) picks
 /// one by its name.
