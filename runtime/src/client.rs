@@ -215,7 +215,8 @@ impl Client {
                 .handshake(TokioIo::new(stream))
                 .await
                 .map_err(ClientError::Http)?;
-            tokio::spawn(connection);
+            // Beside the invocation loop, in its `LocalSet` (see `event_loop::run`).
+            tokio::task::spawn_local(connection);
             self.sender = Some(sender);
         }
         Ok(self.sender.as_mut().expect("connected above"))

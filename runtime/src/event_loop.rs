@@ -42,7 +42,17 @@ pub(crate) fn run(endpoint: &std::ffi::OsStr) -> i32 {
             return 1;
         }
     };
-    runtime.block_on(serve(&mut client))
+    // The loop and hyper's connection run as tasks of one `LocalSet`: a wake between them is
+    // then a push onto its queue, run in the same turn. Woken from a task, the root future
+    // of `block_on` would make tokio poll the OS once more (`epoll_wait`) before each reply.
+    let tasks = tokio::task::LocalSet::new();
+    tasks.block_on(&runtime, async move {
+        let serving = tokio::task::spawn_local(async move { serve(&mut client).await });
+        serving.await.unwrap_or_else(|e| {
+            eprintln!("lambda-handler: the invocation loop failed: {e}");
+            1
+        })
+    })
 }
 
 /// The buffers one invocation uses, kept from one to the next.
