@@ -62,6 +62,16 @@ fn echo_value(event: serde_json::Value) -> serde_json::Value {
     event
 }
 
+/// Tokio inside a handler: a timer, and a local task (the handler runs in a `LocalSet`, on
+/// Lambda and locally alike).
+#[lambda_handler]
+async fn doubled(event: u64) -> u64 {
+    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    tokio::task::spawn_local(async move { event * 2 })
+        .await
+        .expect("the local task ran")
+}
+
 /// No return value: the response is `null`.
 #[lambda_handler]
 fn nothing(_event: serde_json::Value) {}

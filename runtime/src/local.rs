@@ -85,7 +85,9 @@ pub(crate) fn run(args: impl Iterator<Item = OsString>) -> i32 {
     if session.ctx.function_name.is_empty() {
         session.ctx.function_name = handler.name.to_owned();
     }
-    runtime.block_on(async {
+    // In a `LocalSet`, as on Lambda (see `event_loop::run`): a handler that spawns local
+    // tasks behaves the same here.
+    tokio::task::LocalSet::new().block_on(&runtime, async {
         match options.event {
             Some(event) => session.invoke_and_print(event.as_bytes()).await,
             None => session.invoke_lines().await,

@@ -94,7 +94,7 @@ fn handler_picks_one_of_several() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr)
-            .contains("several handlers (`echo`, `greet`, `nothing`, `shout`)")
+            .contains("several handlers (`doubled`, `echo`, `greet`, `nothing`, `shout`)")
     );
     let out = run(HELLO, &["--handler", "other", "{}"], "");
     assert_eq!(out.status.code(), Some(2));
@@ -102,6 +102,12 @@ fn handler_picks_one_of_several() {
         String::from_utf8_lossy(&out.stderr)
             .contains("no handler is named `other`; this binary's handlers are `my_handler`")
     );
+}
+
+#[test]
+fn async_handlers_have_tokio_timers_and_local_tasks() {
+    let out = run(MULTI, &["--handler", "doubled", "21"], "");
+    assert_eq!((stdout(&out), out.status.code()), ("42\n", Some(0)));
 }
 
 #[test]

@@ -114,6 +114,14 @@ fn handler_selects_one_of_several_handlers() {
 }
 
 #[test]
+fn async_handlers_have_tokio_timers_and_local_tasks() {
+    let api = RuntimeApi::start();
+    let _multi = api.spawn(MULTI, &[("_HANDLER", "doubled")]);
+    api.push(Event::new("d-1", "21"));
+    assert_eq!(api.wait_for(1, WAIT)[0].json(), json!(42));
+}
+
+#[test]
 fn a_renamed_handler_and_a_unit_result() {
     let api = RuntimeApi::start();
     let _echo = api.spawn(MULTI, &[("_HANDLER", "echo")]);
@@ -163,7 +171,7 @@ fn an_unknown_handler_is_an_init_error_naming_the_handlers() {
     assert_eq!(
         answers[0].json(),
         json!({
-            "errorMessage": "no handler is named `nope`; this binary's handlers are `echo`, `greet`, `nothing`, `shout`",
+            "errorMessage": "no handler is named `nope`; this binary's handlers are `doubled`, `echo`, `greet`, `nothing`, `shout`",
             "errorType": "Runtime.HandlerNotFound",
             "stackTrace": [],
         })
