@@ -24,5 +24,8 @@ while True:
         event = next_reply.read()
     first = post('/invocation/{}/response'.format(request_id), b'"first"')
     second = post('/invocation/{}/response'.format(request_id), b'"second"')
-    with open(os.environ['ANSWERS_FILE'], 'w') as out:
+    # Written aside and renamed, so the test never reads a half-written file.
+    partial = os.environ['ANSWERS_FILE'] + '.partial'
+    with open(partial, 'w') as out:
         json.dump({'statuses': [first, second], 'content_type': content_type, 'event': json.loads(event)}, out)
+    os.replace(partial, os.environ['ANSWERS_FILE'])
