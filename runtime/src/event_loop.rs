@@ -28,6 +28,7 @@ const MAX_IDLE_DELAY: Duration = Duration::from_millis(100);
 
 /// Serves invocations until the Runtime API fails for good; returns the exit code.
 pub(crate) fn run(endpoint: &std::ffi::OsStr) -> i32 {
+    crate::heap::keep_freed_memory();
     let Some(runtime) = crate::invoke::async_runtime() else {
         return 1;
     };

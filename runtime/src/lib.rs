@@ -38,6 +38,7 @@ mod contract;
 mod error;
 mod event_loop;
 mod headers;
+mod heap;
 mod invoke;
 mod json;
 mod local;
@@ -66,6 +67,11 @@ pub use lambda_handler_macros::lambda_handler;
 ///
 /// When a binary registers several handlers, `_HANDLER` (or `--handler NAME` locally) picks
 /// one by its name.
+///
+/// Serving the Runtime API on glibc, the process keeps the memory handlers free for the next
+/// invocation rather than returning it to the kernel (see "Memory between invocations" in
+/// the README); `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_` or `GLIBC_TUNABLES` set in
+/// the environment leave glibc as configured.
 pub fn run() -> ! {
     let code = match std::env::var_os(config::RUNTIME_API_VAR) {
         Some(endpoint) => event_loop::run(&endpoint),
