@@ -23,6 +23,8 @@ struct Settings {
     runs: usize,
     invocations: usize,
     large: usize,
+    /// Cold starts of each program per run.
+    cold: usize,
     /// `--only ours|lambda_runtime|floor`: measure one subject (for profiling).
     only: Option<usize>,
 }
@@ -30,8 +32,6 @@ struct Settings {
 /// What one process of one implementation measured.
 #[derive(Default, Clone)]
 struct Sample {
-    first_next_ms: f64,
-    first_response_ms: f64,
     throughput: f64,
     p50_us: f64,
     p99_us: f64,
@@ -74,6 +74,7 @@ fn main() {
         runs: 5,
         invocations: 20_000,
         large: 200,
+        cold: 10,
         only: None,
     };
     let mut iter = args.iter();
@@ -87,6 +88,7 @@ fn main() {
             "--runs" => settings.runs = value(),
             "--invocations" => settings.invocations = value(),
             "--large" => settings.large = value(),
+            "--cold" => settings.cold = value(),
             "--only" => {
                 let name = iter.next().map(String::as_str);
                 settings.only = Some(match name {
@@ -97,7 +99,7 @@ fn main() {
                 });
             }
             other => panic!(
-                "unknown option {other}: --runs N --invocations N --large N, or build-time [N]"
+                "unknown option {other}: --runs N --invocations N --large N --cold N, or build-time [N]"
             ),
         }
     }
@@ -141,6 +143,9 @@ fn build(root: &Path) {
     for (profile, package) in HANDLERS {
         cargo_build(root, profile, package, &[], None);
     }
+    // The exec floor linked as the handlers are (dynamically), to tell the loader's share of
+    // a cold start from the runtime's.
+    cargo_build(root, "release", "bench-floor", &[], None);
     // The floors are static, as the smallest possible exec; ours is built static too, to show
     // what of its cold start is the dynamic loader's.
     let static_dir = root.join("target/static");
@@ -185,8 +190,16 @@ fn run(root: &Path, settings: &Settings) {
     ));
     let subjects = [Subject::Ours, Subject::LambdaRuntime, Subject::Floor];
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); 3];
-    let mut exec_floor = Vec::new();
-    let mut static_ours = Vec::new();
+    // Ours, lambda_runtime, the exec floor, ours linked static, the exec floor linked
+    // dynamically.
+    let cold_binaries = [
+        Subject::Ours.binary(root),
+        Subject::LambdaRuntime.binary(root),
+        root.join("target/static/x86_64-unknown-linux-gnu/release/exec-floor"),
+        root.join("target/static/x86_64-unknown-linux-gnu/bootstrap/hello-ours"),
+        root.join("target/release/exec-floor"),
+    ];
+    let mut cold = vec![ColdStarts::default(); cold_binaries.len()];
     let mut server = Server::start();
     for run in 0..settings.runs {
         // Alternate the order, so that drift on this noisy machine spreads evenly.
@@ -205,18 +218,23 @@ fn run(root: &Path, settings: &Settings) {
             );
             samples[index].push(sample);
         }
-        if settings.only.is_none() {
-            let exec_floor_binary =
-                root.join("target/static/x86_64-unknown-linux-gnu/release/exec-floor");
-            exec_floor.push(cold_start(&mut server, &exec_floor_binary));
-            let ours_static =
-                root.join("target/static/x86_64-unknown-linux-gnu/bootstrap/hello-ours");
-            static_ours.push(cold_start(&mut server, &ours_static));
+        // Start-up is the noisiest figure here, so each program starts `cold` times a run,
+        // interleaved with the others.
+        for round in 0..settings.cold {
+            for offset in 0..cold_binaries.len() {
+                let index = (round + offset) % cold_binaries.len();
+                if settings.only.is_some_and(|only| only != index) {
+                    continue;
+                }
+                // The exec floors only ask for an event; the handlers answer it.
+                let answers = index != 2 && index != 4;
+                cold[index].push(cold_start(&mut server, &cold_binaries[index], answers));
+            }
         }
         eprintln!("run {} of {} done", run + 1, settings.runs);
     }
     if let Some(only) = settings.only {
-        print_one(&samples[only]);
+        print_one(&samples[only], &cold[only]);
         return;
     }
     let size = |s: Subject| {
@@ -230,13 +248,18 @@ fn run(root: &Path, settings: &Settings) {
     print_table(
         settings,
         &samples,
-        median(&exec_floor),
+        &cold,
         [size(Subject::Ours), size(Subject::LambdaRuntime)],
     );
     println!(
         "ours linked static (crt-static, {static_size:.2} MB): exec to first GET next {:.2} ms, {:.2}x the exec floor",
-        median(&static_ours),
-        median(&static_ours) / median(&exec_floor)
+        median(&cold[3].next_ms),
+        median(&cold[3].next_ms) / median(&cold[2].next_ms)
+    );
+    println!(
+        "exec floor linked dynamically: {:.2} ms; ours {:.2}x it (the rest of ours vs the static floor is the dynamic loader's)",
+        median(&cold[4].next_ms),
+        median(&cold[0].next_ms) / median(&cold[4].next_ms)
     );
 }
 
@@ -281,17 +304,10 @@ fn measure(
 ) -> Sample {
     server.reset();
     server.push(seed, 1);
-    let started = Instant::now();
     let mut child = spawn(binary, server);
     let pid = child.id();
     server.wait_answers(1, WAIT);
-    let (first_next, first_answer, first_body) = server.with_log(|log| {
-        (
-            log.first_next.unwrap(),
-            log.answered[0].unwrap(),
-            log.first_body.clone(),
-        )
-    });
+    let first_body = server.with_log(|log| log.first_body.clone());
     if subject != Subject::Floor {
         assert_eq!(
             first_body.as_deref(),
@@ -337,8 +353,6 @@ fn measure(
     let connections = server.connections();
     stop(&mut child);
     Sample {
-        first_next_ms: (first_next - started).as_secs_f64() * 1e3,
-        first_response_ms: (first_answer - started).as_secs_f64() * 1e3,
         throughput,
         p50_us: percentile(&latencies, 0.50),
         p99_us: percentile(&latencies, 0.99),
@@ -364,15 +378,34 @@ fn stop(child: &mut std::process::Child) {
     let _ = child.wait();
 }
 
-/// Exec to first `GET next`, in milliseconds.
-fn cold_start(server: &mut Server, binary: &Path) -> f64 {
+/// One program's cold starts, in milliseconds from exec.
+#[derive(Default, Clone)]
+struct ColdStarts {
+    next_ms: Vec<f64>,
+    response_ms: Vec<f64>,
+}
+
+impl ColdStarts {
+    fn push(&mut self, (next_ms, response_ms): (f64, Option<f64>)) {
+        self.next_ms.push(next_ms);
+        self.response_ms.extend(response_ms);
+    }
+}
+
+/// Exec to first `GET next`, and to the first answer when `answers`, in milliseconds.
+fn cold_start(server: &mut Server, binary: &Path, answers: bool) -> (f64, Option<f64>) {
     server.reset();
     server.push(&Bytes::from_static(SEED.as_bytes()), 1);
     let started = Instant::now();
     let mut child = spawn(binary, server);
     let first_next = server.wait_first_next(WAIT);
+    let first_answer = answers.then(|| {
+        server.wait_answers(1, WAIT);
+        server.with_log(|log| log.answered[0].unwrap())
+    });
     stop(&mut child);
-    (first_next - started).as_secs_f64() * 1e3
+    let ms = |at: Instant| (at - started).as_secs_f64() * 1e3;
+    (ms(first_next), first_answer.map(ms))
 }
 
 /// Time the process has spent on a CPU, from the scheduler (nanoseconds, all threads).
@@ -405,7 +438,7 @@ fn peak_rss_kib(pid: u32) -> f64 {
 fn print_table(
     settings: &Settings,
     samples: &[Vec<Sample>],
-    exec_floor_ms: f64,
+    cold: &[ColdStarts],
     sizes_mb: [f64; 2],
 ) {
     let of =
@@ -416,7 +449,11 @@ fn print_table(
         "lambda-handler vs lambda_runtime 1.5: {} runs, each {} seed + {} x 1 MiB invocations, one at a time;",
         settings.runs, settings.invocations, settings.large
     );
-    println!("server and handlers pinned to CPU 0; medians of the runs\n");
+    println!(
+        "{} cold starts of each program a run; server and handlers pinned to CPU 0; medians;",
+        settings.cold
+    );
+    println!("floor: the raw keep-alive loop, and for cold start the static exec floor\n");
     println!(
         "{:<40} {:>15} {:>15} {:>11} {:>12}",
         "", "lambda-handler", "lambda_runtime", "floor", "ours/theirs"
@@ -472,17 +509,23 @@ fn print_table(
         true,
         0,
     );
-    row(
+    let cold_row = |name: &str, of: fn(&ColdStarts) -> &[f64], floor: String| {
+        let (a, b) = (median(of(&cold[ours])), median(of(&cold[theirs])));
+        println!(
+            "{name:<40} {a:>15.2} {b:>15.2} {floor:>11} {:>11.2}x",
+            a / b
+        );
+    };
+    let exec_floor_ms = median(&cold[2].next_ms);
+    cold_row(
         "cold start: exec to first GET next (ms)",
-        |s| s.first_next_ms,
-        false,
-        2,
+        |c| &c.next_ms,
+        format!("{exec_floor_ms:.2}"),
     );
-    row(
+    cold_row(
         "cold start: exec to first response (ms)",
-        |s| s.first_response_ms,
-        false,
-        2,
+        |c| &c.response_ms,
+        "-".into(),
     );
     row("peak RSS, seed events (MB)", |s| s.seed_rss_mb, false, 2);
     row(
@@ -499,20 +542,16 @@ fn print_table(
         "-",
         sizes_mb[0] / sizes_mb[1]
     );
-    println!(
-        "{:<40} {:>15} {:>15} {:>11.2}",
-        "exec floor: static exec to GET next (ms)", "", "", exec_floor_ms
-    );
     println!();
     println!(
         "ours vs floors: CPU per invocation {:.2}x the raw loop's; first GET next {:.2}x the exec floor",
         of(ours, |s| s.cpu_us) / of(floor, |s| s.cpu_us),
-        of(ours, |s| s.first_next_ms) / exec_floor_ms
+        median(&cold[ours].next_ms) / exec_floor_ms
     );
 }
 
 /// `--only`: the one subject's medians, for profiling and trying settings.
-fn print_one(samples: &[Sample]) {
+fn print_one(samples: &[Sample], cold: &ColdStarts) {
     let of = |f: fn(&Sample) -> f64| median(&samples.iter().map(f).collect::<Vec<_>>());
     println!(
         "seed: {:.0} inv/s, {:.1} us CPU; 1 MiB: {:.1} inv/s, {:.0} us CPU; peak RSS {:.2} MB; first GET next {:.2} ms",
@@ -521,7 +560,7 @@ fn print_one(samples: &[Sample]) {
         of(|s| s.large_throughput),
         of(|s| s.large_cpu_us),
         of(|s| s.rss_mb),
-        of(|s| s.first_next_ms),
+        median(&cold.next_ms),
     );
 }
 
