@@ -49,12 +49,12 @@ fn entry(handler: &Handler) -> TokenStream {
     let private = format_ident!("__lambda_handler_private", span = Span::mixed_site());
     let ident = &handler.ident;
     let name = &handler.name;
-    let event = format_ident!("__lambda_handler_event", span = Span::mixed_site());
+    // The event on entry, the response body on the way out (see the runtime's `SyncInvoke`).
+    let body = format_ident!("__lambda_handler_body", span = Span::mixed_site());
     let ctx = format_ident!("__lambda_handler_ctx", span = Span::mixed_site());
-    let out = format_ident!("__lambda_handler_out", span = Span::mixed_site());
     let result = format_ident!("__lambda_handler_result", span = Span::mixed_site());
 
-    let decode = spanned_call(handler.event, quote!(#private::decode), quote!(#event));
+    let decode = spanned_call(handler.event, quote!(#private::decode), quote!(#body));
     let context = handler
         .context
         .map(|ty| spanned_call(ty, quote!(#private::context_param), quote!(#ctx)));
@@ -74,7 +74,7 @@ fn entry(handler: &Handler) -> TokenStream {
         quote!((&&&&#tag).__lambda_handler_err_encoder()),
         handler.err,
     );
-    let body = quote! {
+    let respond = quote! {
         let #result = #call;
         let #result = {
             #[allow(unused_imports)]
@@ -87,14 +87,14 @@ fn entry(handler: &Handler) -> TokenStream {
             use #private::{ViaDisplay as _, ViaDynError as _, ViaError as _, ViaInto as _};
             #err
         };
-        #private::respond(#result, #out, __lambda_handler_ok, __lambda_handler_err)
+        #private::respond(#result, #body, __lambda_handler_ok, __lambda_handler_err)
     };
     let invoke = if handler.is_async {
-        quote!(#private::Handler::asynchronous(#name, |#event, #ctx, #out| {
-            #private::boxed(async move { #body })
+        quote!(#private::Handler::asynchronous(#name, |#body, #ctx| {
+            #private::boxed(async move { #respond })
         }))
     } else {
-        quote!(#private::Handler::synchronous(#name, |#event, #ctx, #out| { #body }))
+        quote!(#private::Handler::synchronous(#name, |#body, #ctx| { #respond }))
     };
     // A named `const` rather than `const _`: inside an `impl` block, where `const _` is not
     // allowed, the only error left is rustc's "cannot find function" on the handler's name.

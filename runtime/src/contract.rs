@@ -222,13 +222,14 @@ impl<E> ViaDisplay<E> for ErrorTag<E> {
     }
 }
 
-/// Writes the response body, or returns the invocation's error.
+/// Writes the response body in place of the event, or returns the invocation's error.
 pub fn respond<T, E>(
     result: Result<T, E>,
     out: &mut Vec<u8>,
     ok: Encoder<T>,
     err: ErrorEncoder<E>,
 ) -> Result<(), InvocationError> {
+    out.clear();
     match result {
         Ok(value) => ok(&value, out),
         Err(error) => Err(err(error)),

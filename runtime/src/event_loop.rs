@@ -59,10 +59,8 @@ pub(crate) fn run(endpoint: &std::ffi::OsStr) -> i32 {
 /// The buffers one invocation uses, kept from one to the next.
 #[derive(Default)]
 struct Buffers {
-    /// The event, as `/next` delivered it.
-    event: Vec<u8>,
-    /// The response body the handler wrote.
-    out: Vec<u8>,
+    /// The event, as `/next` delivered it; then the response body the handler wrote.
+    body: Vec<u8>,
     /// The Runtime API's reply to an answer (read for its error message).
     reply: Vec<u8>,
     /// Where `out` comes back once hyper has sent it.
@@ -78,7 +76,7 @@ async fn serve(client: &mut Client) -> i32 {
     };
     let mut ctx = Context::from_environment();
     loop {
-        let invocation = match next(client, &mut buffers.event).await {
+        let invocation = match next(client, &mut buffers.body).await {
             Ok(invocation) => invocation,
             Err(message) => {
                 eprintln!("lambda-handler: {message}; exiting");
@@ -160,8 +158,8 @@ async fn serve_one(
     };
     ctx.begin_invocation(request_id, &invocation.headers);
     set_trace_id(ctx.xray_trace_id.as_deref());
-    let outcome = invoke(handler, &buffers.event, ctx, &mut buffers.out).await;
-    let error = match outcome.and_then(|()| check_size(buffers.out.len())) {
+    let outcome = invoke(handler, &mut buffers.body, ctx).await;
+    let error = match outcome.and_then(|()| check_size(buffers.body.len())) {
         Ok(()) => match deliver(client, request_id, Answer::Response, buffers).await {
             Delivery::TooLarge => check_size(usize::MAX).expect_err("over any limit"),
             other => return other.into_result("response"),
@@ -187,7 +185,7 @@ fn check_size(len: usize) -> Result<(), InvocationError> {
 }
 
 enum Answer<'a> {
-    /// The response body in `Buffers::out`.
+    /// The response body in `Buffers::body`.
     Response,
     Error(&'a InvocationError),
 }
@@ -236,7 +234,7 @@ async fn deliver(
     buffers: &mut Buffers,
 ) -> Delivery {
     let mut attempt = 0;
-    let mut response = Some(std::mem::take(&mut buffers.out));
+    let mut response = Some(std::mem::take(&mut buffers.body));
     let delivery = loop {
         attempt += 1;
         let reply = match &answer {
@@ -281,7 +279,7 @@ async fn deliver(
         };
     };
     // The response buffer, back from hyper, serves the next invocation.
-    buffers.out = response.or_else(|| buffers.home.take()).unwrap_or_default();
+    buffers.body = response.or_else(|| buffers.home.take()).unwrap_or_default();
     delivery
 }
 

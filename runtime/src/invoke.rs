@@ -20,23 +20,21 @@ pub(crate) fn async_runtime() -> Option<tokio::runtime::Runtime> {
         .ok()
 }
 
-/// Runs `handler` on `event`; on success the response body is in `out`.
+/// Runs `handler` on the event in `body`; on success `body` holds the response body instead.
+///
+/// One buffer for both: the response is written where the event was, into memory already
+/// allocated and resident, with room for a response the event's size without growing.
 pub(crate) async fn invoke(
     handler: &Handler,
-    event: &[u8],
+    body: &mut Vec<u8>,
     ctx: &Context,
-    out: &mut Vec<u8>,
 ) -> Result<(), InvocationError> {
-    out.clear();
-    // Responses tend to grow with their events: room for one of the event's size up front
-    // spares the doublings (and the copies a large response makes while growing).
-    out.reserve(event.len());
-    // `AssertUnwindSafe`: after a panic, only `out` may be half-written, and it is cleared
+    // `AssertUnwindSafe`: after a panic, only `body` may be half-written, and it is refilled
     // before the next invocation; nothing else the handler saw outlives the call.
     match handler.invoke {
-        Invoke::Sync(call) => catch_unwind(AssertUnwindSafe(|| call(event, ctx, out)))
+        Invoke::Sync(call) => catch_unwind(AssertUnwindSafe(|| call(body, ctx)))
             .unwrap_or_else(|payload| Err(InvocationError::panic(&*payload))),
-        Invoke::Async(call) => CatchUnwind(call(event, ctx, out)).await,
+        Invoke::Async(call) => CatchUnwind(call(body, ctx)).await,
     }
 }
 

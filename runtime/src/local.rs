@@ -80,7 +80,6 @@ pub(crate) fn run(args: impl Iterator<Item = OsString>) -> i32 {
     let mut session = Session {
         handler,
         ctx: Context::from_environment(),
-        out: Vec::new(),
     };
     if session.ctx.function_name.is_empty() {
         session.ctx.function_name = handler.name.to_owned();
@@ -89,7 +88,7 @@ pub(crate) fn run(args: impl Iterator<Item = OsString>) -> i32 {
     // tasks behaves the same here.
     tokio::task::LocalSet::new().block_on(&runtime, async {
         match options.event {
-            Some(event) => session.invoke_and_print(event.as_bytes()).await,
+            Some(event) => session.invoke_and_print(event.into_bytes()).await,
             None => session.invoke_lines().await,
         }
     })
@@ -157,24 +156,22 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
 struct Session {
     handler: &'static Handler,
     ctx: Context,
-    out: Vec<u8>,
 }
 
 impl Session {
     /// One invocation; returns the exit code.
-    async fn invoke_and_print(&mut self, event: &[u8]) -> i32 {
+    async fn invoke_and_print(&mut self, mut body: Vec<u8>) -> i32 {
         self.ctx.request_id = local_request_id();
         self.ctx.deadline = SystemTime::now() + config::function_timeout();
-        let outcome = invoke(self.handler, event, &self.ctx, &mut self.out).await;
+        let outcome = invoke(self.handler, &mut body, &self.ctx).await;
         let mut stdout = std::io::stdout().lock();
         let (body, code) = match outcome {
-            Ok(()) => (std::mem::take(&mut self.out), 0),
+            Ok(()) => (body, 0),
             Err(error) => (failure(&error), 1),
         };
         let written = stdout
             .write_all(&body)
             .and_then(|()| stdout.write_all(b"\n"));
-        self.out = body;
         match written.and_then(|()| stdout.flush()) {
             Ok(()) => code,
             Err(e) => {
@@ -196,7 +193,7 @@ impl Session {
                 }
             };
             if !line.trim().is_empty() {
-                code = code.max(self.invoke_and_print(line.as_bytes()).await);
+                code = code.max(self.invoke_and_print(line.into_bytes()).await);
             }
         }
         code

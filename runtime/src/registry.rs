@@ -10,11 +10,14 @@ use crate::error::InvocationError;
 /// An async handler's invocation in progress.
 pub type BoxFuture<'a> = Pin<Box<dyn Future<Output = Result<(), InvocationError>> + 'a>>;
 
-/// Decodes an event, calls a synchronous handler and writes its response body.
-pub type SyncInvoke = fn(&[u8], &Context, &mut Vec<u8>) -> Result<(), InvocationError>;
+/// Decodes an event, calls a synchronous handler and writes its response body. The buffer
+/// holds the event on entry and the response body on success: one buffer serves both, so
+/// a large response is written into memory the event already occupies.
+pub type SyncInvoke = fn(&mut Vec<u8>, &Context) -> Result<(), InvocationError>;
 
-/// Decodes an event, calls an async handler and writes its response body.
-pub type AsyncInvoke = for<'a> fn(&'a [u8], &'a Context, &'a mut Vec<u8>) -> BoxFuture<'a>;
+/// Decodes an event, calls an async handler and writes its response body, in one buffer as
+/// [`SyncInvoke`] does.
+pub type AsyncInvoke = for<'a> fn(&'a mut Vec<u8>, &'a Context) -> BoxFuture<'a>;
 
 /// One registered handler.
 pub struct Handler {
@@ -117,7 +120,7 @@ fn not_found(handlers: &[Handler], name: Option<&str>) -> InvocationError {
 mod tests {
     use super::*;
 
-    fn ok(_: &[u8], _: &Context, _: &mut Vec<u8>) -> Result<(), InvocationError> {
+    fn ok(_: &mut Vec<u8>, _: &Context) -> Result<(), InvocationError> {
         Ok(())
     }
 
