@@ -36,6 +36,8 @@ struct Sample {
     p50_us: f64,
     p99_us: f64,
     cpu_us: f64,
+    /// The harness's own CPU per seed invocation: the server's, on the same core.
+    rig_cpu_us: f64,
     large_throughput: f64,
     large_cpu_us: f64,
     seed_rss_mb: f64,
@@ -104,7 +106,8 @@ fn main() {
         }
     }
     build(&root);
-    run(&root, &settings);
+    let musl = build_musl(&root);
+    run(&root, &settings, musl);
 }
 
 /// Every process here shares CPU 0, as on a 1-vCPU Lambda: on this VM a wake-up across cores
@@ -169,6 +172,28 @@ fn build(root: &Path) {
     }
 }
 
+/// Ours and the exec floor for `x86_64-unknown-linux-musl`, when that target is installed
+/// (`rustup target add x86_64-unknown-linux-musl`): a static binary that needs no glibc.
+fn build_musl(root: &Path) -> bool {
+    let installed = Command::new("rustc")
+        .args(["--print", "target-libdir", "--target", MUSL])
+        .output()
+        .is_ok_and(|out| Path::new(String::from_utf8_lossy(&out.stdout).trim()).is_dir());
+    if !installed {
+        eprintln!("(no {MUSL} target installed: musl rows left out)");
+        return false;
+    }
+    for (profile, package) in [
+        ("bootstrap", "bench-hello-ours"),
+        ("release", "bench-floor"),
+    ] {
+        cargo_build(root, profile, package, &["--target", MUSL], None);
+    }
+    true
+}
+
+const MUSL: &str = "x86_64-unknown-linux-musl";
+
 fn cargo_build(root: &Path, profile: &str, package: &str, extra: &[&str], rustflags: Option<&str>) {
     let mut command = Command::new("cargo");
     command
@@ -182,7 +207,7 @@ fn cargo_build(root: &Path, profile: &str, package: &str, extra: &[&str], rustfl
     assert!(built.success(), "building {package} failed");
 }
 
-fn run(root: &Path, settings: &Settings) {
+fn run(root: &Path, settings: &Settings, musl: bool) {
     let seed = Bytes::from_static(SEED.as_bytes());
     let large = Bytes::from(format!(
         r#"{{"first_name":"{}","last_name":"Lovelace"}}"#,
@@ -191,14 +216,26 @@ fn run(root: &Path, settings: &Settings) {
     let subjects = [Subject::Ours, Subject::LambdaRuntime, Subject::Floor];
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); 3];
     // Ours, lambda_runtime, the exec floor, ours linked static, the exec floor linked
-    // dynamically.
-    let cold_binaries = [
-        Subject::Ours.binary(root),
-        Subject::LambdaRuntime.binary(root),
-        root.join("target/static/x86_64-unknown-linux-gnu/release/exec-floor"),
-        root.join("target/static/x86_64-unknown-linux-gnu/bootstrap/hello-ours"),
-        root.join("target/release/exec-floor"),
+    // dynamically; with musl, ours and the exec floor built for it. Each with whether it
+    // answers its event (the exec floors only ask for one).
+    let mut cold_binaries = vec![
+        (Subject::Ours.binary(root), true),
+        (Subject::LambdaRuntime.binary(root), true),
+        (
+            root.join("target/static/x86_64-unknown-linux-gnu/release/exec-floor"),
+            false,
+        ),
+        (
+            root.join("target/static/x86_64-unknown-linux-gnu/bootstrap/hello-ours"),
+            true,
+        ),
+        (root.join("target/release/exec-floor"), false),
     ];
+    if musl {
+        let dir = root.join("target").join(MUSL);
+        cold_binaries.push((dir.join("bootstrap/hello-ours"), true));
+        cold_binaries.push((dir.join("release/exec-floor"), false));
+    }
     let mut cold = vec![ColdStarts::default(); cold_binaries.len()];
     let mut server = Server::start();
     for run in 0..settings.runs {
@@ -226,9 +263,8 @@ fn run(root: &Path, settings: &Settings) {
                 if settings.only.is_some_and(|only| only != index) {
                     continue;
                 }
-                // The exec floors only ask for an event; the handlers answer it.
-                let answers = index != 2 && index != 4;
-                cold[index].push(cold_start(&mut server, &cold_binaries[index], answers));
+                let (binary, answers) = &cold_binaries[index];
+                cold[index].push(cold_start(&mut server, binary, *answers));
             }
         }
         eprintln!("run {} of {} done", run + 1, settings.runs);
@@ -261,6 +297,15 @@ fn run(root: &Path, settings: &Settings) {
         median(&cold[4].next_ms),
         median(&cold[0].next_ms) / median(&cold[4].next_ms)
     );
+    if musl {
+        println!(
+            "ours built for musl (static, {:.2} MB): exec to first GET next {:.2} ms, {:.2}x the exec floor; a musl exec floor {:.2} ms",
+            std::fs::metadata(&cold_binaries[5].0).map_or(f64::NAN, |m| m.len() as f64 / 1e6),
+            median(&cold[5].next_ms),
+            median(&cold[5].next_ms) / median(&cold[2].next_ms),
+            median(&cold[6].next_ms),
+        );
+    }
 }
 
 fn spawn(binary: &Path, server: &Server) -> std::process::Child {
@@ -318,9 +363,12 @@ fn measure(
     }
 
     let cpu_before = cpu_ns(pid);
+    let rig_before = cpu_ns(std::process::id());
     server.push(seed, settings.invocations);
     server.wait_answers(1 + settings.invocations, WAIT);
     let cpu_after = cpu_ns(pid);
+    let rig_cpu_us =
+        (cpu_ns(std::process::id()) - rig_before) as f64 / 1e3 / settings.invocations as f64;
     let (throughput, mut latencies) = server.with_log(|log| {
         let range = 1..1 + settings.invocations;
         let start = log.handed[range.start].unwrap();
@@ -357,6 +405,7 @@ fn measure(
         p50_us: percentile(&latencies, 0.50),
         p99_us: percentile(&latencies, 0.99),
         cpu_us: (cpu_after - cpu_before) as f64 / 1e3 / settings.invocations as f64,
+        rig_cpu_us,
         large_throughput,
         large_cpu_us,
         seed_rss_mb,
@@ -484,6 +533,12 @@ fn print_table(
         |s| 1e6 / s.cpu_us,
         true,
         0,
+    );
+    row(
+        "rig server CPU per invocation (us)",
+        |s| s.rig_cpu_us,
+        true,
+        1,
     );
     row(
         "warm throughput, 1 MiB event (inv/s)",
