@@ -35,8 +35,10 @@ pub struct Log {
 
 #[derive(Default)]
 struct State {
-    /// Bumped by every reset: a `/next` left waiting by a process of an earlier run (which
-    /// was stopped while it waited) must not take this run's events.
+    /// Bumped by every reset. Each reset also listens on a new port, and a connection
+    /// serves only the generation it was accepted in: a request a stopped process left
+    /// behind (a `/next` it sent just before it died, still in the socket) must neither take
+    /// nor answer the next run's events.
     generation: AtomicUsize,
     events: Mutex<VecDeque<(usize, Bytes)>>,
     queued: Notify,
@@ -46,40 +48,47 @@ struct State {
 }
 
 pub struct Server {
+    /// Where this generation listens; a new port after every reset.
     pub addr: SocketAddr,
     state: Arc<State>,
     next_seq: usize,
+    runtime: tokio::runtime::Handle,
+    accepting: tokio::task::JoinHandle<()>,
 }
 
 impl Server {
     pub fn start() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let state = Arc::new(State::default());
-        let serving = Arc::clone(&state);
+        let (handle, receive) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .unwrap();
-            runtime.block_on(accept(listener, serving));
+            handle.send(runtime.handle().clone()).unwrap();
+            runtime.block_on(std::future::pending::<()>());
         });
+        let runtime = receive.recv().unwrap();
+        let state = Arc::new(State::default());
+        let (addr, accepting) = listen(&runtime, &state);
         Server {
             addr,
             state,
             next_seq: 0,
+            runtime,
+            accepting,
         }
     }
 
-    /// Forgets the last run.
+    /// Forgets the last run, and listens on a new port.
     pub fn reset(&mut self) {
+        self.accepting.abort();
         self.state.generation.fetch_add(1, Ordering::SeqCst);
         self.state.queued.notify_waiters();
         *self.state.log.lock().unwrap() = Log::default();
         self.state.events.lock().unwrap().clear();
         self.state.connections.store(0, Ordering::SeqCst);
         self.next_seq = 0;
+        (self.addr, self.accepting) = listen(&self.runtime, &self.state);
     }
 
     /// Queues `count` copies of `body`.
@@ -135,7 +144,20 @@ impl Server {
     }
 }
 
-async fn accept(listener: std::net::TcpListener, state: Arc<State>) {
+/// Binds a new port for the current generation and accepts its connections.
+fn listen(
+    runtime: &tokio::runtime::Handle,
+    state: &Arc<State>,
+) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let generation = state.generation.load(Ordering::SeqCst);
+    let accepting = runtime.spawn(accept(listener, Arc::clone(state), generation));
+    (addr, accepting)
+}
+
+async fn accept(listener: std::net::TcpListener, state: Arc<State>, generation: usize) {
     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
     loop {
         let Ok((stream, _)) = listener.accept().await else {
@@ -147,7 +169,7 @@ async fn accept(listener: std::net::TcpListener, state: Arc<State>) {
         tokio::spawn(async move {
             let service = service_fn(move |request| {
                 let state = Arc::clone(&state);
-                async move { Ok::<_, Infallible>(route(request, &state).await) }
+                async move { Ok::<_, Infallible>(route(request, &state, generation).await) }
             });
             let _ = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -159,9 +181,16 @@ async fn accept(listener: std::net::TcpListener, state: Arc<State>) {
 const NEXT: &str = "/2018-06-01/runtime/invocation/next";
 const PREFIX: &str = "/2018-06-01/runtime/invocation/";
 
-async fn route(request: Request<Incoming>, state: &State) -> Response<Full<Bytes>> {
+async fn route(
+    request: Request<Incoming>,
+    state: &State,
+    generation: usize,
+) -> Response<Full<Bytes>> {
+    if state.generation.load(Ordering::SeqCst) != generation {
+        return gone();
+    }
     if request.uri().path() == NEXT {
-        return next(state).await;
+        return next(state, generation).await;
     }
     let path = request.uri().path().to_owned();
     let body = read_answer(request.into_body(), state).await;
@@ -206,7 +235,13 @@ async fn read_answer(mut body: Incoming, state: &State) -> Option<Bytes> {
     None
 }
 
-async fn next(state: &State) -> Response<Full<Bytes>> {
+fn gone() -> Response<Full<Bytes>> {
+    let mut gone = Response::new(Full::new(Bytes::new()));
+    *gone.status_mut() = StatusCode::GONE;
+    gone
+}
+
+async fn next(state: &State, generation: usize) -> Response<Full<Bytes>> {
     {
         let mut log = state.log.lock().unwrap();
         if log.first_next.is_none() {
@@ -215,13 +250,10 @@ async fn next(state: &State) -> Response<Full<Bytes>> {
             state.answered.notify_all();
         }
     }
-    let generation = state.generation.load(Ordering::SeqCst);
     let (seq, body) = loop {
         let queued = state.queued.notified();
         if state.generation.load(Ordering::SeqCst) != generation {
-            let mut gone = Response::new(Full::new(Bytes::new()));
-            *gone.status_mut() = StatusCode::GONE;
-            return gone;
+            return gone();
         }
         if let Some(event) = state.events.lock().unwrap().pop_front() {
             break event;
