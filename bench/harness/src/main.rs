@@ -603,6 +603,13 @@ fn print_table(
         of(ours, |s| s.cpu_us) / of(floor, |s| s.cpu_us),
         median(&cold[ours].next_ms) / exec_floor_ms
     );
+    // The server shares the core, so no runtime that speaks HTTP can beat the raw loop's
+    // throughput ratio here: the ceiling for the seed-throughput row.
+    println!(
+        "seed throughput ceiling on this rig: the raw loop reaches {:.2}x lambda_runtime's (ours {:.2}x)",
+        of(floor, |s| s.throughput) / of(theirs, |s| s.throughput),
+        of(ours, |s| s.throughput) / of(theirs, |s| s.throughput)
+    );
 }
 
 /// `--only`: the one subject's medians, for profiling and trying settings.
