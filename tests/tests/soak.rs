@@ -121,6 +121,16 @@ fn large_events_reuse_freed_memory_unless_malloc_is_configured() {
         returned >= 256,
         "{returned} page faults per 1 MiB invocation with glibc's thresholds"
     );
+    // The same through glibc's tunables.
+    let tuned = large_events(&[(
+        "GLIBC_TUNABLES",
+        "glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072",
+    )])
+    .faults_per_invocation;
+    assert!(
+        tuned >= 256,
+        "{tuned} page faults per 1 MiB invocation with glibc's thresholds as tunables"
+    );
 }
 
 #[test]
