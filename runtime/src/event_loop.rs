@@ -63,7 +63,7 @@ struct Buffers {
     body: Vec<u8>,
     /// The Runtime API's reply to an answer (read for its error message).
     reply: Vec<u8>,
-    /// Where `out` comes back once hyper has sent it.
+    /// Where `body` comes back once hyper has sent it.
     home: Home,
 }
 
