@@ -59,8 +59,9 @@ pub(crate) fn json(status: StatusCode, body: impl Into<Bytes>) -> Reply {
 pub(crate) fn aws_error(status: StatusCode, error_type: &'static str, message: &str) -> Reply {
     let body = serde_json::json!({"Type": "User", "message": message, "__type": error_type});
     let mut reply = json(status, body.to_string());
-    reply
-        .headers_mut()
-        .insert("x-amzn-errortype", HeaderValue::from_static(error_type));
+    reply.headers_mut().insert(
+        lambda_handler_protocol::headers::AMZN_ERROR_TYPE,
+        HeaderValue::from_static(error_type),
+    );
     reply
 }

@@ -2,24 +2,22 @@
 //! types, payload limits, status codes and error shapes.
 
 use std::sync::Arc;
-use std::time::Duration;
 
+use base64::Engine;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::HeaderValue;
+use hyper::header::{HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
+use lambda_handler_protocol::error_types::{RUNTIME_UNKNOWN, SANDBOX_TIMEDOUT};
+use lambda_handler_protocol::headers;
+use lambda_handler_protocol::ids;
+use lambda_handler_protocol::limits::{INIT_TIMEOUT, MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD};
+use lambda_handler_protocol::paths::{INVOKE_PREFIX, INVOKE_SUFFIX};
 use tokio::sync::oneshot;
 
 use crate::http::{Reply, aws_error, json};
 use crate::state::{Invocation, Outcome, Shared};
-use crate::{ids, supervisor};
-
-/// Lambda's limit on a synchronous invocation's payload.
-const MAX_SYNC_PAYLOAD: usize = 6_291_456;
-/// Lambda's limit on an asynchronous (`Event`) invocation's payload.
-const MAX_ASYNC_PAYLOAD: usize = 1_048_576;
-/// Lambda's limit on initialization, after which a cold start counts as timed out.
-const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::supervisor;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum InvocationType {
@@ -31,8 +29,8 @@ enum InvocationType {
 pub(crate) async fn route(request: Request<Incoming>, shared: Arc<Shared>) -> Reply {
     let path = request.uri().path().to_owned();
     let name = path
-        .strip_prefix("/2015-03-31/functions/")
-        .and_then(|rest| rest.strip_suffix("/invocations"));
+        .strip_prefix(INVOKE_PREFIX)
+        .and_then(|rest| rest.strip_suffix(INVOKE_SUFFIX));
     let Some(name) = name else {
         return aws_error(
             StatusCode::NOT_FOUND,
@@ -56,7 +54,7 @@ pub(crate) async fn route(request: Request<Incoming>, shared: Arc<Shared>) -> Re
     }
     let kind = match request
         .headers()
-        .get("x-amz-invocation-type")
+        .get(headers::INVOCATION_TYPE)
         .map(HeaderValue::to_str)
     {
         None | Some(Ok("RequestResponse")) => InvocationType::RequestResponse,
@@ -73,14 +71,20 @@ pub(crate) async fn route(request: Request<Incoming>, shared: Arc<Shared>) -> Re
             );
         }
     };
-    let client_context = request
-        .headers()
-        .get("x-amz-client-context")
-        .and_then(|v| decode_base64(v.as_bytes()))
-        .and_then(|json| String::from_utf8(json).ok());
+    let client_context = match client_context(request.headers()) {
+        Ok(client_context) => client_context,
+        // Lambda's answer to a client context that is not base64 of a JSON object.
+        Err(()) => {
+            return aws_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidRequestContentException",
+                "Client context must be a valid Base64-encoded JSON object.",
+            );
+        }
+    };
     let tenant_id = request
         .headers()
-        .get("x-amz-tenant-id")
+        .get(headers::TENANT_ID_REQUEST)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let limit = if kind == InvocationType::Event {
@@ -151,22 +155,22 @@ pub(crate) async fn route(request: Request<Incoming>, shared: Arc<Shared>) -> Re
 /// The invocation's outcome. The deadline of an invocation in flight is watched by the state;
 /// this bounds only the wait for a runtime to take it.
 async fn wait(shared: &Shared, id: &str, mut outcome: oneshot::Receiver<Outcome>) -> Outcome {
-    let pickup = INIT_TIMEOUT + shared.options.timeout;
+    let pickup = INIT_TIMEOUT.saturating_add(shared.options.timeout);
     match tokio::time::timeout(pickup, &mut outcome).await {
         Ok(Ok(outcome)) => return outcome,
-        Ok(Err(_)) => return Outcome::error("Runtime.Unknown", "the invocation was dropped"),
+        Ok(Err(_)) => return Outcome::error(RUNTIME_UNKNOWN, "the invocation was dropped"),
         Err(_) if shared.withdraw(id) => {
             let seconds = pickup.as_secs_f64();
             let message = format!(
                 "RequestId: {id} Error: Task timed out after {seconds:.2} seconds (the runtime never took the invocation)"
             );
-            return Outcome::error("Sandbox.Timedout", &message);
+            return Outcome::error(SANDBOX_TIMEDOUT, &message);
         }
         Err(_) => {}
     }
     outcome
         .await
-        .unwrap_or_else(|_| Outcome::error("Runtime.Unknown", "the invocation was dropped"))
+        .unwrap_or_else(|_| Outcome::error(RUNTIME_UNKNOWN, "the invocation was dropped"))
 }
 
 fn respond(outcome: Outcome) -> Reply {
@@ -174,7 +178,7 @@ fn respond(outcome: Outcome) -> Reply {
         Outcome::Response(body) => {
             let mut reply = json(StatusCode::OK, body);
             reply.headers_mut().insert(
-                "x-amz-executed-version",
+                headers::EXECUTED_VERSION,
                 HeaderValue::from_static("$LATEST"),
             );
             reply
@@ -182,11 +186,11 @@ fn respond(outcome: Outcome) -> Reply {
         Outcome::Error(body) => {
             let mut reply = json(StatusCode::OK, body);
             reply.headers_mut().insert(
-                "x-amz-function-error",
+                headers::FUNCTION_ERROR,
                 HeaderValue::from_static("Unhandled"),
             );
             reply.headers_mut().insert(
-                "x-amz-executed-version",
+                headers::EXECUTED_VERSION,
                 HeaderValue::from_static("$LATEST"),
             );
             reply
@@ -196,7 +200,7 @@ fn respond(outcome: Outcome) -> Reply {
 
 fn with_request_id(mut reply: Reply, id: &str) -> Reply {
     if let Ok(id) = HeaderValue::from_str(id) {
-        reply.headers_mut().insert("x-amzn-requestid", id);
+        reply.headers_mut().insert(headers::AMZN_REQUEST_ID, id);
     }
     reply
 }
@@ -213,39 +217,49 @@ fn names_this_function(name: &str, function_name: &str) -> bool {
     unqualified == "function" || unqualified == function_name
 }
 
-/// Standard base64, as AWS SDKs encode `X-Amz-Client-Context`.
-fn decode_base64(input: &[u8]) -> Option<Vec<u8>> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
+/// The caller's client context: `X-Amz-Client-Context` is standard base64 of a JSON object
+/// (AWS SDKs encode it so); anything else is refused, as Lambda refuses it.
+fn client_context(fields: &HeaderMap) -> Result<Option<String>, ()> {
+    let Some(value) = fields.get(headers::CLIENT_CONTEXT_B64) else {
+        return Ok(None);
     };
-    let input: Vec<u8> = input.iter().copied().filter(|&c| c != b'=').collect();
-    let mut out = Vec::with_capacity(input.len() * 3 / 4);
-    for chunk in input.chunks(4) {
-        let mut bits = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            bits |= u32::from(value(c)?) << (18 - 6 * i);
-        }
-        let bytes = bits.to_be_bytes();
-        out.extend_from_slice(&bytes[1..chunk.len()]);
+    let json = base64::engine::general_purpose::STANDARD
+        .decode(value.as_bytes())
+        .map_err(|_| ())?;
+    let json = String::from_utf8(json).map_err(|_| ())?;
+    match serde_json::from_str::<serde_json::Value>(&json) {
+        Ok(serde_json::Value::Object(_)) => Ok(Some(json)),
+        _ => Err(()),
     }
-    Some(out)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{decode_base64, names_this_function};
+    use super::{client_context, names_this_function};
+    use hyper::header::{HeaderMap, HeaderValue};
+
+    fn decoded(value: &'static str) -> Result<Option<String>, ()> {
+        let mut fields = HeaderMap::new();
+        fields.insert("x-amz-client-context", HeaderValue::from_static(value));
+        client_context(&fields)
+    }
 
     #[test]
-    fn base64_decodes() {
-        assert_eq!(decode_base64(b"eyJhIjoxfQ==").unwrap(), br#"{"a":1}"#);
-        assert_eq!(decode_base64(b"YWI=").unwrap(), b"ab");
-        assert_eq!(decode_base64(b"YWJj").unwrap(), b"abc");
-        assert!(decode_base64(b"a!b=").is_none());
+    fn client_contexts_are_base64_of_a_json_object() {
+        assert_eq!(decoded("eyJhIjoxfQ=="), Ok(Some(r#"{"a":1}"#.to_owned())));
+        assert_eq!(client_context(&HeaderMap::new()), Ok(None));
+        // Not base64 (a stray `!`, a truncated quantum, misplaced padding), not UTF-8, or not
+        // a JSON object.
+        for bad in [
+            "a!b=",
+            "eyJhIjoxfQ=",
+            "e=yJhIjoxfQ=",
+            "/w==",
+            "WzFd",
+            "YWJj",
+        ] {
+            assert_eq!(decoded(bad), Err(()), "{bad}");
+        }
     }
 
     #[test]

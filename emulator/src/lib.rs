@@ -13,7 +13,6 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod http;
-mod ids;
 mod invoke_api;
 mod runtime_api;
 mod state;
@@ -59,10 +58,7 @@ impl Options {
             program,
             args: Vec::new(),
             function_name,
-            timeout: std::env::var("AWS_LAMBDA_FUNCTION_TIMEOUT")
-                .ok()
-                .and_then(|s| s.trim().parse().ok())
-                .map_or(Duration::from_secs(3), Duration::from_secs),
+            timeout: lambda_handler_protocol::env::function_timeout(),
             memory_mb: 128,
             handler: None,
         }

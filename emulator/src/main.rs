@@ -1,7 +1,6 @@
 //! `lambda-emulator [OPTIONS] -- PROGRAM [ARGS...]`: a local Lambda around any custom runtime.
 
 use std::ffi::OsString;
-use std::time::Duration;
 
 use lambda_handler_emulator::{Options, serve};
 
@@ -16,7 +15,8 @@ Usage:
 Options:
   --port PORT            the Invoke API's port on 127.0.0.1 (default 9000)
   --listen ADDR          the Invoke API's address (default 127.0.0.1:9000)
-  --timeout SECONDS      the function timeout (default AWS_LAMBDA_FUNCTION_TIMEOUT, or 3)
+  --timeout SECONDS      the function timeout, 1 to 900 (default
+                         AWS_LAMBDA_FUNCTION_TIMEOUT, or 3)
   --function-name NAME   AWS_LAMBDA_FUNCTION_NAME (default the program's file name)
   --memory MB            AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128)
   --handler NAME         _HANDLER, for runtimes that read it
@@ -69,10 +69,10 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
                 )
             }
             "--timeout" => {
+                let seconds = value("--timeout")?;
                 timeout = Some(
-                    value("--timeout")?
-                        .parse::<u64>()
-                        .map_err(|e| format!("--timeout: {e}"))?,
+                    lambda_handler_protocol::env::parse_timeout(&seconds)
+                        .map_err(|e| format!("`--timeout {seconds}`: {e}"))?,
                 )
             }
             "--function-name" => function_name = Some(value("--function-name")?),
@@ -91,8 +91,8 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
                 if let Some(listen) = listen {
                     options.listen = listen;
                 }
-                if let Some(seconds) = timeout {
-                    options.timeout = Duration::from_secs(seconds);
+                if let Some(timeout) = timeout {
+                    options.timeout = timeout;
                 }
                 if let Some(name) = function_name {
                     options.function_name = name;

@@ -1,5 +1,5 @@
 //! The one execution environment the emulator models: invocations waiting for the runtime,
-//! the one the runtime is working on, and how each ends.
+//! the one the runtime is working on, the runtime process's state, and how each ends.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -7,10 +7,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hyper::body::Bytes;
+use lambda_handler_protocol::error_types::{
+    RESPONSE_SIZE_TOO_LARGE, SANDBOX_TIMEDOUT, response_size_too_large_message, timed_out_message,
+};
+use lambda_handler_protocol::paths::Answer;
+use lambda_handler_protocol::rapid::{Environment, Reply, Verdict};
 use tokio::sync::{Notify, oneshot};
 
 use crate::Options;
-use crate::supervisor::Child;
 
 /// An invocation from the Invoke API.
 pub(crate) struct Invocation {
@@ -41,16 +45,24 @@ impl Outcome {
     }
 }
 
-/// The invocation the runtime took with `/next` and has not answered.
-pub(crate) struct InFlight {
-    pub(crate) id: String,
-    reply: Option<oneshot::Sender<Outcome>>,
+/// The runtime process, as the Runtime API and the supervisor see it.
+pub(crate) enum Child {
+    Stopped,
+    Running {
+        /// Stops the process (sent by a timeout).
+        stop: Option<oneshot::Sender<()>>,
+        /// It asked `/next`: its initialization is over.
+        initialized: bool,
+        /// It reported `/init/error`, which already answered an invocation.
+        init_failed: bool,
+    },
 }
 
-/// Why the Runtime API refuses an answer.
-pub(crate) enum Refused {
-    /// No invocation in flight has this id (unknown, or already answered).
-    UnknownId,
+/// The invocation in flight, as rapid tracks it, and where its outcome goes.
+#[derive(Default)]
+struct Runtime {
+    environment: Environment,
+    reply: Option<oneshot::Sender<Outcome>>,
 }
 
 pub(crate) struct Shared {
@@ -58,8 +70,8 @@ pub(crate) struct Shared {
     pub(crate) runtime_api: SocketAddr,
     pending: Mutex<VecDeque<Invocation>>,
     queued: Notify,
-    inflight: Mutex<Option<InFlight>>,
-    pub(crate) child: Mutex<Child>,
+    runtime: Mutex<Runtime>,
+    child: Mutex<Child>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -76,7 +88,7 @@ impl Shared {
             runtime_api,
             pending: Mutex::new(VecDeque::new()),
             queued: Notify::new(),
-            inflight: Mutex::new(None),
+            runtime: Mutex::new(Runtime::default()),
             child: Mutex::new(Child::Stopped),
         }
     }
@@ -104,11 +116,14 @@ impl Shared {
         loop {
             let queued = self.queued.notified();
             if let Some(mut invocation) = lock(&self.pending).pop_front() {
-                let deadline = SystemTime::now() + self.options.timeout;
-                *lock(&self.inflight) = Some(InFlight {
-                    id: invocation.id.clone(),
-                    reply: invocation.reply.take(),
-                });
+                // `checked_add`: a library caller may set any timeout.
+                let deadline = SystemTime::now()
+                    .checked_add(self.options.timeout)
+                    .unwrap_or(SystemTime::now() + lambda_handler_protocol::limits::MAX_TIMEOUT);
+                let mut runtime = lock(&self.runtime);
+                runtime.environment.handed_out(&invocation.id);
+                runtime.reply = invocation.reply.take();
+                drop(runtime);
                 self.watch_deadline(invocation.id.clone());
                 return (invocation, deadline);
             }
@@ -116,30 +131,43 @@ impl Shared {
         }
     }
 
-    /// Ends the invocation in flight with the runtime's answer.
-    pub(crate) fn answer(&self, id: &str, outcome: Outcome) -> Result<(), Refused> {
-        let inflight = self.take_inflight(id).ok_or(Refused::UnknownId)?;
-        deliver(&inflight.id, inflight.reply, outcome);
-        Ok(())
-    }
-
-    /// The invocation in flight, when it is `id`'s: an answer, or its deadline, ends it once.
-    fn take_inflight(&self, id: &str) -> Option<InFlight> {
-        let mut slot = lock(&self.inflight);
-        match slot.as_ref() {
-            Some(inflight) if inflight.id == id => slot.take(),
-            _ => None,
-        }
+    /// An answer from the runtime, `len` bytes (over the limit if `outcome` is `None`): rapid's
+    /// verdict decides whether it ends the invocation, and the reply the runtime gets.
+    pub(crate) fn answer(
+        &self,
+        id: &str,
+        answer: Answer,
+        len: usize,
+        outcome: Option<Outcome>,
+    ) -> Reply {
+        let mut runtime = lock(&self.runtime);
+        let (verdict, reply) = runtime.environment.answer(id, answer, len);
+        let outcome = match verdict {
+            Verdict::Refused => return reply,
+            // rapid answers the caller itself when the response is over the limit.
+            Verdict::TooLarge => {
+                Outcome::error(RESPONSE_SIZE_TOO_LARGE, &response_size_too_large_message())
+            }
+            Verdict::Accepted => outcome.expect("an accepted answer was read whole"),
+        };
+        deliver(id, runtime.reply.take(), outcome);
+        reply
     }
 
     /// Ends the invocation in flight, if any, with `outcome(id)`; true when there was one.
     pub(crate) fn fail_inflight(&self, outcome: impl FnOnce(&str) -> Outcome) -> bool {
-        let Some(inflight) = lock(&self.inflight).take() else {
+        let mut runtime = lock(&self.runtime);
+        let Some(id) = runtime.environment.in_flight().map(str::to_owned) else {
             return false;
         };
-        let outcome = outcome(&inflight.id);
-        deliver(&inflight.id, inflight.reply, outcome);
+        runtime.environment.close();
+        deliver(&id, runtime.reply.take(), outcome(&id));
         true
+    }
+
+    /// A new runtime process starts: no invocation is in flight for it.
+    pub(crate) fn reset_runtime(&self) {
+        *lock(&self.runtime) = Runtime::default();
     }
 
     /// Ends the first queued invocation with `outcome(id)`: the one whose cold start failed.
@@ -152,24 +180,50 @@ impl Shared {
         true
     }
 
+    /// The runtime asked `/next`: its initialization is over.
+    pub(crate) fn mark_initialized(&self) {
+        if let Child::Running { initialized, .. } = &mut *lock(&self.child) {
+            *initialized = true;
+        }
+    }
+
+    /// The runtime reported `/init/error`, which answers the invocation whose cold start it was.
+    pub(crate) fn mark_init_failed(&self) {
+        if let Child::Running { init_failed, .. } = &mut *lock(&self.child) {
+            *init_failed = true;
+        }
+    }
+
+    /// Stops the runtime process, as Lambda resets an execution environment after a timeout.
+    pub(crate) fn stop_child(&self) {
+        if let Child::Running { stop, .. } = &mut *lock(&self.child)
+            && let Some(stop) = stop.take()
+        {
+            let _ = stop.send(());
+        }
+    }
+
     fn watch_deadline(self: &Arc<Self>, id: String) {
         let shared = Arc::clone(self);
         tokio::spawn(async move {
             tokio::time::sleep(shared.options.timeout).await;
-            let timed_out = shared.take_inflight(&id);
-            if let Some(inflight) = timed_out {
-                let seconds = shared.options.timeout.as_secs_f64();
-                let message =
-                    format!("RequestId: {id} Error: Task timed out after {seconds:.2} seconds");
-                deliver(
-                    &id,
-                    inflight.reply,
-                    Outcome::error("Sandbox.Timedout", &message),
-                );
-                // Lambda resets the execution environment after a timeout.
-                crate::supervisor::stop(&shared);
+            let mut runtime = lock(&shared.runtime);
+            if runtime.environment.in_flight() != Some(id.as_str()) {
+                return;
             }
+            runtime.environment.close();
+            let reply = runtime.reply.take();
+            drop(runtime);
+            let message = timed_out_message(&id, shared.options.timeout.as_secs_f64());
+            deliver(&id, reply, Outcome::error(SANDBOX_TIMEDOUT, &message));
+            // Lambda resets the execution environment after a timeout.
+            shared.stop_child();
         });
+    }
+
+    /// The child process's state, locked.
+    pub(crate) fn child(&self) -> MutexGuard<'_, Child> {
+        lock(&self.child)
     }
 }
 

@@ -9,28 +9,20 @@ use std::task::{Context, Poll};
 
 use tokio::sync::oneshot;
 
-use crate::state::{Outcome, Shared};
+use lambda_handler_protocol::env as lambda_env;
+use lambda_handler_protocol::error_types::{RUNTIME_EXIT_ERROR, RUNTIME_INVALID_ENTRYPOINT};
 
-/// The child's state, as the Runtime API and the supervisor see it.
-pub(crate) enum Child {
-    Stopped,
-    Running {
-        stop: Option<oneshot::Sender<()>>,
-        /// It asked `/next`: its initialization is over.
-        initialized: bool,
-        /// It reported `/init/error`, which already answered an invocation.
-        init_failed: bool,
-    },
-}
+use crate::state::{Child, Outcome, Shared};
 
 /// Starts the child unless it is running.
 pub(crate) fn ensure_running(shared: &Arc<Shared>) {
-    let mut child = shared.child.lock().unwrap_or_else(|p| p.into_inner());
+    let mut child = shared.child();
     if matches!(*child, Child::Running { .. }) {
         return;
     }
     match command(shared).spawn() {
         Ok(process) => {
+            shared.reset_runtime();
             let (stop, stopped) = oneshot::channel();
             *child = Child::Running {
                 stop: Some(stop),
@@ -45,34 +37,11 @@ pub(crate) fn ensure_running(shared: &Arc<Shared>) {
             eprintln!("lambda-emulator: cannot start {program}: {e}");
             shared.fail_first_pending(|id| {
                 Outcome::error(
-                    "Runtime.InvalidEntrypoint",
+                    RUNTIME_INVALID_ENTRYPOINT,
                     &format!("RequestId: {id} Error: cannot start {program}: {e}"),
                 )
             });
         }
-    }
-}
-
-/// Stops the child, as Lambda resets an execution environment after a timeout.
-pub(crate) fn stop(shared: &Shared) {
-    if let Child::Running { stop, .. } =
-        &mut *shared.child.lock().unwrap_or_else(|p| p.into_inner())
-        && let Some(stop) = stop.take()
-    {
-        let _ = stop.send(());
-    }
-}
-
-/// Marks the child initialized (it asked `/next`), or its initialization failed.
-pub(crate) fn mark(shared: &Shared, initialized: bool, failed: bool) {
-    if let Child::Running {
-        initialized: i,
-        init_failed: f,
-        ..
-    } = &mut *shared.child.lock().unwrap_or_else(|p| p.into_inner())
-    {
-        *i |= initialized;
-        *f |= failed;
     }
 }
 
@@ -81,22 +50,22 @@ fn command(shared: &Shared) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(&options.program);
     command
         .args(&options.args)
-        .env("AWS_LAMBDA_RUNTIME_API", shared.runtime_api.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", &options.function_name)
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env(lambda_env::RUNTIME_API, shared.runtime_api.to_string())
+        .env(lambda_env::FUNCTION_NAME, &options.function_name)
+        .env(lambda_env::FUNCTION_VERSION, "$LATEST")
         .env(
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            lambda_env::FUNCTION_MEMORY_SIZE,
             options.memory_mb.to_string(),
         )
         .env(
-            "AWS_LAMBDA_FUNCTION_TIMEOUT",
+            lambda_env::FUNCTION_TIMEOUT,
             options.timeout.as_secs().max(1).to_string(),
         )
         .env(
-            "AWS_LAMBDA_LOG_GROUP_NAME",
+            lambda_env::LOG_GROUP_NAME,
             format!("/aws/lambda/{}", options.function_name),
         )
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "$LATEST")
+        .env(lambda_env::LOG_STREAM_NAME, "$LATEST")
         .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
         .stdin(Stdio::null())
         .kill_on_drop(true);
@@ -114,7 +83,7 @@ fn command(shared: &Shared) -> tokio::process::Command {
         command.env("LAMBDA_TASK_ROOT", dir);
     }
     if let Some(handler) = &options.handler {
-        command.env("_HANDLER", handler);
+        command.env(lambda_env::HANDLER, handler);
     }
     command
 }
@@ -132,10 +101,7 @@ async fn watch(
             (process.wait().await, true)
         }
     };
-    let state = std::mem::replace(
-        &mut *shared.child.lock().unwrap_or_else(|p| p.into_inner()),
-        Child::Stopped,
-    );
+    let state = std::mem::replace(&mut *shared.child(), Child::Stopped);
     let (initialized, init_failed) = match state {
         Child::Running {
             initialized,
@@ -149,7 +115,7 @@ async fn watch(
         eprintln!("lambda-emulator: the runtime exited: {status}");
         let exit_error = |id: &str| {
             Outcome::error(
-                "Runtime.ExitError",
+                RUNTIME_EXIT_ERROR,
                 &format!("RequestId: {id} Error: Runtime exited with error: {status}"),
             )
         };

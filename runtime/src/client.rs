@@ -11,10 +11,11 @@ use hyper::{HeaderMap, Method, Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::payload::Payload;
+use lambda_handler_protocol::headers::ERROR_CONTENT_TYPE;
+use lambda_handler_protocol::limits::MAX_EVENT;
+use lambda_handler_protocol::paths::{self, Answer, RUNTIME_API};
 
-/// The Runtime API's version prefix.
-const API: &str = "/2018-06-01/runtime";
+use crate::payload::Payload;
 
 /// Where the Runtime API is and the open connection to it.
 pub(crate) struct Client {
@@ -29,6 +30,9 @@ pub(crate) struct Client {
 pub(crate) struct Reply {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
+    /// The body was over [`MAX_EVENT`]: the buffer holds only its start, and the rest was
+    /// never read (the connection is closed).
+    pub(crate) over_limit: bool,
 }
 
 /// The Runtime API could not be reached or answered with something that is not HTTP.
@@ -50,9 +54,6 @@ impl fmt::Display for ClientError {
 /// The most hyper buffers while reading a reply.
 const READ_BUFFER: usize = 64 * 1024;
 
-/// The largest body read into memory: Lambda's event limit, with room to spare.
-const MAX_BODY: usize = 8 << 20;
-
 impl Client {
     /// `endpoint` is `host:port`, as Lambda sets `AWS_LAMBDA_RUNTIME_API`, or
     /// `http://host:port/base/path`, as cargo-lambda's emulator does.
@@ -73,7 +74,7 @@ impl Client {
         {
             return Err(invalid());
         }
-        let next_uri = format!("{base_path}{API}/invocation/next")
+        let next_uri = format!("{base_path}{RUNTIME_API}{}", paths::NEXT)
             .parse()
             .map_err(|_| invalid())?;
         Ok(Client {
@@ -99,7 +100,7 @@ impl Client {
         payload: Payload,
         reply: &mut Vec<u8>,
     ) -> Result<Reply, ClientError> {
-        let uri = self.uri(format_args!("/invocation/{request_id}/response"));
+        let uri = self.answer_uri(request_id, Answer::Response);
         self.request(Method::POST, uri, None, payload, reply).await
     }
 
@@ -112,15 +113,23 @@ impl Client {
         reply: &mut Vec<u8>,
     ) -> Result<Reply, ClientError> {
         let uri = match request_id {
-            Some(id) => self.uri(format_args!("/invocation/{id}/error")),
-            None => self.uri(format_args!("/init/error")),
+            Some(id) => self.answer_uri(id, Answer::Error),
+            None => self.uri(format_args!("{}", paths::INIT_ERROR)),
         };
         self.request(Method::POST, uri, Some(error_type), payload, reply)
             .await
     }
 
+    fn answer_uri(&self, request_id: &str, answer: Answer) -> Uri {
+        self.uri(format_args!(
+            "{}{request_id}/{}",
+            paths::INVOCATION,
+            answer.segment()
+        ))
+    }
+
     fn uri(&self, path: fmt::Arguments<'_>) -> Uri {
-        format!("{}{API}{path}", self.base_path)
+        format!("{}{RUNTIME_API}{path}", self.base_path)
             .parse()
             .expect("request ids are checked before they reach a path")
     }
@@ -142,10 +151,7 @@ impl Client {
         headers.insert(HOST, self.host.clone());
         match error_type {
             Some(error_type) => {
-                headers.insert(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("application/vnd.aws.lambda.error+json"),
-                );
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static(ERROR_CONTENT_TYPE));
                 if let Ok(value) = HeaderValue::from_str(error_type) {
                     headers.insert(crate::headers::FUNCTION_ERROR_TYPE, value);
                 }
@@ -176,18 +182,30 @@ impl Client {
         };
         let (parts, mut body) = response.into_parts();
         reply_body.clear();
-        if let Some(length) = body.size_hint().exact() {
-            reply_body.reserve(usize::try_from(length).unwrap_or(MAX_BODY).min(MAX_BODY));
+        let declared = body.size_hint().exact().map(usize::try_from);
+        let mut over_limit = matches!(declared, Some(Ok(length)) if length > MAX_EVENT)
+            || matches!(declared, Some(Err(_)));
+        if let Some(Ok(length)) = declared.filter(|_| !over_limit) {
+            reply_body.reserve(length);
         }
-        while let Some(frame) = body.frame().await {
+        while !over_limit && let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| self.lost(e))?;
             if let Ok(data) = frame.into_data() {
-                reply_body.extend_from_slice(&data);
+                if reply_body.len() + data.len() > MAX_EVENT {
+                    over_limit = true;
+                } else {
+                    reply_body.extend_from_slice(&data);
+                }
             }
+        }
+        if over_limit {
+            // The rest of the body is still on the connection: it cannot carry another request.
+            self.sender = None;
         }
         Ok(Reply {
             status: parts.status,
             headers: parts.headers,
+            over_limit,
         })
     }
 

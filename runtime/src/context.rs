@@ -147,13 +147,14 @@ impl Context {
 
     /// The function's own fields, from Lambda's standard environment variables.
     pub(crate) fn from_environment() -> Self {
+        use lambda_handler_protocol::env;
         let var = |name| std::env::var(name).unwrap_or_default();
         Context {
-            function_name: var("AWS_LAMBDA_FUNCTION_NAME"),
-            function_version: var("AWS_LAMBDA_FUNCTION_VERSION"),
-            memory_limit_in_mb: var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").parse().unwrap_or(0),
-            log_group_name: var("AWS_LAMBDA_LOG_GROUP_NAME"),
-            log_stream_name: var("AWS_LAMBDA_LOG_STREAM_NAME"),
+            function_name: var(env::FUNCTION_NAME),
+            function_version: var(env::FUNCTION_VERSION),
+            memory_limit_in_mb: var(env::FUNCTION_MEMORY_SIZE).parse().unwrap_or(0),
+            log_group_name: var(env::LOG_GROUP_NAME),
+            log_stream_name: var(env::LOG_STREAM_NAME),
             ..Context::default()
         }
     }

@@ -2,19 +2,19 @@
 
 use std::time::Duration;
 
-use hyper::StatusCode;
+use lambda_handler_protocol::env::HANDLER;
+use lambda_handler_protocol::error_types::{RESPONSE_SIZE_TOO_LARGE, RUNTIME_EVENT_TOO_LARGE};
+use lambda_handler_protocol::limits::{MAX_EVENT, MAX_RESPONSE};
+use lambda_handler_protocol::rapid::{AnswerStatus, NextStatus};
 
 use crate::client::{Client, ClientError, Reply};
-use crate::config::HANDLER_VAR;
 use crate::context::Context;
 use crate::error::InvocationError;
 use crate::headers;
 use crate::invoke::invoke;
-use crate::payload::{Home, Payload};
-use crate::registry::{self, Handler, Request};
-
-/// Lambda's limit on a synchronous response, in bytes, as its own error message states it.
-const MAX_RESPONSE: usize = 6_291_556;
+use crate::payload::{BufferReturn, Payload};
+use crate::registry::{self, Handler, HandlerChoice};
+use crate::trace_env::TraceEnv;
 
 /// How often `/next` is tried before the process gives up on an unreachable Runtime API
 /// (with backoff, about 3.4 s in all).
@@ -25,6 +25,9 @@ const POST_ATTEMPTS: u32 = 3;
 
 /// The longest pause between two `/next` calls that an emulator answered with 204.
 const MAX_IDLE_DELAY: Duration = Duration::from_millis(100);
+
+/// How long a retry waits for hyper to hand back the response body of a failed exchange.
+const BODY_RETURN_WAIT: Duration = Duration::from_millis(200);
 
 /// Serves invocations until the Runtime API fails for good; returns the exit code.
 pub(crate) fn run(endpoint: &std::ffi::OsStr) -> i32 {
@@ -64,17 +67,18 @@ struct Buffers {
     /// The Runtime API's reply to an answer (read for its error message).
     reply: Vec<u8>,
     /// Where `body` comes back once hyper has sent it.
-    home: Home,
+    returned: BufferReturn,
 }
 
 async fn serve(client: &mut Client) -> i32 {
-    let configured = std::env::var(HANDLER_VAR).ok();
+    let configured = std::env::var(HANDLER).ok();
     let mut buffers = Buffers::default();
-    let handler = match registry::select(Request::Configured(configured.as_deref())) {
+    let handler = match registry::select(HandlerChoice::Configured(configured.as_deref())) {
         Ok(handler) => handler,
         Err(error) => return init_failed(client, &error, &mut buffers.reply).await,
     };
     let mut ctx = Context::from_environment();
+    let mut trace_env = TraceEnv::from_environment();
     loop {
         let invocation = match next(client, &mut buffers.body).await {
             Ok(invocation) => invocation,
@@ -83,8 +87,15 @@ async fn serve(client: &mut Client) -> i32 {
                 return 1;
             }
         };
-        if let Err(message) = serve_one(client, handler, &mut ctx, &mut buffers, &invocation).await
-        {
+        let served = serve_one(
+            client,
+            handler,
+            &mut ctx,
+            &mut trace_env,
+            &mut buffers,
+            &invocation,
+        );
+        if let Err(message) = served.await {
             eprintln!("lambda-handler: {message}; exiting");
             return 1;
         }
@@ -113,18 +124,20 @@ async fn next(client: &mut Client, event: &mut Vec<u8>) -> Result<Reply, String>
     let mut idle_delay = Duration::from_millis(1);
     loop {
         match client.next(event).await {
-            Ok(reply) if reply.status == StatusCode::OK => return Ok(reply),
-            Ok(reply) if reply.status == StatusCode::NO_CONTENT => {
-                tokio::time::sleep(idle_delay).await;
-                idle_delay = (idle_delay * 2).min(MAX_IDLE_DELAY);
-            }
-            Ok(reply) => {
-                return Err(format!(
-                    "the Runtime API answered /next with {}: {} (non-recoverable)",
-                    reply.status,
-                    String::from_utf8_lossy(event)
-                ));
-            }
+            Ok(reply) => match NextStatus::of(reply.status.as_u16()) {
+                NextStatus::Event => return Ok(reply),
+                NextStatus::Idle => {
+                    tokio::time::sleep(idle_delay).await;
+                    idle_delay = (idle_delay * 2).min(MAX_IDLE_DELAY);
+                }
+                NextStatus::Fatal => {
+                    return Err(format!(
+                        "the Runtime API answered /next with {}: {} (non-recoverable)",
+                        reply.status,
+                        String::from_utf8_lossy(event)
+                    ));
+                }
+            },
             Err(e) => {
                 failures += 1;
                 let failure = format!("the Runtime API failed on /next: {e}");
@@ -140,11 +153,12 @@ async fn next(client: &mut Client, event: &mut Vec<u8>) -> Result<Reply, String>
 }
 
 /// Invokes the handler on one event and posts its response or error. An error is returned
-/// only when the Runtime API refuses the answer in a way Lambda calls non-recoverable.
+/// only when the Runtime API answers in a way Lambda calls non-recoverable (500).
 async fn serve_one(
     client: &mut Client,
     handler: &Handler,
     ctx: &mut Context,
+    trace_env: &mut TraceEnv,
     buffers: &mut Buffers,
     invocation: &Reply,
 ) -> Result<(), String> {
@@ -157,31 +171,53 @@ async fn serve_one(
         return Ok(());
     };
     ctx.begin_invocation(request_id, &invocation.headers);
-    set_trace_id(ctx.xray_trace_id.as_deref());
-    let outcome = invoke(handler, &mut buffers.body, ctx).await;
+    let outcome = if invocation.over_limit {
+        Err(InvocationError::new(
+            RUNTIME_EVENT_TOO_LARGE,
+            format!("the event is over the {MAX_EVENT} bytes the runtime reads"),
+        ))
+    } else {
+        trace_env.set(ctx.xray_trace_id.as_deref());
+        invoke(handler, &mut buffers.body, ctx).await
+    };
     let error = match outcome.and_then(|()| check_size(buffers.body.len())) {
         Ok(()) => match deliver(client, request_id, Answer::Response, buffers).await {
-            Delivery::TooLarge => check_size(usize::MAX).expect_err("over any limit"),
-            other => return other.into_result("response"),
+            // Lambda has closed the invocation and told the caller; the error below is posted
+            // for a Runtime API that has not (Lambda refuses it with 403).
+            Delivery::Status(AnswerStatus::TooLarge, _) => {
+                eprintln!(
+                    "lambda-handler: the Runtime API refused the response to {request_id} as too large (413)"
+                );
+                response_too_large()
+            }
+            Delivery::NotSent => InvocationError::new(
+                "Runtime.ResponseLost",
+                "the connection failed while the response was sent, and the response could not \
+                 be sent again",
+            ),
+            other => return other.into_result(request_id, "response"),
         },
         Err(error) => error,
     };
     eprintln!("lambda-handler: invocation {request_id} failed: {error}");
     deliver(client, request_id, Answer::Error(&error), buffers)
         .await
-        .into_result("error")
+        .into_result(request_id, "error")
 }
 
 fn check_size(len: usize) -> Result<(), InvocationError> {
     if len <= MAX_RESPONSE {
-        return Ok(());
+        Ok(())
+    } else {
+        Err(response_too_large())
     }
-    Err(InvocationError::new(
-        "Function.ResponseSizeTooLarge",
-        format!(
-            "Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE} bytes)."
-        ),
-    ))
+}
+
+fn response_too_large() -> InvocationError {
+    InvocationError::new(
+        RESPONSE_SIZE_TOO_LARGE,
+        lambda_handler_protocol::error_types::response_size_too_large_message(),
+    )
 }
 
 enum Answer<'a> {
@@ -192,41 +228,51 @@ enum Answer<'a> {
 
 /// What became of an answer.
 enum Delivery {
-    Accepted,
-    TooLarge,
-    /// 400: the Runtime API refused it (already answered, or an unknown id).
-    Refused(String),
-    /// Lambda calls any other status non-recoverable.
-    Fatal(String),
+    /// The Runtime API replied with this status and body.
+    Status(AnswerStatus, String),
     /// The connection failed every time; whether the answer arrived is unknown.
     Lost(ClientError),
+    /// The connection failed and the response body never came back from hyper, so it could
+    /// not be posted again.
+    NotSent,
 }
 
 impl Delivery {
-    fn into_result(self, what: &str) -> Result<(), String> {
+    fn into_result(self, request_id: &str, what: &str) -> Result<(), String> {
         match self {
-            Delivery::Accepted => Ok(()),
-            Delivery::Refused(body) => {
-                eprintln!("lambda-handler: the Runtime API refused the {what}: {body}");
+            Delivery::Status(AnswerStatus::Accepted, _) => Ok(()),
+            Delivery::Status(AnswerStatus::Fatal, body) => Err(format!(
+                "the Runtime API answered the {what} to {request_id} with 500: {body} (non-recoverable)"
+            )),
+            // The invocation is closed: answered already (a retry whose first try arrived), or
+            // unknown. Nothing is lost; serve the next one.
+            Delivery::Status(AnswerStatus::Closed, body) => {
+                eprintln!(
+                    "lambda-handler: the Runtime API refused the {what} to {request_id}, which is closed: {body}"
+                );
                 Ok(())
             }
-            Delivery::TooLarge => {
-                eprintln!("lambda-handler: the Runtime API refused the {what} as too large");
+            Delivery::Status(status, body) => {
+                eprintln!(
+                    "lambda-handler: the Runtime API answered the {what} to {request_id} unexpectedly ({status:?}): {body}"
+                );
                 Ok(())
             }
             Delivery::Lost(e) => {
-                eprintln!("lambda-handler: the {what} may be lost: {e}");
+                eprintln!("lambda-handler: the {what} to {request_id} may be lost: {e}");
                 Ok(())
             }
-            Delivery::Fatal(message) => Err(format!(
-                "the Runtime API answered the {what} with {message}"
-            )),
+            Delivery::NotSent => {
+                eprintln!("lambda-handler: the {what} to {request_id} could not be sent again");
+                Ok(())
+            }
         }
     }
 }
 
 /// Posts an answer. A transport failure is retried on a new connection: if the first try did
-/// arrive, Lambda refuses the second with a 400, so an answer is never accepted twice.
+/// arrive, Lambda refuses the second (403, the invocation is closed), so an answer is never
+/// accepted twice.
 async fn deliver(
     client: &mut Client,
     request_id: &str,
@@ -239,12 +285,21 @@ async fn deliver(
         attempt += 1;
         let reply = match &answer {
             Answer::Response => {
-                let bytes = response
-                    .take()
-                    .or_else(|| buffers.home.take())
-                    .unwrap_or_default();
+                let bytes = match response.take() {
+                    Some(bytes) => bytes,
+                    // A retry: the body hyper was sending comes back once its exchange has
+                    // wound down. Never posted empty in its place.
+                    None => match buffers.returned.wait(BODY_RETURN_WAIT).await {
+                        Some(bytes) => bytes,
+                        None => break Delivery::NotSent,
+                    },
+                };
                 client
-                    .respond(request_id, buffers.home.payload(bytes), &mut buffers.reply)
+                    .respond(
+                        request_id,
+                        buffers.returned.payload(bytes),
+                        &mut buffers.reply,
+                    )
                     .await
             }
             Answer::Error(error) => {
@@ -259,27 +314,24 @@ async fn deliver(
                     .await
             }
         };
-        let reply = match reply {
-            Ok(reply) => reply,
+        match reply {
+            Ok(reply) => {
+                let body = String::from_utf8_lossy(&buffers.reply).into_owned();
+                break Delivery::Status(AnswerStatus::of(reply.status.as_u16()), body);
+            }
             Err(e) if attempt >= POST_ATTEMPTS => break Delivery::Lost(e),
             Err(e) => {
                 eprintln!(
                     "lambda-handler: posting the answer to {request_id} failed ({e}); retrying"
                 );
                 tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
-                continue;
             }
-        };
-        let body = || String::from_utf8_lossy(&buffers.reply).into_owned();
-        break match reply.status {
-            status if status.is_success() => Delivery::Accepted,
-            StatusCode::PAYLOAD_TOO_LARGE => Delivery::TooLarge,
-            StatusCode::BAD_REQUEST => Delivery::Refused(body()),
-            status => Delivery::Fatal(format!("{status}: {}", body())),
-        };
+        }
     };
     // The response buffer, back from hyper, serves the next invocation.
-    buffers.body = response.or_else(|| buffers.home.take()).unwrap_or_default();
+    buffers.body = response
+        .or_else(|| buffers.returned.take())
+        .unwrap_or_default();
     delivery
 }
 
@@ -290,21 +342,6 @@ fn plausible_request_id(invocation: &Reply) -> Option<&str> {
         && id.len() <= 128
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     plausible.then_some(id)
-}
-
-/// Sets `_X_AMZN_TRACE_ID` as the other Lambda runtimes do, for AWS SDKs that read it.
-fn set_trace_id(trace_id: Option<&str>) {
-    const VAR: &str = "_X_AMZN_TRACE_ID";
-    // SAFETY: `set_var` is unsound only while another thread reads or writes the environment.
-    // The runtime is single-threaded and this runs between invocations, before the handler is
-    // called; the only other threads are ones a handler itself spawned and left running, which
-    // should read `ctx.xray_trace_id` instead (documented on `Context::xray_trace_id`).
-    unsafe {
-        match trace_id {
-            Some(id) => std::env::set_var(VAR, id),
-            None => std::env::remove_var(VAR),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -321,6 +358,7 @@ mod tests {
         Reply {
             status: StatusCode::OK,
             headers,
+            over_limit: false,
         }
     }
 

@@ -1,17 +1,16 @@
-//! The Runtime API's header names, built once at compile time: looking one up by `&str` would
-//! parse and validate the name on every invocation.
+//! The Runtime API's header names as `HeaderName`s, built once at compile time from the
+//! protocol's definitions: looking one up by `&str` would parse and validate the name on every
+//! invocation.
 
 use hyper::header::HeaderName;
+use lambda_handler_protocol::headers;
 
-pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("lambda-runtime-aws-request-id");
-pub(crate) const DEADLINE_MS: HeaderName = HeaderName::from_static("lambda-runtime-deadline-ms");
-pub(crate) const FUNCTION_ARN: HeaderName =
-    HeaderName::from_static("lambda-runtime-invoked-function-arn");
-pub(crate) const TRACE_ID: HeaderName = HeaderName::from_static("lambda-runtime-trace-id");
-pub(crate) const TENANT_ID: HeaderName = HeaderName::from_static("lambda-runtime-aws-tenant-id");
-pub(crate) const COGNITO_IDENTITY: HeaderName =
-    HeaderName::from_static("lambda-runtime-cognito-identity");
-pub(crate) const CLIENT_CONTEXT: HeaderName =
-    HeaderName::from_static("lambda-runtime-client-context");
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static(headers::REQUEST_ID);
+pub(crate) const DEADLINE_MS: HeaderName = HeaderName::from_static(headers::DEADLINE_MS);
+pub(crate) const FUNCTION_ARN: HeaderName = HeaderName::from_static(headers::FUNCTION_ARN);
+pub(crate) const TRACE_ID: HeaderName = HeaderName::from_static(headers::TRACE_ID);
+pub(crate) const TENANT_ID: HeaderName = HeaderName::from_static(headers::TENANT_ID);
+pub(crate) const COGNITO_IDENTITY: HeaderName = HeaderName::from_static(headers::COGNITO_IDENTITY);
+pub(crate) const CLIENT_CONTEXT: HeaderName = HeaderName::from_static(headers::CLIENT_CONTEXT);
 pub(crate) const FUNCTION_ERROR_TYPE: HeaderName =
-    HeaderName::from_static("lambda-runtime-function-error-type");
+    HeaderName::from_static(headers::FUNCTION_ERROR_TYPE);

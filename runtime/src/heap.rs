@@ -14,18 +14,9 @@
 /// `MALLOC_TRIM_THRESHOLD_` or `GLIBC_TUNABLES`): their choice wins.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub(crate) fn keep_freed_memory() {
-    use std::ffi::c_int;
-
-    // glibc's <malloc.h>.
-    const M_TRIM_THRESHOLD: c_int = -1;
-    const M_MMAP_THRESHOLD: c_int = -3;
     // glibc's largest mmap threshold on a 64-bit target (DEFAULT_MMAP_THRESHOLD_MAX).
-    const MMAP_THRESHOLD: c_int = 32 << 20;
-    const TRIM_THRESHOLD: c_int = 64 << 20;
-
-    unsafe extern "C" {
-        fn mallopt(param: c_int, value: c_int) -> c_int;
-    }
+    const MMAP_THRESHOLD: libc::c_int = 32 << 20;
+    const TRIM_THRESHOLD: libc::c_int = 64 << 20;
 
     if user_configured_malloc() {
         return;
@@ -33,8 +24,8 @@ pub(crate) fn keep_freed_memory() {
     // SAFETY: mallopt takes glibc's arena lock and may be called at any time; the values are
     // within the ranges glibc accepts (it returns 0 and changes nothing otherwise).
     unsafe {
-        mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
-        mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD);
     }
 }
 

@@ -32,7 +32,6 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod client;
-mod config;
 mod context;
 mod contract;
 mod error;
@@ -44,6 +43,7 @@ mod json;
 mod local;
 mod payload;
 mod registry;
+mod trace_env;
 
 #[doc(hidden)]
 pub mod __private;
@@ -73,7 +73,7 @@ pub use lambda_handler_macros::lambda_handler;
 /// the README); `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_` or `GLIBC_TUNABLES` set in
 /// the environment leave glibc as configured.
 pub fn run() -> ! {
-    let code = match std::env::var_os(config::RUNTIME_API_VAR) {
+    let code = match std::env::var_os(lambda_handler_protocol::env::RUNTIME_API) {
         Some(endpoint) => event_loop::run(&endpoint),
         None => local::run(std::env::args_os().skip(1)),
     };

@@ -6,11 +6,12 @@ use std::io::{BufRead, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, SystemTime};
 
-use crate::config;
+use lambda_handler_protocol::env::{self as lambda_env, HANDLER};
+
 use crate::context::Context;
 use crate::error::InvocationError;
 use crate::invoke::invoke;
-use crate::registry::{self, Handler, Request};
+use crate::registry::{self, Handler, HandlerChoice};
 
 const HELP: &str = "\
 Runs this Lambda function locally. On AWS Lambda (AWS_LAMBDA_RUNTIME_API set) it serves the
@@ -26,9 +27,10 @@ Usage:
 Options:
   --handler NAME      the handler to invoke, when the binary registers several
                       (default: the only one, or the one _HANDLER names)
-  --timeout SECONDS   with --serve: the function timeout (default
+  --timeout SECONDS   with --serve: the function timeout, 1 to 900 (default
                       AWS_LAMBDA_FUNCTION_TIMEOUT, or Lambda's 3)
   -h, --help          print this help
+  --                  what follows is the event, even if it starts with `-`
 
 A result is printed as the JSON Lambda would return. A failed invocation prints Lambda's
 error JSON ({\"errorMessage\", \"errorType\", \"stackTrace\"}) and the exit status is 1.
@@ -59,12 +61,12 @@ pub(crate) fn run(args: impl Iterator<Item = OsString>) -> i32 {
             return 2;
         }
     };
-    let configured = std::env::var(config::HANDLER_VAR).ok();
-    let request = match &options.handler {
-        Some(name) => Request::Explicit(name),
-        None => Request::Configured(configured.as_deref()),
+    let configured = std::env::var(HANDLER).ok();
+    let choice = match &options.handler {
+        Some(name) => HandlerChoice::Explicit(name),
+        None => HandlerChoice::Configured(configured.as_deref()),
     };
-    let handler = match registry::select(request) {
+    let handler = match registry::select(choice) {
         Ok(handler) => handler,
         Err(error) => {
             eprintln!("error: {}", error.error_message);
@@ -128,16 +130,22 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
                 let seconds = args
                     .next()
                     .ok_or("`--timeout` needs a number of seconds")??;
-                let seconds: u64 = seconds
-                    .parse()
-                    .map_err(|_| format!("`--timeout {seconds}` is not a number of seconds"))?;
-                options.timeout = Some(Duration::from_secs(seconds));
+                let timeout = lambda_env::parse_timeout(&seconds)
+                    .map_err(|e| format!("`--timeout {seconds}`: {e}"))?;
+                options.timeout = Some(timeout);
             }
             _ if !positional_only && arg.starts_with("--handler=") => {
                 options.handler = Some(arg["--handler=".len()..].to_owned());
             }
-            _ if !positional_only && arg.starts_with('-') && arg.len() > 1 => {
-                return Err(format!("unknown option `{arg}`"));
+            // An event may begin with `-` (a negative number): JSON is never an option.
+            _ if !positional_only
+                && arg.starts_with('-')
+                && arg.len() > 1
+                && serde_json::from_str::<serde::de::IgnoredAny>(&arg).is_err() =>
+            {
+                return Err(format!(
+                    "unknown option `{arg}` (an event that starts with `-` goes after `--`)"
+                ));
             }
             _ if options.event.is_some() => {
                 return Err(
@@ -161,8 +169,8 @@ struct Session {
 impl Session {
     /// One invocation; returns the exit code.
     async fn invoke_and_print(&mut self, mut body: Vec<u8>) -> i32 {
-        self.ctx.request_id = local_request_id();
-        self.ctx.deadline = SystemTime::now() + config::function_timeout();
+        self.ctx.request_id = lambda_handler_protocol::ids::request_id();
+        self.ctx.deadline = SystemTime::now() + lambda_env::function_timeout();
         let outcome = invoke(self.handler, &mut body, &self.ctx).await;
         let mut stdout = std::io::stdout().lock();
         let (body, code) = match outcome {
@@ -235,26 +243,6 @@ fn failure(error: &InvocationError) -> Vec<u8> {
     error.to_json()
 }
 
-/// A UUID-shaped id, unique enough for local runs, without a random-number dependency.
-fn local_request_id() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNT: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    let count = COUNT.fetch_add(1, Ordering::Relaxed);
-    let mixed =
-        (nanos ^ u64::from(std::process::id()).rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    format!(
-        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-        mixed >> 32,
-        (mixed >> 16) & 0xffff,
-        mixed & 0xfff,
-        count & 0xfff,
-        nanos & 0xffff_ffff_ffff
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,10 +295,22 @@ mod tests {
     }
 
     #[test]
-    fn request_ids_look_like_uuids_and_differ() {
-        let (a, b) = (local_request_id(), local_request_id());
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 36);
-        assert!(a.bytes().all(|c| c.is_ascii_hexdigit() || c == b'-'));
+    fn events_that_start_with_a_dash_are_events() {
+        for event in ["-5", "-0.5e3"] {
+            let o = options(&[event]).unwrap().unwrap();
+            assert_eq!(o.event.as_deref(), Some(event));
+        }
+        assert!(options(&["-x"]).unwrap_err().contains("goes after `--`"));
+    }
+
+    #[test]
+    fn timeouts_outside_lambdas_range_are_usage_errors() {
+        for bad in ["0", "901", "18446744073709551615", "99999999999999999999"] {
+            let error = options(&["--serve", "--timeout", bad]).unwrap_err();
+            assert!(
+                error.contains("1 to 900 seconds") || error.contains("whole number"),
+                "{error}"
+            );
+        }
     }
 }

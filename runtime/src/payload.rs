@@ -5,26 +5,42 @@ use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use hyper::body::{Body, Buf, Frame, SizeHint};
 
-/// Where a payload's buffer returns when hyper drops it.
+/// Where a payload's buffer comes back to when hyper drops it, for the next invocation.
 #[derive(Clone, Default)]
-pub(crate) struct Home(Arc<Mutex<Option<Vec<u8>>>>);
+pub(crate) struct BufferReturn(Arc<Mutex<Option<Vec<u8>>>>);
 
-impl Home {
+impl BufferReturn {
     /// A payload of `bytes` that returns here.
     pub(crate) fn payload(&self, bytes: Vec<u8>) -> Payload {
         Payload(Some(Chunk {
             bytes,
             read: 0,
-            home: Some(self.clone()),
+            returns_to: Some(self.clone()),
         }))
     }
 
     /// The buffer, once returned: its bytes as sent, for a retry, or to clear and reuse.
     pub(crate) fn take(&self) -> Option<Vec<u8>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// The buffer, waiting up to `limit` for hyper to drop it: after a failed exchange, the
+    /// connection's task may still hold the request until it has wound down.
+    pub(crate) async fn wait(&self, limit: Duration) -> Option<Vec<u8>> {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            if let Some(bytes) = self.take() {
+                return Some(bytes);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
 }
 
@@ -42,7 +58,7 @@ impl Payload {
         Payload(Some(Chunk {
             bytes,
             read: 0,
-            home: None,
+            returns_to: None,
         }))
     }
 }
@@ -51,7 +67,7 @@ impl Payload {
 pub(crate) struct Chunk {
     bytes: Vec<u8>,
     read: usize,
-    home: Option<Home>,
+    returns_to: Option<BufferReturn>,
 }
 
 impl Buf for Chunk {
@@ -74,8 +90,8 @@ impl Buf for Chunk {
 
 impl Drop for Chunk {
     fn drop(&mut self) {
-        if let Some(home) = &self.home {
-            *home.0.lock().unwrap_or_else(|p| p.into_inner()) =
+        if let Some(returns_to) = &self.returns_to {
+            *returns_to.0.lock().unwrap_or_else(|p| p.into_inner()) =
                 Some(std::mem::take(&mut self.bytes));
         }
     }
@@ -108,28 +124,42 @@ impl Body for Payload {
 
 #[cfg(test)]
 mod tests {
-    use super::{Home, Payload};
+    use super::{BufferReturn, Payload};
     use hyper::body::{Body, Buf};
 
     #[test]
-    fn the_buffer_comes_home_when_the_body_is_dropped() {
-        let home = Home::default();
-        let payload = home.payload(b"{\"a\":1}".to_vec());
+    fn the_buffer_comes_back_when_the_body_is_dropped() {
+        let returned = BufferReturn::default();
+        let payload = returned.payload(b"{\"a\":1}".to_vec());
         assert_eq!(payload.size_hint().exact(), Some(7));
         drop(payload);
-        assert_eq!(home.take().as_deref(), Some(&b"{\"a\":1}"[..]));
-        assert_eq!(home.take(), None);
+        assert_eq!(returned.take().as_deref(), Some(&b"{\"a\":1}"[..]));
+        assert_eq!(returned.take(), None);
     }
 
     #[test]
     fn a_chunk_reads_like_a_buf() {
-        let home = Home::default();
-        let mut payload = home.payload(b"abc".to_vec());
+        let returned = BufferReturn::default();
+        let mut payload = returned.payload(b"abc".to_vec());
         let mut chunk = payload.0.take().unwrap();
         chunk.advance(1);
         assert_eq!(chunk.chunk(), b"bc");
         drop(chunk);
-        assert_eq!(home.take().unwrap(), b"abc");
+        assert_eq!(returned.take().unwrap(), b"abc");
         assert!(Payload::empty().is_end_stream());
+    }
+
+    #[test]
+    fn waiting_for_a_buffer_hyper_still_holds_gives_up() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let returned = BufferReturn::default();
+        let held = returned.payload(b"held".to_vec());
+        let limit = std::time::Duration::from_millis(20);
+        assert_eq!(runtime.block_on(returned.wait(limit)), None);
+        drop(held);
+        assert_eq!(runtime.block_on(returned.wait(limit)).unwrap(), b"held");
     }
 }

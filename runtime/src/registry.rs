@@ -53,9 +53,9 @@ impl Handler {
 #[linkme::distributed_slice]
 pub static HANDLERS: [Handler];
 
-/// How strictly a requested name must match.
+/// Which handler to serve, and how strictly its name must match.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Request<'a> {
+pub(crate) enum HandlerChoice<'a> {
     /// Lambda's `_HANDLER` setting: a binary with one handler serves it whatever the setting
     /// says, since custom runtimes are often deployed with a placeholder handler name.
     Configured(Option<&'a str>),
@@ -64,13 +64,13 @@ pub(crate) enum Request<'a> {
 }
 
 /// The handler to serve, or the init error that says why there is none.
-pub(crate) fn select(request: Request<'_>) -> Result<&'static Handler, InvocationError> {
-    select_from(&HANDLERS, request)
+pub(crate) fn select(choice: HandlerChoice<'_>) -> Result<&'static Handler, InvocationError> {
+    select_from(&HANDLERS, choice)
 }
 
 fn select_from(
     handlers: &'static [Handler],
-    request: Request<'_>,
+    choice: HandlerChoice<'_>,
 ) -> Result<&'static Handler, InvocationError> {
     if let Some(name) = duplicate_name(handlers) {
         return Err(InvocationError::new(
@@ -81,16 +81,16 @@ fn select_from(
         ));
     }
     let by_name = |name: &str| handlers.iter().find(|h| h.name == name);
-    match (request, handlers) {
+    match (choice, handlers) {
         (_, []) => Err(InvocationError::new(
             "Runtime.HandlerNotFound",
             "this binary registers no handler: annotate a function with `#[lambda_handler]`",
         )),
-        (Request::Configured(_), [only]) => Ok(only),
-        (Request::Configured(Some(name)) | Request::Explicit(name), _) => {
+        (HandlerChoice::Configured(_), [only]) => Ok(only),
+        (HandlerChoice::Configured(Some(name)) | HandlerChoice::Explicit(name), _) => {
             by_name(name).ok_or_else(|| not_found(handlers, Some(name)))
         }
-        (Request::Configured(None), _) => Err(not_found(handlers, None)),
+        (HandlerChoice::Configured(None), _) => Err(not_found(handlers, None)),
     }
 }
 
@@ -128,20 +128,22 @@ mod tests {
     static TWO: [Handler; 2] = [Handler::synchronous("b", ok), Handler::synchronous("a", ok)];
     static SAME: [Handler; 2] = [Handler::synchronous("x", ok), Handler::synchronous("x", ok)];
 
-    fn error(handlers: &'static [Handler], request: Request<'_>) -> InvocationError {
-        select_from(handlers, request).err().expect("an error")
+    fn error(handlers: &'static [Handler], choice: HandlerChoice<'_>) -> InvocationError {
+        select_from(handlers, choice).err().expect("an error")
     }
 
     #[test]
     fn a_single_handler_serves_whatever_handler_is_configured() {
         assert_eq!(
-            select_from(&ONE, Request::Configured(Some("bootstrap")))
+            select_from(&ONE, HandlerChoice::Configured(Some("bootstrap")))
                 .unwrap()
                 .name,
             "one"
         );
         assert_eq!(
-            select_from(&ONE, Request::Configured(None)).unwrap().name,
+            select_from(&ONE, HandlerChoice::Configured(None))
+                .unwrap()
+                .name,
             "one"
         );
     }
@@ -149,19 +151,19 @@ mod tests {
     #[test]
     fn several_handlers_need_a_known_name() {
         assert_eq!(
-            select_from(&TWO, Request::Configured(Some("a")))
+            select_from(&TWO, HandlerChoice::Configured(Some("a")))
                 .unwrap()
                 .name,
             "a"
         );
-        let e = error(&TWO, Request::Configured(Some("c")));
+        let e = error(&TWO, HandlerChoice::Configured(Some("c")));
         assert_eq!(e.error_type, "Runtime.HandlerNotFound");
         assert_eq!(
             e.error_message,
             "no handler is named `c`; this binary's handlers are `a`, `b`"
         );
         assert!(
-            error(&TWO, Request::Configured(None))
+            error(&TWO, HandlerChoice::Configured(None))
                 .error_message
                 .contains("`a`, `b`")
         );
@@ -169,7 +171,7 @@ mod tests {
 
     #[test]
     fn an_explicit_name_must_exist() {
-        let e = error(&ONE, Request::Explicit("other"));
+        let e = error(&ONE, HandlerChoice::Explicit("other"));
         assert_eq!(
             e.error_message,
             "no handler is named `other`; this binary's handlers are `one`"
@@ -179,7 +181,7 @@ mod tests {
     #[test]
     fn duplicate_names_are_an_init_error() {
         assert_eq!(
-            error(&SAME, Request::Configured(Some("x"))).error_type,
+            error(&SAME, HandlerChoice::Configured(Some("x"))).error_type,
             "Runtime.DuplicateHandler"
         );
     }

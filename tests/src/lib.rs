@@ -15,6 +15,8 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use lambda_handler_protocol::rapid::Environment;
+use lambda_handler_protocol::{headers, ids, paths};
 use tokio::sync::Notify;
 
 /// An event to serve on `/next`.
@@ -88,8 +90,12 @@ pub enum Fault {
     CloseBeforeReply,
     /// Takes an answer (it counts as accepted), then closes the connection without replying.
     AcceptThenClose,
-    /// Answers with this status; for `/next`, without handing out an event.
+    /// Answers with this status; for `/next`, without handing out an event. The invocation
+    /// stays as it was.
     Status(u16),
+    /// Takes a response as if it were over Lambda's limit: 413, and the invocation is closed,
+    /// as Lambda's Runtime API does (Lambda tells the caller itself).
+    TooLarge,
     /// Waits this long, then answers normally.
     Delay(Duration),
 }
@@ -120,7 +126,8 @@ impl Received {
 struct State {
     faults: Mutex<Vec<(Route, Fault)>>,
     close_every_reply: std::sync::atomic::AtomicBool,
-    answered_ids: Mutex<std::collections::HashSet<String>>,
+    /// The invocation in flight and its answers, as Lambda's Runtime API takes them.
+    environment: Mutex<Environment>,
     events: Mutex<VecDeque<Event>>,
     event_queued: Notify,
     received: Mutex<Vec<Received>>,
@@ -138,7 +145,7 @@ pub struct RuntimeApi {
 }
 
 /// The path prefix of every Runtime API call.
-pub const API: &str = "/2018-06-01/runtime";
+pub const API: &str = paths::RUNTIME_API;
 
 impl RuntimeApi {
     /// Starts a server on 127.0.0.1 at a free port.
@@ -413,16 +420,14 @@ async fn route_inner(
             "{\"errorMessage\":\"no such path\"}",
         ));
     };
-    let is_next =
-        request.method() == hyper::Method::GET && path == format!("{API}/invocation/next");
-    let route = if is_next {
-        Some(Route::Next)
-    } else if path.ends_with("/response") {
-        Some(Route::Response)
-    } else if path.starts_with(&format!("{API}/invocation/")) && path.ends_with("/error") {
-        Some(Route::Error)
-    } else {
-        None
+    let api_path = path.strip_prefix(API).unwrap_or_default();
+    let is_next = request.method() == hyper::Method::GET && api_path == paths::NEXT;
+    let answer = paths::parse_answer(api_path).map(|(id, answer)| (id.to_owned(), answer));
+    let route = match &answer {
+        _ if is_next => Some(Route::Next),
+        Some((_, paths::Answer::Response)) => Some(Route::Response),
+        Some((_, paths::Answer::Error)) => Some(Route::Error),
+        None => None,
     };
     let mut fault = route.and_then(|r| take_fault(state, r));
     if let Some(Fault::Delay(delay)) = fault {
@@ -452,31 +457,26 @@ async fn route_inner(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
-    let status = match fault {
-        Some(Fault::Status(status)) => status,
-        _ => answer_status(state, &path),
+    let (status, reply_body) = match (fault, &answer) {
+        (Some(Fault::Status(status)), _) => (status, "{\"errorMessage\":\"scripted\"}".to_owned()),
+        // The status and body Lambda's Runtime API gives (rapid's, see the protocol crate).
+        (_, Some((id, kind))) => {
+            let len = match fault {
+                Some(Fault::TooLarge) => lambda_handler_protocol::limits::MAX_RESPONSE + 1,
+                _ => body.len(),
+            };
+            let (_, reply) = state.environment.lock().unwrap().answer(id, *kind, len);
+            (reply.status, reply.body)
+        }
+        (_, None) => (202, "{\"status\":\"OK\"}".to_owned()),
     };
     record(state, &line, body.to_vec(), status);
     if matches!(fault, Some(Fault::AcceptThenClose)) {
         return Err(Close);
     }
-    let body = if status == 202 {
-        "{\"status\":\"OK\"}"
-    } else {
-        "{\"errorMessage\":\"refused\"}"
-    };
-    Ok(reply(StatusCode::from_u16(status).unwrap(), body))
-}
-
-/// 202 for the first answer to an invocation, 400 for any later one, as Lambda does.
-fn answer_status(state: &State, path: &str) -> u16 {
-    let id = path
-        .strip_prefix(&format!("{API}/invocation/"))
-        .and_then(|rest| rest.split('/').next());
-    match id {
-        Some(id) if !state.answered_ids.lock().unwrap().insert(id.to_owned()) => 400,
-        _ => 202,
-    }
+    let mut response = Response::new(Full::new(Bytes::from(reply_body)));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap();
+    Ok(response)
 }
 
 struct RequestLine {
@@ -526,33 +526,33 @@ async fn next_event(state: &State) -> Response<Full<Bytes>> {
         }
         notified.await;
     };
+    state
+        .environment
+        .lock()
+        .unwrap()
+        .handed_out(&event.request_id);
     let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(3);
-    let mut headers = vec![
+    // As Lambda sends them: a new trace id with every invocation.
+    let mut fields = vec![
         ("content-type".to_owned(), "application/json".to_owned()),
+        (headers::REQUEST_ID.to_owned(), event.request_id.clone()),
         (
-            "lambda-runtime-aws-request-id".to_owned(),
-            event.request_id.clone(),
-        ),
-        (
-            "lambda-runtime-deadline-ms".to_owned(),
+            headers::DEADLINE_MS.to_owned(),
             deadline.as_millis().to_string(),
         ),
         (
-            "lambda-runtime-invoked-function-arn".to_owned(),
+            headers::FUNCTION_ARN.to_owned(),
             "arn:aws:lambda:us-east-1:123456789012:function:test-function".to_owned(),
         ),
-        (
-            "lambda-runtime-trace-id".to_owned(),
-            "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1".to_owned(),
-        ),
+        (headers::TRACE_ID.to_owned(), ids::trace_id()),
     ];
     for (name, value) in event.headers {
-        headers.retain(|(n, _)| *n != name);
-        headers.push((name, value));
+        fields.retain(|(n, _)| *n != name);
+        fields.push((name, value));
     }
-    headers.retain(|(name, _)| !event.without.contains(name));
+    fields.retain(|(name, _)| !event.without.contains(name));
     let mut response = Response::new(Full::new(Bytes::from(event.body)));
-    for (name, value) in headers {
+    for (name, value) in fields {
         response.headers_mut().insert(
             hyper::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
             hyper::header::HeaderValue::from_str(&value).unwrap(),

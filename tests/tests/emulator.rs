@@ -459,9 +459,10 @@ fn the_runtime_api_refuses_a_second_answer_and_sends_the_content_type() {
         );
         std::thread::sleep(Duration::from_millis(20));
     };
+    // The second answer gets rapid's 403 InvalidStateTransition, as on Lambda.
     assert_eq!(
         seen,
-        json!({"statuses": [202, 400], "content_type": "application/json", "event": {"n": 1}})
+        json!({"statuses": [202, 403], "content_type": "application/json", "event": {"n": 1}})
     );
 }
 
@@ -512,6 +513,50 @@ fn the_emulator_gives_the_runtime_lambdas_environment_and_headers() {
     assert_eq!(ctx["client_app_title"], "App");
     assert_eq!(ctx["tenant_id"], "tenant-9");
     assert_eq!(ctx["event"], json!([1]));
+
+    // Not base64, or base64 of something other than a JSON object: Lambda's 400.
+    for bad in ["not base64!", "WzFd"] {
+        let refused = post(
+            local.port,
+            INVOKE,
+            &[("x-amz-client-context", bad.into())],
+            Bytes::from("[1]"),
+        );
+        assert_eq!(
+            (refused.status, refused.header("x-amzn-errortype")),
+            (400, Some("InvalidRequestContentException")),
+            "{bad}"
+        );
+        assert_eq!(
+            refused.json()["message"],
+            "Client context must be a valid Base64-encoded JSON object."
+        );
+    }
+}
+
+#[test]
+fn timeouts_outside_lambdas_range_are_usage_errors() {
+    for seconds in ["0", "901", "18446744073709551615"] {
+        let serve = Command::new(HELLO)
+            .args(["--serve", "127.0.0.1:0", "--timeout", seconds])
+            .env_remove("AWS_LAMBDA_RUNTIME_API")
+            .output()
+            .unwrap();
+        let emulate = Command::new(EMULATOR)
+            .args(["--port", "0", "--timeout", seconds, "--", HELLO])
+            .output()
+            .unwrap();
+        for out in [serve, emulate] {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{seconds}: {stderr}");
+            assert!(
+                stderr.contains(&format!(
+                    "`--timeout {seconds}`: a function timeout is 1 to 900 seconds"
+                )),
+                "{stderr}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -158,7 +158,7 @@ fn an_event_that_does_not_decode_names_the_field() {
 
 #[test]
 fn responses_over_six_megabytes_are_errors_the_caller_can_read() {
-    const LIMIT: usize = 6_291_556;
+    const LIMIT: usize = lambda_handler_protocol::limits::MAX_RESPONSE;
     // A JSON string of n bytes is n + 2 bytes with its quotes.
     let events = [
         (LIMIT - 2).to_string(),
@@ -184,23 +184,104 @@ fn responses_over_six_megabytes_are_errors_the_caller_can_read() {
     assert_eq!(answers[2].json(), json!("xxx"));
 }
 
+/// The statuses the server gave each answer to `id`, in order.
+fn statuses(api: &RuntimeApi, id: &str) -> Vec<(String, u16)> {
+    api.received()
+        .into_iter()
+        .filter(|r| r.path.split('/').nth(4) == Some(id))
+        .map(|r| (r.path.rsplit('/').next().unwrap().to_owned(), r.status))
+        .collect()
+}
+
+/// Waits until the process has asked `/next` at least `count` times: it is alive and serving.
+fn wait_for_next(api: &RuntimeApi, count: usize) {
+    let deadline = Instant::now() + WAIT;
+    while api.next_requests() < count {
+        assert!(
+            Instant::now() < deadline,
+            "the process stopped asking /next"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 #[test]
-fn a_413_from_the_runtime_api_becomes_an_error_for_the_same_invocation() {
+fn a_413_closes_the_invocation_and_the_loop_goes_on() {
     let api = RuntimeApi::start();
-    let hello = api.spawn(HELLO, &[]);
-    api.fault(Route::Response, Fault::Status(413));
+    let mut hello = api.spawn(HELLO, &[]);
+    api.fault(Route::Response, Fault::TooLarge);
     api.push(Event::new("too-big", ADA));
     api.push(Event::new("fine", ADA));
-    let answers = one_answer_per_id(&api.wait_for_accepted(2, WAIT));
-    assert_eq!(
-        answers["too-big"].json()["errorType"],
-        "Function.ResponseSizeTooLarge"
-    );
+    let answers = one_answer_per_id(&api.wait_for_accepted(1, WAIT));
     assert_eq!(
         answers["fine"].json(),
         json!({"message": "Hello Ada Lovelace!"})
     );
-    drop(hello);
+    // Lambda told the caller (Function.ResponseSizeTooLarge) and refuses the error report
+    // that follows, as for any closed invocation.
+    assert_eq!(
+        statuses(&api, "too-big"),
+        [("response".to_owned(), 413), ("error".to_owned(), 403)]
+    );
+    wait_for_next(&api, 3);
+    assert!(hello.is_running());
+    assert!(
+        hello
+            .stop()
+            .contains("refused the error to too-big, which is closed"),
+        "the refusal is logged"
+    );
+}
+
+#[test]
+fn a_refusal_of_an_answer_is_logged_and_the_loop_goes_on() {
+    for status in [400, 403] {
+        let api = RuntimeApi::start();
+        let mut hello = api.spawn(HELLO, &[]);
+        api.fault(Route::Response, Fault::Status(status));
+        api.push(Event::new("refused", ADA));
+        api.push(Event::new("after", ADA));
+        let answers = one_answer_per_id(&api.wait_for_accepted(1, WAIT));
+        assert!(answers.contains_key("after"), "{status}");
+        assert_eq!(
+            statuses(&api, "refused"),
+            [("response".to_owned(), status)],
+            "a refusal is not retried"
+        );
+        wait_for_next(&api, 3);
+        assert!(hello.is_running(), "{status} is not fatal");
+        let log = hello.stop();
+        assert_eq!(
+            log.matches("refused the response to refused").count(),
+            1,
+            "{log}"
+        );
+    }
+}
+
+#[test]
+fn an_event_over_the_read_limit_is_answered_with_an_error() {
+    let api = RuntimeApi::start();
+    let mut echo = api.spawn(FAULTS, &[("_HANDLER", "echo")]);
+    let over = format!(
+        "\"{}\"",
+        "o".repeat(lambda_handler_protocol::limits::MAX_EVENT)
+    );
+    api.push(Event::new("huge", over));
+    api.push(Event::new("small", "[1]"));
+    let answers = one_answer_per_id(&api.wait_for_accepted(2, WAIT));
+    assert_error(
+        &answers["huge"],
+        "huge",
+        "Runtime.EventTooLarge",
+        json!({
+            "errorMessage": format!("the event is over the {} bytes the runtime reads", lambda_handler_protocol::limits::MAX_EVENT),
+            "errorType": "Runtime.EventTooLarge",
+            "stackTrace": [],
+        }),
+    );
+    assert_eq!(answers["small"].json(), json!([1]));
+    assert!(echo.is_running());
 }
 
 #[test]
@@ -241,6 +322,7 @@ fn next_answering_500_or_403_ends_the_process_promptly() {
 #[test]
 fn a_500_on_an_answer_ends_the_process() {
     let api = RuntimeApi::start();
+    // "Container error. Non-recoverable state. Runtime should exit promptly." (OpenAPI spec)
     api.fault(Route::Response, Fault::Status(500));
     let mut hello = api.spawn(HELLO, &[]);
     api.push(Event::new("doomed", ADA));
@@ -249,7 +331,7 @@ fn a_500_on_an_answer_ends_the_process() {
         .expect("the process exits");
     assert_eq!(code, 1);
     assert!(
-        stderr.contains("answered the response with 500"),
+        stderr.contains("answered the response to doomed with 500"),
         "{stderr}"
     );
 }
@@ -334,6 +416,21 @@ fn an_answer_lost_with_its_connection_is_sent_again_and_accepted_once() {
             5,
             "{fault:?}: one retry each for the response and the error: {sent:#?}"
         );
+        // A retry whose first try arrived is refused as Lambda refuses it (403, the
+        // invocation is closed), and the process goes on serving.
+        let retried = match fault {
+            Fault::AcceptThenClose => 403,
+            _ => 202,
+        };
+        assert_eq!(
+            statuses(&api, "resp"),
+            [
+                ("response".to_owned(), if retried == 403 { 202 } else { 0 }),
+                ("response".to_owned(), retried)
+            ],
+            "{fault:?}"
+        );
+        wait_for_next(&api, 4);
         assert!(hello.is_running());
     }
 }

@@ -225,7 +225,12 @@ fn the_context_carries_headers_and_environment() {
             ),
     );
     api.push(Event::new("ctx-2", "null").header("Lambda-Runtime-Trace-Id", "Root=1-2"));
-    let answers = api.wait_for(2, WAIT);
+    // Longer than the runtime's first buffer for the variable, then none at all.
+    let lineage = format!("Root=1-3;Lineage={}", "a87bd80c:1|".repeat(40));
+    api.push(Event::new("ctx-3", "3").header("Lambda-Runtime-Trace-Id", &lineage));
+    api.push(Event::new("ctx-4", "4").without("lambda-runtime-trace-id"));
+    api.push(Event::new("ctx-5", "5"));
+    let answers = api.wait_for(5, WAIT);
     let first = answers[0].json();
     assert_eq!(first["request_id"], "ctx-1");
     assert_eq!(
@@ -242,8 +247,10 @@ fn the_context_carries_headers_and_environment() {
         first["log_stream_name"],
         "2026/11/27/[$LATEST]0123456789abcdef"
     );
-    let trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1";
-    assert_eq!(first["xray_trace_id"], trace);
+    // The server sends a new trace id with each invocation, as Lambda does; AWS SDKs read it
+    // from `_X_AMZN_TRACE_ID` while the handler runs.
+    let trace = first["xray_trace_id"].as_str().unwrap();
+    assert!(trace.starts_with("Root=1-"), "{trace}");
     assert_eq!(first["env_trace_id"], trace);
     assert_eq!(first["tenant_id"], "tenant-a");
     assert_eq!(first["cognito_identity_id"], "id-9");
@@ -261,4 +268,13 @@ fn the_context_carries_headers_and_environment() {
     assert_eq!(second["env_trace_id"], "Root=1-2");
     assert_eq!(second["tenant_id"], json!(null));
     assert_eq!(second["cognito_identity_id"], json!(null));
+    let env_trace = |i: usize| answers[i].json()["env_trace_id"].clone();
+    assert_eq!(env_trace(2), lineage.as_str());
+    assert_eq!(
+        env_trace(3),
+        json!(null),
+        "absent when the invocation has none"
+    );
+    assert_eq!(env_trace(4), answers[4].json()["xray_trace_id"]);
+    assert_ne!(env_trace(4), first["xray_trace_id"]);
 }

@@ -1,16 +1,13 @@
-//! Lambda reuses the process: nothing may pile up from one invocation to the next.
+//! Lambda reuses the process: nothing may pile up from one invocation to the next. Every
+//! invocation brings a new request id and a new trace id (the test server sends a new one each
+//! time, as Lambda does), so state kept per distinct value would show here.
+#![cfg(target_os = "linux")]
 
 use std::time::Duration;
 
 use lambda_handler_tests::{Event, RuntimeApi};
 
 const HELLO: &str = env!("CARGO_BIN_EXE_hello");
-
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
 
 fn peak_rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -24,7 +21,7 @@ fn serve(api: &RuntimeApi, from: usize, to: usize) {
         api.push(Event::new(format!("soak-{i}"), event));
     }
     // The count is of every answer accepted since the start.
-    let answers = api.wait_for_accepted(to, Duration::from_secs(300));
+    let answers = api.wait_for_accepted(to, Duration::from_secs(600));
     assert_eq!(answers.len(), to - from);
     let last = answers.last().unwrap();
     assert_eq!(
@@ -35,18 +32,20 @@ fn serve(api: &RuntimeApi, from: usize, to: usize) {
 }
 
 #[test]
-fn memory_stays_flat_over_100000_invocations() {
+fn peak_memory_stays_flat_over_200000_invocations_with_new_trace_ids() {
     let api = RuntimeApi::start();
     let hello = api.spawn(HELLO, &[]);
     // The first invocations warm up the allocator and the connection's buffers.
     serve(&api, 0, 10_000);
-    let warm = rss_kib(hello.pid());
-    serve(&api, 10_000, 100_000);
-    let after = rss_kib(hello.pid());
-    eprintln!("RSS after 10,000 invocations: {warm} KiB; after 100,000: {after} KiB");
+    let warm = peak_rss_kib(hello.pid());
+    serve(&api, 10_000, 200_000);
+    let after = peak_rss_kib(hello.pid());
+    eprintln!("peak RSS after 10,000 invocations: {warm} KiB; after 200,000: {after} KiB");
+    // glibc's `setenv` kept every trace id it was given: +48 MB here before the runtime set
+    // `_X_AMZN_TRACE_ID` in place.
     assert!(
         after <= warm + 256,
-        "RSS grew from {warm} KiB to {after} KiB over 90,000 invocations"
+        "the peak RSS grew from {warm} KiB to {after} KiB over 190,000 invocations"
     );
     assert_eq!(api.connections(), 1);
 }

@@ -1,0 +1,67 @@
+//! The environment Lambda gives a custom runtime, and the settings read from it.
+
+use std::time::Duration;
+
+use crate::limits::{DEFAULT_TIMEOUT, MAX_TIMEOUT};
+
+/// `host:port` of the Runtime API (on AWS), or `http://host:port/base/path` (local tools).
+pub const RUNTIME_API: &str = "AWS_LAMBDA_RUNTIME_API";
+/// The function's handler setting.
+pub const HANDLER: &str = "_HANDLER";
+/// The function's name.
+pub const FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
+/// The function version being run.
+pub const FUNCTION_VERSION: &str = "AWS_LAMBDA_FUNCTION_VERSION";
+/// The function's memory, in MB.
+pub const FUNCTION_MEMORY_SIZE: &str = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE";
+/// The function timeout in seconds (set by emulators; Lambda itself does not).
+pub const FUNCTION_TIMEOUT: &str = "AWS_LAMBDA_FUNCTION_TIMEOUT";
+/// The CloudWatch Logs group.
+pub const LOG_GROUP_NAME: &str = "AWS_LAMBDA_LOG_GROUP_NAME";
+/// The CloudWatch Logs stream.
+pub const LOG_STREAM_NAME: &str = "AWS_LAMBDA_LOG_STREAM_NAME";
+/// Where other Lambda runtimes put the invocation's X-Ray trace header, for AWS SDKs.
+pub const TRACE_ID: &str = "_X_AMZN_TRACE_ID";
+
+/// Parses a function timeout in whole seconds, as Lambda accepts it: 1 to 900.
+pub fn parse_timeout(seconds: &str) -> Result<Duration, String> {
+    let max = MAX_TIMEOUT.as_secs();
+    match seconds.trim().parse::<u64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(Duration::from_secs(n)),
+        Ok(_) => Err(format!(
+            "a function timeout is 1 to {max} seconds (Lambda's range), not {seconds}"
+        )),
+        Err(_) => Err(format!("`{seconds}` is not a whole number of seconds")),
+    }
+}
+
+/// The function timeout an emulator set in [`FUNCTION_TIMEOUT`], or Lambda's default when it
+/// is unset or out of Lambda's range.
+pub fn function_timeout() -> Duration {
+    std::env::var(FUNCTION_TIMEOUT)
+        .ok()
+        .and_then(|v| parse_timeout(&v).ok())
+        .unwrap_or(DEFAULT_TIMEOUT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_timeout;
+    use std::time::Duration;
+
+    #[test]
+    fn timeouts_are_lambdas_range() {
+        assert_eq!(parse_timeout("3"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_timeout(" 900 "), Ok(Duration::from_secs(900)));
+        for bad in [
+            "0",
+            "901",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-1",
+            "soon",
+        ] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Header names, in lower case as HTTP/1.1 header maps hold them.
+
+/// `GET /next`: the invocation's request id.
+pub const REQUEST_ID: &str = "lambda-runtime-aws-request-id";
+/// `GET /next`: the deadline, milliseconds since the Unix epoch.
+pub const DEADLINE_MS: &str = "lambda-runtime-deadline-ms";
+/// `GET /next`: the ARN the caller invoked.
+pub const FUNCTION_ARN: &str = "lambda-runtime-invoked-function-arn";
+/// `GET /next`: the X-Ray trace header.
+pub const TRACE_ID: &str = "lambda-runtime-trace-id";
+/// `GET /next`: the tenant of a multi-tenant function.
+pub const TENANT_ID: &str = "lambda-runtime-aws-tenant-id";
+/// `GET /next`: the Cognito identity, JSON.
+pub const COGNITO_IDENTITY: &str = "lambda-runtime-cognito-identity";
+/// `GET /next`: the client context, JSON.
+pub const CLIENT_CONTEXT: &str = "lambda-runtime-client-context";
+/// `POST .../error`: the error type Lambda records.
+pub const FUNCTION_ERROR_TYPE: &str = "lambda-runtime-function-error-type";
+
+/// The content type of an error body posted to the Runtime API.
+pub const ERROR_CONTENT_TYPE: &str = "application/vnd.aws.lambda.error+json";
+
+/// Invoke API request: `RequestResponse`, `Event` or `DryRun`.
+pub const INVOCATION_TYPE: &str = "x-amz-invocation-type";
+/// Invoke API request: the caller's client context, base64 of a JSON object.
+pub const CLIENT_CONTEXT_B64: &str = "x-amz-client-context";
+/// Invoke API request: the caller's tenant.
+pub const TENANT_ID_REQUEST: &str = "x-amz-tenant-id";
+/// Invoke API reply: `Unhandled` when the function failed.
+pub const FUNCTION_ERROR: &str = "x-amz-function-error";
+/// Invoke API reply: the version that ran.
+pub const EXECUTED_VERSION: &str = "x-amz-executed-version";
+/// Invoke API reply: the invocation's request id.
+pub const AMZN_REQUEST_ID: &str = "x-amzn-requestid";
+/// AWS API error reply: the exception's name, which AWS SDKs read.
+pub const AMZN_ERROR_TYPE: &str = "x-amzn-errortype";

@@ -1,0 +1,26 @@
+//! Sizes and times Lambda enforces.
+
+use std::time::Duration;
+
+/// The largest response (or error) body the Runtime API takes: rapid's
+/// `interop.MaxPayloadSize`, 6 MiB + 100 bytes, as Lambda's own error message states it.
+pub const MAX_RESPONSE: usize = 6 * 1024 * 1024 + 100;
+
+/// The largest payload of a synchronous (`RequestResponse`) invocation (Invoke API).
+pub const MAX_SYNC_PAYLOAD: usize = 6_291_456;
+
+/// The largest payload of an asynchronous (`Event`) invocation (Invoke API).
+pub const MAX_ASYNC_PAYLOAD: usize = 1_048_576;
+
+/// The most of an event body a runtime reads into memory: Lambda never sends more than
+/// [`MAX_SYNC_PAYLOAD`]; the rest is headroom for emulators.
+pub const MAX_EVENT: usize = 8 << 20;
+
+/// Lambda's default function timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Lambda's longest function timeout (15 minutes).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// How long Lambda lets a cold start initialize before it counts as timed out.
+pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -1,0 +1,274 @@
+//! How the Runtime API answers, as AWS's Runtime Interface Emulator (`rapid`) implements
+//! Lambda's: the state of the execution environment's one invocation, the status and body of
+//! each answer, and what each status means to a runtime (the Runtime API's OpenAPI spec).
+//!
+//! Sources, in aws-lambda-runtime-interface-emulator:
+//! - `lambda/core/states.go` (and the state names beside it): a runtime goes Ready -> InvocationResponse (or
+//!   InvocationErrorResponse) -> RuntimeResponseSentState, and every answer outside Ready is
+//!   `ErrNotAllowed` ("State transition is not allowed").
+//! - `lambda/rapi/handler/invocationresponse.go`, `invocationerror.go`: a refused transition
+//!   is rendered 403 `InvalidStateTransition` with `StateTransitionFailedForRuntimeMessageFormat`
+//!   (`lambda/rapi/handler/constants.go`); an answer to another id is 400 `InvalidRequestID`;
+//!   a response over `interop.MaxPayloadSize` is sent to the caller as
+//!   `Function.ResponseSizeTooLarge` by rapid itself, the runtime is moved to
+//!   RuntimeResponseSentState, and the runtime gets 413 `RequestEntityTooLarge`.
+//! - `lambda/rapi/rendering/render_error.go`, `rendering.go`: the bodies, JSON.
+//! - The OpenAPI spec (runtime-api.zip, 2018-06-01): `/next` answers 200, 403 or 500;
+//!   `/response` 202, 400, 403, 413 or 500; `/error` 202, 400, 403 or 500; only 500 is
+//!   "Container error. Non-recoverable state. Runtime should exit promptly."
+
+use crate::limits::MAX_RESPONSE;
+use crate::paths::Answer;
+
+/// rapid's runtime state names (`lambda/core`).
+const STARTED: &str = "Started";
+const READY: &str = "Ready";
+const RESPONSE_SENT: &str = "RuntimeResponseSentState";
+
+/// A reply of the Runtime API to an answer: its status and JSON body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The JSON body.
+    pub body: String,
+}
+
+impl Reply {
+    /// 202: the answer is taken.
+    pub fn accepted() -> Self {
+        Reply {
+            status: 202,
+            body: r#"{"status":"OK"}"#.to_owned(),
+        }
+    }
+
+    fn error(status: u16, error_type: &str, message: &str) -> Self {
+        let escape = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+        Reply {
+            status,
+            body: format!(
+                r#"{{"errorMessage":"{}","errorType":"{}"}}"#,
+                escape(message),
+                escape(error_type)
+            ),
+        }
+    }
+
+    /// 403: the invocation was already answered (or none is in flight).
+    pub fn invalid_state_transition(from: &str, answer: Answer) -> Self {
+        let to = match answer {
+            Answer::Response => "InvocationResponse",
+            Answer::Error => "InvocationErrorResponse",
+        };
+        Self::error(
+            403,
+            "InvalidStateTransition",
+            &format!(
+                "State transition from {from} to {to} failed for runtime. Error: State transition is not allowed"
+            ),
+        )
+    }
+
+    /// 400: no invocation in flight has this id.
+    pub fn invalid_request_id() -> Self {
+        Self::error(400, "InvalidRequestID", "Invalid request ID")
+    }
+
+    /// 413: the response is over [`MAX_RESPONSE`]; the invocation is closed.
+    pub fn request_entity_too_large() -> Self {
+        Self::error(
+            413,
+            "RequestEntityTooLarge",
+            &format!("Exceeded maximum allowed payload size ({MAX_RESPONSE} bytes)."),
+        )
+    }
+}
+
+/// What became of an answer the Runtime API received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Taken: the caller gets this answer.
+    Accepted,
+    /// A response over the limit: the caller gets `Function.ResponseSizeTooLarge` from Lambda
+    /// itself, and the invocation is closed.
+    TooLarge,
+    /// Refused; nothing changes for the caller.
+    Refused,
+}
+
+/// The execution environment's one invocation, as rapid tracks its runtime.
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    state: State,
+}
+
+#[derive(Clone, Debug, Default)]
+enum State {
+    /// No invocation handed out yet.
+    #[default]
+    Started,
+    /// An invocation is in flight.
+    Ready { request_id: String },
+    /// The invocation in flight was answered; until the next `/next`, answers are refused.
+    ResponseSent,
+}
+
+impl Environment {
+    /// `GET /next` handed out the invocation `request_id`.
+    pub fn handed_out(&mut self, request_id: &str) {
+        self.state = State::Ready {
+            request_id: request_id.to_owned(),
+        };
+    }
+
+    /// The invocation in flight, if any.
+    pub fn in_flight(&self) -> Option<&str> {
+        match &self.state {
+            State::Ready { request_id } => Some(request_id),
+            _ => None,
+        }
+    }
+
+    /// Closes the invocation in flight without an answer (its deadline passed, or the runtime
+    /// is being replaced): later answers to it are refused.
+    pub fn close(&mut self) {
+        self.state = State::ResponseSent;
+    }
+
+    /// An answer of `len` bytes to `request_id` arrived: the verdict and the reply.
+    pub fn answer(&mut self, request_id: &str, answer: Answer, len: usize) -> (Verdict, Reply) {
+        let from = match &self.state {
+            State::Started => STARTED,
+            State::ResponseSent => RESPONSE_SENT,
+            State::Ready { request_id: id } if id != request_id => {
+                return (Verdict::Refused, Reply::invalid_request_id());
+            }
+            State::Ready { .. } => READY,
+        };
+        if from != READY {
+            return (
+                Verdict::Refused,
+                Reply::invalid_state_transition(from, answer),
+            );
+        }
+        self.state = State::ResponseSent;
+        if answer == Answer::Response && len > MAX_RESPONSE {
+            return (Verdict::TooLarge, Reply::request_entity_too_large());
+        }
+        (Verdict::Accepted, Reply::accepted())
+    }
+}
+
+/// What a runtime does with the Runtime API's reply to an answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnswerStatus {
+    /// 2xx: taken.
+    Accepted,
+    /// 413: over the limit; Lambda reported `Function.ResponseSizeTooLarge` to the caller and
+    /// closed the invocation.
+    TooLarge,
+    /// 400 or 403 (any 4xx): this invocation is closed (already answered, or unknown); serve
+    /// the next one.
+    Closed,
+    /// 500: "Container error. Non-recoverable state. Runtime should exit promptly."
+    Fatal,
+    /// Any other status, which the Runtime API does not send: the answer's fate is unknown;
+    /// serve the next one.
+    Unexpected,
+}
+
+impl AnswerStatus {
+    /// The meaning of `status` for `/response` and `/error`.
+    pub fn of(status: u16) -> Self {
+        match status {
+            200..=299 => AnswerStatus::Accepted,
+            413 => AnswerStatus::TooLarge,
+            400..=499 => AnswerStatus::Closed,
+            500 => AnswerStatus::Fatal,
+            _ => AnswerStatus::Unexpected,
+        }
+    }
+}
+
+/// What a runtime does with the Runtime API's reply to `GET /next`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextStatus {
+    /// 200: an invocation.
+    Event,
+    /// 204: nothing to do yet (emulators that poll); ask again.
+    Idle,
+    /// 403, 500, or anything else: the environment is finished; exit.
+    Fatal,
+}
+
+impl NextStatus {
+    /// The meaning of `status` for `/next`.
+    pub fn of(status: u16) -> Self {
+        match status {
+            200 => NextStatus::Event,
+            204 => NextStatus::Idle,
+            _ => NextStatus::Fatal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invocation_is_answered_once() {
+        let mut env = Environment::default();
+        env.handed_out("a");
+        assert_eq!(env.answer("a", Answer::Response, 2).0, Verdict::Accepted);
+        let (verdict, reply) = env.answer("a", Answer::Response, 2);
+        assert_eq!(verdict, Verdict::Refused);
+        assert_eq!(reply.status, 403);
+        assert_eq!(
+            reply.body,
+            r#"{"errorMessage":"State transition from RuntimeResponseSentState to InvocationResponse failed for runtime. Error: State transition is not allowed","errorType":"InvalidStateTransition"}"#
+        );
+        assert_eq!(env.answer("a", Answer::Error, 2).1.status, 403);
+    }
+
+    #[test]
+    fn another_id_is_an_invalid_request_id_and_changes_nothing() {
+        let mut env = Environment::default();
+        assert_eq!(env.answer("a", Answer::Error, 2).1.status, 403);
+        env.handed_out("a");
+        let (verdict, reply) = env.answer("b", Answer::Response, 2);
+        assert_eq!((verdict, reply.status), (Verdict::Refused, 400));
+        assert_eq!(env.in_flight(), Some("a"));
+        assert_eq!(env.answer("a", Answer::Error, 2).0, Verdict::Accepted);
+    }
+
+    #[test]
+    fn a_response_over_the_limit_closes_the_invocation() {
+        let mut env = Environment::default();
+        env.handed_out("a");
+        let (verdict, reply) = env.answer("a", Answer::Response, MAX_RESPONSE + 1);
+        assert_eq!((verdict, reply.status), (Verdict::TooLarge, 413));
+        // The follow-up error report is refused: rapid already answered the caller.
+        assert_eq!(env.answer("a", Answer::Error, 100).1.status, 403);
+        env.handed_out("b");
+        assert_eq!(
+            env.answer("b", Answer::Response, MAX_RESPONSE).0,
+            Verdict::Accepted
+        );
+    }
+
+    #[test]
+    fn statuses_mean_what_the_openapi_spec_says() {
+        assert_eq!(AnswerStatus::of(202), AnswerStatus::Accepted);
+        assert_eq!(AnswerStatus::of(400), AnswerStatus::Closed);
+        assert_eq!(AnswerStatus::of(403), AnswerStatus::Closed);
+        assert_eq!(AnswerStatus::of(413), AnswerStatus::TooLarge);
+        assert_eq!(AnswerStatus::of(500), AnswerStatus::Fatal);
+        assert_eq!(AnswerStatus::of(502), AnswerStatus::Unexpected);
+        assert_eq!(NextStatus::of(200), NextStatus::Event);
+        assert_eq!(NextStatus::of(204), NextStatus::Idle);
+        assert_eq!(NextStatus::of(403), NextStatus::Fatal);
+        assert_eq!(NextStatus::of(500), NextStatus::Fatal);
+    }
+}
