@@ -10,7 +10,7 @@ use syn::ext::IdentExt;
 use crate::args::Args;
 use crate::item;
 use crate::signature::Signature;
-use crate::validate::{Handler, Tokens, validate};
+use crate::validate::{Handler, TokenSpan, validate};
 
 pub(crate) fn lambda_handler(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = Args::parse(args);
@@ -54,10 +54,21 @@ fn entry(handler: &Handler) -> TokenStream {
     let ctx = format_ident!("__lambda_handler_ctx", span = Span::mixed_site());
     let result = format_ident!("__lambda_handler_result", span = Span::mixed_site());
 
-    let decode = spanned_call(handler.event, quote!(#private::decode), quote!(#body));
-    let context = handler
-        .context
-        .map(|ty| spanned_call(ty, quote!(#private::context_param), quote!(#ctx)));
+    // Each parameter's bound is checked through a path that names the user's own type: a
+    // type that does not fit is reported on the user's tokens, with nothing after it that
+    // points into the runtime's source.
+    let decode = qualified_call(
+        &handler.event,
+        quote!(#private::Event>::__lambda_handler_decode),
+        quote!(#body),
+    );
+    let context = handler.context.as_ref().map(|ty| {
+        qualified_call(
+            ty,
+            quote!(#private::ContextParam>::from_context),
+            quote!(#ctx),
+        )
+    });
     let call = quote!(#ident(#decode?, #context));
     let call = if handler.is_async {
         quote!(#call.await)
@@ -115,11 +126,41 @@ fn entry(handler: &Handler) -> TokenStream {
     }
 }
 
+/// `<ty as trait_method(argument)`, every token but the user's type located at the type, so
+/// that whichever part rustc blames (the type, the path or the call) is the user's type.
+fn qualified_call(
+    ty: &TokenStream,
+    trait_method: TokenStream,
+    argument: TokenStream,
+) -> TokenStream {
+    let at = TokenSpan::of(ty);
+    let mut call = locate(quote!(<), at);
+    call.extend(ty.clone());
+    call.extend(locate(
+        quote!(as),
+        TokenSpan {
+            first: at.last,
+            last: at.last,
+        },
+    ));
+    call.extend(locate(
+        trait_method,
+        TokenSpan {
+            first: at.last,
+            last: at.last,
+        },
+    ));
+    let mut group = Group::new(Delimiter::Parenthesis, locate(argument, at));
+    group.set_span(at.last);
+    call.extend([TokenTree::Group(group)]);
+    call
+}
+
 /// `function(argument)` located from `at.first` to `at.last`: the
 /// first token of the function path and of the argument at `at.first`, every other token at
 /// `at.last`. Whichever expression rustc blames for a failed trait bound (the path, the call
 /// or the argument) then underlines exactly the user's tokens `at` stands for.
-fn spanned_call(at: Tokens, function: TokenStream, argument: TokenStream) -> TokenStream {
+fn spanned_call(at: TokenSpan, function: TokenStream, argument: TokenStream) -> TokenStream {
     let mut call = locate(function, at);
     let mut group = Group::new(Delimiter::Parenthesis, locate(argument, at));
     group.set_span(at.last);
@@ -127,7 +168,7 @@ fn spanned_call(at: Tokens, function: TokenStream, argument: TokenStream) -> Tok
     call
 }
 
-fn locate(tokens: TokenStream, at: Tokens) -> TokenStream {
+fn locate(tokens: TokenStream, at: TokenSpan) -> TokenStream {
     let mut first = true;
     tokens
         .into_iter()

@@ -26,7 +26,12 @@ pub(crate) fn reemit(item: TokenStream) -> TokenStream {
     {
         params.pop();
     }
-    if let Some(second) = params.get_mut(1)
+    // The context is the second parameter after any receiver (which is refused, once).
+    let receivers = params
+        .iter()
+        .take_while(|p| matches!(parse(p), Some(Param::Receiver(_))))
+        .count();
+    if let Some(second) = params.get_mut(receivers + 1)
         && matches!(parse(second), Some(Param::Typed { .. }))
     {
         *second = quote!(#[allow(unused_variables)] #second);

@@ -15,29 +15,33 @@ pub(crate) struct Handler {
     pub(crate) name: String,
     pub(crate) krate: Path,
     pub(crate) is_async: bool,
-    pub(crate) event: Tokens,
-    pub(crate) context: Option<Tokens>,
+    /// The event's type as the user wrote it: the entry names it, so that a type that is not
+    /// an event is reported on the user's tokens.
+    pub(crate) event: TokenStream,
+    /// The second parameter's type as written, named lifetimes made `'_` (the entry is
+    /// outside the function, where they are not declared).
+    pub(crate) context: Option<TokenStream>,
     /// Where a result that cannot be serialized is reported: the `Ok` type of a `Result`
     /// written as such, else the whole return type.
-    pub(crate) ok: Tokens,
+    pub(crate) ok: TokenSpan,
     /// Where an error type without `Display` is reported.
-    pub(crate) err: Tokens,
+    pub(crate) err: TokenSpan,
 }
 
 /// The first and last span of some of the user's tokens: rustc underlines from one to the
 /// other when generated code carries them (stable proc macros cannot join spans).
 #[derive(Clone, Copy)]
-pub(crate) struct Tokens {
+pub(crate) struct TokenSpan {
     pub(crate) first: Span,
     pub(crate) last: Span,
 }
 
-impl Tokens {
-    fn of(tokens: &impl ToTokens) -> Self {
+impl TokenSpan {
+    pub(crate) fn of(tokens: &impl ToTokens) -> Self {
         let mut iter = tokens.to_token_stream().into_iter();
         let first = iter.next().map_or_else(Span::call_site, |tt| tt.span());
         let last = iter.last().map_or(first, |tt| tt.span());
-        Tokens { first, last }
+        TokenSpan { first, last }
     }
 }
 
@@ -90,13 +94,22 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
 
     let mut event = None;
     let mut context = None;
-    for (index, param) in sig.params.iter().enumerate() {
-        match param {
-            Param::Receiver(tokens) => errors.push(
+    // A receiver is one mistake: the parameters after it are checked as if it were gone, so
+    // `(&self, event, ctx)` is not also "too many parameters".
+    let mut index = 0;
+    for param in &sig.params {
+        if let Param::Receiver(tokens) = param {
+            errors.push(
                 tokens,
                 "a Lambda handler is a free function, not a method: move it out of the `impl` \
                  block and take the event as its first parameter",
-            ),
+            );
+            continue;
+        }
+        index += 1;
+        let index = index - 1;
+        match param {
+            Param::Receiver(_) => unreachable!("skipped above"),
             Param::Variadic(tokens) => errors.push(
                 tokens,
                 "a Lambda handler cannot be variadic: it takes `(event: Event)` or \
@@ -104,7 +117,7 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
             ),
             Param::Typed { ty, .. } if index == 0 => match event_type_problem(ty) {
                 Some(message) => errors.push(ty, message),
-                None => event = Some(Tokens::of(ty)),
+                None => event = Some(ty.to_token_stream()),
             },
             Param::Typed { ty, .. } if index == 1 => match impl_trait(ty) {
                 Some(_) => errors.push(
@@ -112,20 +125,25 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
                     "a Lambda handler's second parameter is the invocation context: write \
                      `ctx: &Context` (`lambda_handler::Context`)",
                 ),
-                None => context = Some(Tokens::of(ty)),
+                None => context = Some(anonymous_lifetimes(ty.to_token_stream())),
             },
             Param::Typed { .. } => {}
         }
     }
-    if let Some(extra) = sig.params.get(2..).filter(|extra| !extra.is_empty()) {
-        let tokens: Vec<_> = extra.iter().map(Param::tokens).collect();
+    let params: Vec<&Param> = sig
+        .params
+        .iter()
+        .filter(|p| !matches!(p, Param::Receiver(_)))
+        .collect();
+    if let Some(extra) = params.get(2..).filter(|extra| !extra.is_empty()) {
+        let tokens: Vec<_> = extra.iter().map(|p| p.tokens()).collect();
         errors.push(
             quote::quote!(#(#tokens)*),
             "a Lambda handler takes at most two parameters, `(event: Event, ctx: &Context)`; \
              remove the others",
         );
     }
-    if sig.params.is_empty() {
+    if params.is_empty() && sig.params.is_empty() {
         errors.push(
             quote::quote_spanned!(sig.paren.span.join()=> ()),
             "a Lambda handler takes the event as its first parameter: \
@@ -136,10 +154,10 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
 
     let (ok, err) = match &sig.output {
         None => {
-            let at = Tokens::of(&sig.ident);
+            let at = TokenSpan::of(&sig.ident);
             (at, at)
         }
-        Some(ty) => result_parts(ty).unwrap_or((Tokens::of(ty), Tokens::of(ty))),
+        Some(ty) => result_parts(ty).unwrap_or((TokenSpan::of(ty), TokenSpan::of(ty))),
     };
 
     if let Some(error) = errors.0 {
@@ -161,6 +179,32 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
         ok,
         err,
     })
+}
+
+/// `'a` made `'_` everywhere in a type.
+fn anonymous_lifetimes(tokens: TokenStream) -> TokenStream {
+    let mut after_quote = false;
+    tokens
+        .into_iter()
+        .map(|tt| {
+            let tt = match tt {
+                TokenTree::Ident(ident) if after_quote && ident != "static" => {
+                    TokenTree::Ident(Ident::new("_", ident.span()))
+                }
+                TokenTree::Group(group) => {
+                    let mut anonymous = proc_macro2::Group::new(
+                        group.delimiter(),
+                        anonymous_lifetimes(group.stream()),
+                    );
+                    anonymous.set_span(group.span());
+                    TokenTree::Group(anonymous)
+                }
+                other => other,
+            };
+            after_quote = matches!(&tt, TokenTree::Punct(p) if p.as_char() == '\'');
+            tt
+        })
+        .collect()
 }
 
 /// Why this type cannot be decoded from an event, when syntax alone tells.
@@ -241,7 +285,7 @@ fn borrowed(ty: &Type) -> Option<Span> {
 /// `T` and of `E` (or of the whole type when `E` is not written). Only spans come from this;
 /// whether the value is a `Result` is decided by its type, so a guess here cannot change
 /// behaviour.
-fn result_parts(ty: &Type) -> Option<(Tokens, Tokens)> {
+fn result_parts(ty: &Type) -> Option<(TokenSpan, TokenSpan)> {
     let Type::Path(path) = ty else { return None };
     let last = path.path.segments.last()?;
     if last.ident != "Result" {
@@ -254,8 +298,10 @@ fn result_parts(ty: &Type) -> Option<(Tokens, Tokens)> {
         GenericArgument::Type(ty) => Some(ty),
         _ => None,
     });
-    let ok = Tokens::of(types.next()?);
-    let err = types.next().map_or_else(|| Tokens::of(ty), Tokens::of);
+    let ok = TokenSpan::of(types.next()?);
+    let err = types
+        .next()
+        .map_or_else(|| TokenSpan::of(ty), TokenSpan::of);
     Some((ok, err))
 }
 
@@ -430,18 +476,37 @@ mod tests {
     }
 
     #[test]
-    fn result_spans_come_from_the_written_result() {
-        // Only spans depend on this guess; the value's type decides the behaviour.
+    fn the_context_type_loses_its_named_lifetimes() {
         let h = check(
             quote!(),
             quote!(
-                fn h(e: u8) -> anyhow::Result<Out> {}
+                fn h<'a>(e: u8, ctx: &'a Context) {}
             ),
         )
         .unwrap();
         assert_eq!(
-            h.ok.first.source_text().or(Some(String::new())),
-            h.ok.last.source_text().or(Some(String::new()))
+            h.context.unwrap().to_string(),
+            quote!(&'_ Context).to_string()
         );
+        let h = check(
+            quote!(),
+            quote!(
+                fn h(e: u8, ctx: &'static Context) {}
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            h.context.unwrap().to_string(),
+            quote!(&'static Context).to_string()
+        );
+    }
+
+    #[test]
+    fn a_method_is_one_mistake() {
+        let all = errors(quote!(
+            fn h(&self, event: u8, ctx: &Context) {}
+        ));
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert!(all[0].starts_with("a Lambda handler is a free function"));
     }
 }

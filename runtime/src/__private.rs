@@ -5,8 +5,8 @@ pub use linkme;
 
 pub use crate::contract::{
     ContextParam, DetectResult, DetectValue, Encoder, ErrorEncoder, ErrorTag, Event, HandlerError,
-    Response, ResultKind, ValueKind, ViaDisplay, ViaDynError, ViaError, ViaInto, boxed,
-    context_param, decode, ok_encoder, respond,
+    IsContext, Response, ResultKind, ValueKind, ViaDisplay, ViaDynError, ViaError, ViaInto, boxed,
+    ok_encoder, respond,
 };
 pub use crate::registry::{AsyncInvoke, BoxFuture, HANDLERS, Handler, SyncInvoke};
 

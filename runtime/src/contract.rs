@@ -24,10 +24,20 @@ use crate::registry::BoxFuture;
     label = "the event type must implement `serde::Deserialize` and own its data",
     note = "every type in `{Self}` must implement `serde::Deserialize`: derive it with `#[derive(serde::Deserialize)]`, or take `serde_json::Value` to accept any JSON event"
 )]
-pub trait Event: DeserializeOwned {}
+pub trait Event: Sized {
+    /// Decodes the event, reporting a mismatch as `Runtime.UnmarshalError`. The generated
+    /// entry calls it as `<UserType as Event>::__lambda_handler_decode`: a type that is not
+    /// an event is then reported at the user's type, with no note pointing in here (which a
+    /// `DeserializeOwned` supertrait or a bounded function would add).
+    fn __lambda_handler_decode(event: &[u8]) -> Result<Self, InvocationError>;
+}
 
 #[diagnostic::do_not_recommend]
-impl<T: DeserializeOwned> Event for T {}
+impl<T: DeserializeOwned> Event for T {
+    fn __lambda_handler_decode(event: &[u8]) -> Result<Self, InvocationError> {
+        serde_json::from_slice(event).map_err(|_| unmarshal_error::<T>(event))
+    }
+}
 
 /// A type a Lambda handler can return.
 #[diagnostic::on_unimplemented(
@@ -62,21 +72,30 @@ pub trait ContextParam<'a> {
     fn from_context(ctx: &'a Context) -> Self;
 }
 
-impl<'a> ContextParam<'a> for &'a Context {
-    fn from_context(ctx: &'a Context) -> Self {
+/// [`Context`] itself. A blanket impl of [`ContextParam`] over it (rather than one for
+/// `&Context`) keeps rustc from pointing into this file with "but it is implemented for".
+pub trait IsContext {
+    /// The context, as this type.
+    fn cast(ctx: &Context) -> &Self;
+}
+
+impl IsContext for Context {
+    fn cast(ctx: &Context) -> &Self {
         ctx
     }
 }
 
-/// Decodes the event, reporting a mismatch as `Runtime.UnmarshalError`.
-pub fn decode<T: Event>(event: &[u8]) -> Result<T, InvocationError> {
-    serde_json::from_slice(event).map_err(|_| unmarshal_error::<T>(event))
+#[diagnostic::do_not_recommend]
+impl<'a, C: IsContext> ContextParam<'a> for &'a C {
+    fn from_context(ctx: &'a Context) -> Self {
+        C::cast(ctx)
+    }
 }
 
 /// Decodes a failed event again, tracking the path to the field that failed: the fast path
 /// pays nothing for the error message's detail.
 #[cold]
-fn unmarshal_error<T: Event>(event: &[u8]) -> InvocationError {
+fn unmarshal_error<T: DeserializeOwned>(event: &[u8]) -> InvocationError {
     let mut deserializer = serde_json::Deserializer::from_slice(event);
     let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
         Ok(_) => {
@@ -89,11 +108,6 @@ fn unmarshal_error<T: Event>(event: &[u8]) -> InvocationError {
     };
     let path = error.path().to_string();
     InvocationError::unmarshal(&path, error.into_inner().to_string())
-}
-
-/// The handler's second argument.
-pub fn context_param<'a, P: ContextParam<'a>>(ctx: &'a Context) -> P {
-    P::from_context(ctx)
 }
 
 /// What a handler returned, when it is a `Result`: its `Err` is the invocation's error.
@@ -207,10 +221,10 @@ impl<E: AsRef<dyn Error + Send + Sync + 'static>> ViaDynError<E> for &ErrorTag<E
 
 /// Level 4 of [`ErrorTag`].
 pub trait ViaDisplay<E> {
-    /// The encoder.
-    fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E>
-    where
-        E: HandlerError;
+    /// The encoder. On one line: rustc quotes the line of this bound when an error type
+    /// lacks `Display`, and that note is the part of the error the user did not write.
+    #[rustfmt::skip]
+    fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E> where E: HandlerError;
 }
 
 impl<E> ViaDisplay<E> for ErrorTag<E> {
