@@ -54,10 +54,11 @@ pub struct Context {
     /// The AWS X-Ray trace header (`Lambda-Runtime-Trace-Id`).
     ///
     /// The runtime also sets the `_X_AMZN_TRACE_ID` environment variable to it before each
-    /// invocation, as Lambda's other runtimes do, for SDKs that read it there. Changing the
-    /// environment is only sound while no other thread reads it: the runtime does so on its
-    /// single thread, between invocations. A handler that leaves threads of its own running
-    /// past its return should have them read this field, not the environment.
+    /// invocation (and removes it for an invocation without one), as Lambda's other runtimes
+    /// do, for AWS SDKs that read it there. Changing the environment is only sound while no
+    /// other thread reads it: the runtime does so on the invocation loop's thread, between
+    /// invocations. A function whose handlers leave threads or blocking tasks (DNS lookups)
+    /// running past their return sets `LAMBDA_HANDLER_TRACE_ENV=off` and reads this field.
     pub xray_trace_id: Option<String>,
     /// The Amazon Cognito identity that authorized the request, for calls from the AWS
     /// Mobile SDK.

@@ -68,6 +68,19 @@ pub use lambda_handler_macros::lambda_handler;
 /// When a binary registers several handlers, `_HANDLER` (or `--handler NAME` locally) picks
 /// one by its name.
 ///
+/// No failure of an invocation ends the process: a handler's error or panic, an event that
+/// does not decode, a result that does not encode or is too large are each posted as the
+/// invocation's error, and the loop asks for the next one. The Runtime API refusing an answer
+/// (400 or 403: the invocation is already closed) is logged and the loop goes on; only what
+/// Lambda calls non-recoverable ends it: 403 or 500 on `/next`, 500 on an answer, or a Runtime
+/// API unreachable for about 3.4 s. The README's "Failures" table lists every case.
+///
+/// Before each handler runs, `_X_AMZN_TRACE_ID` is set to the invocation's trace id (or
+/// removed when it has none), rewritten in place so that memory stays flat. This is sound
+/// while no other thread reads the environment at that moment; a function whose handlers
+/// leave threads or blocking tasks running sets `LAMBDA_HANDLER_TRACE_ENV=off` and reads
+/// [`Context::xray_trace_id`] instead.
+///
 /// Serving the Runtime API on glibc, the process keeps the memory handlers free for the next
 /// invocation rather than returning it to the kernel (see "Memory between invocations" in
 /// the README); `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_` or `GLIBC_TUNABLES` set in
