@@ -120,7 +120,7 @@ impl Client {
             .await
     }
 
-    fn answer_uri(&self, request_id: &str, answer: Answer) -> Uri {
+    pub(crate) fn answer_uri(&self, request_id: &str, answer: Answer) -> Uri {
         self.uri(format_args!(
             "{}{request_id}/{}",
             paths::INVOCATION,

@@ -383,6 +383,8 @@ mod tests {
             headers::CLIENT_CONTEXT,
         ];
         let mut ctx = Context::default();
+        let client = crate::client::Client::new("127.0.0.1:9001").unwrap();
+        let mut accepted = 0;
         for _ in 0..20_000 {
             let mut map = HeaderMap::new();
             for name in &names {
@@ -405,18 +407,24 @@ mod tests {
             }
             let invocation = reply(map);
             if let Some(id) = plausible_request_id(&invocation) {
-                assert!(!id.is_empty() && id.len() <= 128);
-                assert!(
-                    id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
-                    "{id:?}"
+                // An accepted id addresses its own invocation and nothing else: the answer's
+                // path is exactly the invocation's, with nothing normalised away or added.
+                let uri = client.answer_uri(id, lambda_handler_protocol::paths::Answer::Error);
+                assert_eq!(
+                    uri.path(),
+                    format!("/2018-06-01/runtime/invocation/{id}/error")
                 );
+                assert!(uri.query().is_none(), "{id:?}");
+                assert_eq!(uri.path().split('/').count(), 6, "{id:?}");
                 ctx.begin_invocation(id, &invocation.headers);
                 assert_eq!(ctx.request_id, id);
+                accepted += 1;
             } else {
                 ctx.begin_invocation("fallback", &invocation.headers);
             }
             let _ = ctx.remaining_time();
         }
+        assert!(accepted > 100, "only {accepted} random ids were plausible");
     }
 
     #[test]

@@ -26,8 +26,9 @@
 //!
 //! # Features
 //!
-//! - `serve` (default): `--serve`, a local Invoke API around the binary. Build a production
-//!   `bootstrap` with `default-features = false` to leave the emulator's server out.
+//! - `serve` (off by default): `--serve`, a local Invoke API around the binary, for local
+//!   development: `cargo run --features lambda-handler/serve -- --serve`. Off, the emulator's
+//!   server is not in the binary, so the `bootstrap` a default build ships stays small.
 
 #![warn(missing_docs, unreachable_pub)]
 
@@ -61,7 +62,7 @@ pub use lambda_handler_macros::lambda_handler;
 ///   process exits non-zero.
 /// - Otherwise runs locally: `hello '{"key": "value"}'` invokes the handler once and prints
 ///   its JSON result; with no event argument, each line of standard input is one event and
-///   each result is printed on its own line. `--serve [ADDR]` (the default `serve` feature)
+///   each result is printed on its own line. `--serve [ADDR]` (with the `serve` feature)
 ///   serves Lambda's Invoke API on 127.0.0.1:9000, running this binary under the local
 ///   emulator as Lambda would. `--help` says more.
 ///

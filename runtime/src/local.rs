@@ -232,8 +232,10 @@ fn serve(listen: SocketAddr, handler: &Handler, timeout: Option<Duration>) -> i3
 #[cfg(not(feature = "serve"))]
 fn serve(_: SocketAddr, _: &Handler, _: Option<Duration>) -> i32 {
     eprintln!(
-        "error: this binary was built without lambda-handler's `serve` feature; build it with \
-         the feature, or run it under the emulator: `lambda-emulator -- ./path/to/binary`"
+        "error: `--serve` comes with lambda-handler's `serve` feature, which this binary was \
+         built without (it is off by default, to keep the local server out of a `bootstrap`); \
+         run `cargo run --features lambda-handler/serve -- --serve`, or run this binary under \
+         the emulator: `lambda-emulator -- ./path/to/binary`"
     );
     2
 }

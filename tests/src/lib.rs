@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -18,6 +19,75 @@ use hyper_util::rt::TokioIo;
 use lambda_handler_protocol::rapid::Environment;
 use lambda_handler_protocol::{headers, ids, paths};
 use tokio::sync::Notify;
+
+/// A program the tests run: an example under `examples/`, or the emulator's binary. Each is
+/// built once, by the workspace's test command (`cargo test --workspace` builds every example
+/// and, for the emulator's own tests, `lambda-emulator`); the tests find it beside their own
+/// executable instead of declaring it a second time.
+pub struct Binary {
+    name: &'static str,
+    kind: BinaryKind,
+    path: std::sync::OnceLock<String>,
+}
+
+enum BinaryKind {
+    Example,
+    Emulator,
+}
+
+impl Binary {
+    /// The example `examples/{name}.rs`.
+    pub const fn example(name: &'static str) -> Self {
+        Binary {
+            name,
+            kind: BinaryKind::Example,
+            path: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The `lambda-emulator` binary.
+    pub const fn emulator() -> Self {
+        Binary {
+            name: "lambda-emulator",
+            kind: BinaryKind::Emulator,
+            path: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Its path. When a partial test run (one package) did not build it, it is built here.
+    pub fn path(&self) -> &str {
+        self.path.get_or_init(|| {
+            // target/{profile}/deps/{test}-{hash}
+            let exe = std::env::current_exe().expect("the test's own path");
+            let profile_dir = exe
+                .parent()
+                .and_then(Path::parent)
+                .expect("target/{profile}");
+            let (path, package, selector) = match self.kind {
+                BinaryKind::Example => (
+                    profile_dir.join("examples").join(self.name),
+                    "lambda-handler-examples",
+                    "--example",
+                ),
+                BinaryKind::Emulator => (
+                    profile_dir.join(self.name),
+                    "lambda-handler-emulator",
+                    "--bin",
+                ),
+            };
+            if !path.exists() {
+                let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+                let built = Command::new(env!("CARGO"))
+                    .current_dir(workspace)
+                    .args(["build", "-p", package, selector, self.name])
+                    .status()
+                    .expect("cargo");
+                assert!(built.success(), "building {} failed", self.name);
+            }
+            path.to_str().expect("a UTF-8 target directory").to_owned()
+        })
+    }
+}
 
 /// An event to serve on `/next`.
 #[derive(Clone, Debug)]

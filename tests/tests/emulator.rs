@@ -2,6 +2,9 @@
 //! any runtime (ours, and a Python function under AWS's awslambdaric), driven over plain HTTP
 //! and by boto3's own Lambda client.
 
+use lambda_handler_protocol::limits::{MAX_ASYNC_PAYLOAD, MAX_RESPONSE, MAX_SYNC_PAYLOAD};
+use lambda_handler_tests::Binary;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -11,16 +14,17 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use serde_json::{Value, json};
 
-const HELLO: &str = env!("CARGO_BIN_EXE_hello");
-const FAULTS: &str = env!("CARGO_BIN_EXE_faults");
-const MULTI: &str = env!("CARGO_BIN_EXE_multi");
-const CONTEXT: &str = env!("CARGO_BIN_EXE_context");
-const EMULATOR: &str = env!("CARGO_BIN_EXE_lambda-emulator");
+static HELLO: Binary = Binary::example("hello");
+static FAULTS: Binary = Binary::example("faults");
+static MULTI: Binary = Binary::example("multi");
+static CONTEXT: Binary = Binary::example("context");
+static EMULATOR: Binary = Binary::emulator();
 const ADA: &str = r#"{"first_name":"Ada","last_name":"Lovelace"}"#;
 const INVOKE: &str = "/2015-03-31/functions/function/invocations";
 
-/// A local Lambda process (`--serve` or `lambda-emulator`) on a free port, stopped with its
-/// runtime child when dropped.
+/// A local Lambda process (`--serve` or `lambda-emulator`), stopped with its runtime child
+/// when dropped. It binds port 0 itself and says which port it got; it is ready once it
+/// answers a request.
 struct Local {
     process: Child,
     port: u16,
@@ -28,37 +32,50 @@ struct Local {
 
 impl Local {
     fn serve(binary: &str, args: &[&str]) -> Self {
-        let port = free_port();
         let mut command = Command::new(binary);
-        command
-            .arg("--serve")
-            .arg(format!("127.0.0.1:{port}"))
-            .args(args);
-        Self::start(command, port)
+        command.args(["--serve", "127.0.0.1:0"]).args(args);
+        Self::start(command)
     }
 
     fn emulate(options: &[&str], runtime: &[&str]) -> Self {
-        let port = free_port();
-        let mut command = Command::new(EMULATOR);
+        let mut command = Command::new(EMULATOR.path());
         command
-            .args(["--port", &port.to_string()])
+            .args(["--port", "0"])
             .args(options)
             .arg("--")
             .args(runtime);
-        Self::start(command, port)
+        Self::start(command)
     }
 
-    fn start(mut command: Command, port: u16) -> Self {
+    fn start(mut command: Command) -> Self {
         command
             .env_remove("AWS_LAMBDA_RUNTIME_API")
-            .stdin(Stdio::null());
-        let process = command.spawn().expect("start the local Lambda");
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut process = command.spawn().expect("start the local Lambda");
+        // The emulator's first line names its address; the rest of its log is passed on.
+        let stderr = process.stderr.take().unwrap();
+        let (port_found, port) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(port) = line
+                    .split("http://127.0.0.1:")
+                    .nth(1)
+                    .and_then(|rest| rest.split('/').next())
+                    .and_then(|port| port.parse::<u16>().ok())
+                {
+                    let _ = port_found.send(port);
+                }
+                eprintln!("{line}");
+            }
+        });
+        let port = port
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the local Lambda says where it listens");
         let local = Local { process, port };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "nothing listens on {port}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        // Ready when this child answers: a GET is refused with 405, by the Invoke API itself.
+        let refused = get(port, INVOKE);
+        assert_eq!(refused, 405, "the local Lambda on {port} answers");
         local
     }
 
@@ -78,23 +95,46 @@ impl Local {
 impl Drop for Local {
     fn drop(&mut self) {
         // The runtime is our child's child: stop it by its pid too, before its parent.
-        let pid = self.process.id();
-        let children =
-            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-        for child in children.split_whitespace() {
-            let _ = Command::new("kill").arg(child).status();
+        #[cfg(target_os = "linux")]
+        {
+            let pid = self.process.id();
+            let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+                .unwrap_or_default();
+            for child in children.split_whitespace() {
+                let _ = Command::new("kill").arg(child).status();
+            }
         }
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// The status of one GET.
+fn get(port: u16, path: &str) -> u16 {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .unwrap();
+        tokio::spawn(connection);
+        let request = hyper::Request::get(path)
+            .header("host", format!("127.0.0.1:{port}"))
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        sender
+            .send_request(request)
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    })
 }
 
 struct Reply {
@@ -254,7 +294,7 @@ fn assert_lambda_semantics_through_boto3(
 
 #[test]
 fn serve_answers_invocations_as_lambda_does() {
-    let local = Local::serve(HELLO, &[]);
+    let local = Local::serve(HELLO.path(), &[]);
     let ok = local.invoke(None, ADA);
     assert_eq!(ok.status, 200);
     assert_eq!(ok.json(), json!({"message": "Hello Ada Lovelace!"}));
@@ -308,7 +348,7 @@ fn serve_answers_invocations_as_lambda_does() {
 
 #[test]
 fn event_invocations_answer_202_at_once_and_still_run() {
-    let local = Local::serve(FAULTS, &["--handler", "touch"]);
+    let local = Local::serve(FAULTS.path(), &["--handler", "touch"]);
     let marker =
         Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("event-ran-{}", std::process::id()));
     let _ = std::fs::remove_file(&marker);
@@ -323,9 +363,9 @@ fn event_invocations_answer_202_at_once_and_still_run() {
 
 #[test]
 fn payload_limits_are_lambdas() {
-    let local = Local::serve(FAULTS, &["--handler", "echo"]);
+    let local = Local::serve(FAULTS.path(), &["--handler", "echo"]);
     let json_of = |len: usize| format!("\"{}\"", "z".repeat(len - 2));
-    let sync_over = local.invoke(None, json_of(6_291_457));
+    let sync_over = local.invoke(None, json_of(MAX_SYNC_PAYLOAD + 1));
     assert_eq!(
         (sync_over.status, sync_over.header("x-amzn-errortype")),
         (413, Some("RequestEntityTooLargeException"))
@@ -334,29 +374,38 @@ fn payload_limits_are_lambdas() {
         sync_over.json()["message"]
             .as_str()
             .unwrap()
-            .contains("6291456 bytes")
+            .contains(&format!("{MAX_SYNC_PAYLOAD} bytes"))
     );
-    let sync_at = local.invoke(None, json_of(6_291_456));
-    assert_eq!((sync_at.status, sync_at.body.len()), (200, 6_291_456));
-    let event_over = local.invoke(Some("Event"), json_of(1_048_577));
+    let sync_at = local.invoke(None, json_of(MAX_SYNC_PAYLOAD));
+    assert_eq!(
+        (sync_at.status, sync_at.body.len()),
+        (200, MAX_SYNC_PAYLOAD)
+    );
+    let event_over = local.invoke(Some("Event"), json_of(MAX_ASYNC_PAYLOAD + 1));
     assert_eq!(
         (event_over.status, event_over.header("x-amzn-errortype")),
         (413, Some("RequestEntityTooLargeException"))
     );
-    assert_eq!(local.invoke(Some("Event"), json_of(1_048_576)).status, 202);
+    assert_eq!(
+        local
+            .invoke(Some("Event"), json_of(MAX_ASYNC_PAYLOAD))
+            .status,
+        202
+    );
 }
 
 #[test]
 fn a_response_over_six_megabytes_is_lambdas_error() {
-    let local = Local::serve(FAULTS, &["--handler", "big"]);
-    let reply = local.invoke(None, "6291555");
+    let local = Local::serve(FAULTS.path(), &["--handler", "big"]);
+    // A JSON string of n bytes is n + 2 with its quotes: one byte over.
+    let reply = local.invoke(None, (MAX_RESPONSE - 1).to_string());
     assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
     assert_eq!(reply.json()["errorType"], "Function.ResponseSizeTooLarge");
 }
 
 #[test]
 fn the_timeout_is_enforced_and_the_runtime_restarted() {
-    let local = Local::serve(FAULTS, &["--handler", "sleeps", "--timeout", "1"]);
+    let local = Local::serve(FAULTS.path(), &["--handler", "sleeps", "--timeout", "1"]);
     let started = Instant::now();
     let slow = local.invoke(None, "5000");
     let waited = started.elapsed();
@@ -379,7 +428,7 @@ fn the_timeout_is_enforced_and_the_runtime_restarted() {
 
 #[test]
 fn a_runtime_that_exits_fails_its_invocation_and_is_started_again() {
-    let local = Local::serve(FAULTS, &["--handler", "exits"]);
+    let local = Local::serve(FAULTS.path(), &["--handler", "exits"]);
     for _ in 0..2 {
         let reply = local.invoke(None, "3");
         assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
@@ -393,7 +442,7 @@ fn a_runtime_that_exits_fails_its_invocation_and_is_started_again() {
 
 #[test]
 fn an_init_error_is_served_to_the_caller() {
-    let local = Local::emulate(&["--handler", "nope"], &[MULTI]);
+    let local = Local::emulate(&["--handler", "nope"], &[MULTI.path()]);
     for _ in 0..2 {
         let reply = local.invoke(None, ADA);
         assert_eq!(
@@ -413,7 +462,7 @@ fn an_init_error_is_served_to_the_caller() {
 
 #[test]
 fn invocations_run_one_at_a_time() {
-    let local = Local::serve(FAULTS, &["--handler", "sleeps"]);
+    let local = Local::serve(FAULTS.path(), &["--handler", "sleeps"]);
     let started = Instant::now();
     let replies: Vec<Reply> = std::thread::scope(|scope| {
         let calls: Vec<_> = (0..3)
@@ -438,14 +487,13 @@ fn the_runtime_api_refuses_a_second_answer_and_sends_the_content_type() {
     let answers =
         Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("answers-{}.json", std::process::id()));
     let _ = std::fs::remove_file(&answers);
-    let mut command = Command::new(EMULATOR);
-    let port = free_port();
+    let mut command = Command::new(EMULATOR.path());
     command
-        .args(["--port", &port.to_string(), "--"])
+        .args(["--port", "0", "--"])
         .arg(python())
         .arg(python_dir().join("answers_twice.py"))
         .env("ANSWERS_FILE", &answers);
-    let local = Local::start(command, port);
+    let local = Local::start(command);
     let reply = local.invoke(None, r#"{"n":1}"#);
     assert_eq!(reply.json(), json!("first"));
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -477,7 +525,7 @@ fn the_emulator_gives_the_runtime_lambdas_environment_and_headers() {
             "--timeout",
             "5",
         ],
-        &[CONTEXT],
+        &[CONTEXT.path()],
     );
     // {"custom":{"k":"v"},"client":{"app_title":"App"}}, base64, as SDKs send it.
     let client_context = "eyJjdXN0b20iOnsiayI6InYifSwiY2xpZW50Ijp7ImFwcF90aXRsZSI6IkFwcCJ9fQ==";
@@ -537,13 +585,13 @@ fn the_emulator_gives_the_runtime_lambdas_environment_and_headers() {
 #[test]
 fn timeouts_outside_lambdas_range_are_usage_errors() {
     for seconds in ["0", "901", "18446744073709551615"] {
-        let serve = Command::new(HELLO)
+        let serve = Command::new(HELLO.path())
             .args(["--serve", "127.0.0.1:0", "--timeout", seconds])
             .env_remove("AWS_LAMBDA_RUNTIME_API")
             .output()
             .unwrap();
-        let emulate = Command::new(EMULATOR)
-            .args(["--port", "0", "--timeout", seconds, "--", HELLO])
+        let emulate = Command::new(EMULATOR.path())
+            .args(["--port", "0", "--timeout", seconds, "--", HELLO.path()])
             .output()
             .unwrap();
         for out in [serve, emulate] {
@@ -561,7 +609,7 @@ fn timeouts_outside_lambdas_range_are_usage_errors() {
 
 #[test]
 fn boto3_invokes_hello_under_serve() {
-    let local = Local::serve(HELLO, &[]);
+    let local = Local::serve(HELLO.path(), &[]);
     assert_lambda_semantics_through_boto3(
         &local,
         "function",
@@ -572,19 +620,18 @@ fn boto3_invokes_hello_under_serve() {
 
 #[test]
 fn boto3_invokes_hello_under_the_emulator() {
-    let local = Local::emulate(&[], &[HELLO]);
+    let local = Local::emulate(&[], &[HELLO.path()]);
     assert_lambda_semantics_through_boto3(&local, "hello", "{}", "Runtime.UnmarshalError");
 }
 
 #[test]
 fn boto3_invokes_a_python_function_under_the_emulator() {
     let python = python().to_str().unwrap().to_owned();
-    let mut command = Command::new(EMULATOR);
-    let port = free_port();
+    let mut command = Command::new(EMULATOR.path());
     command
         .args([
             "--port",
-            &port.to_string(),
+            "0",
             "--function-name",
             "py",
             "--",
@@ -594,6 +641,6 @@ fn boto3_invokes_a_python_function_under_the_emulator() {
             "app.my_handler",
         ])
         .current_dir(python_dir());
-    let local = Local::start(command, port);
+    let local = Local::start(command);
     assert_lambda_semantics_through_boto3(&local, "py", "{}", "KeyError");
 }

@@ -5,13 +5,13 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use lambda_handler_tests::{API, Event, Fault, Received, Route, RuntimeApi};
+use lambda_handler_tests::{API, Binary, Event, Fault, Received, Route, RuntimeApi};
 use serde_json::{Value, json};
 
-const HELLO: &str = env!("CARGO_BIN_EXE_hello");
-const FAULTS: &str = env!("CARGO_BIN_EXE_faults");
-const CONTEXT: &str = env!("CARGO_BIN_EXE_context");
-const DUPLICATE: &str = env!("CARGO_BIN_EXE_duplicate");
+static HELLO: Binary = Binary::example("hello");
+static FAULTS: Binary = Binary::example("faults");
+static CONTEXT: Binary = Binary::example("context");
+static DUPLICATE: Binary = Binary::example("duplicate");
 const WAIT: Duration = Duration::from_secs(30);
 const ADA: &str = r#"{"first_name":"Ada","last_name":"Lovelace"}"#;
 
@@ -49,7 +49,7 @@ fn assert_error(answer: &Received, id: &str, header: &str, body: Value) {
 /// Serves `events` to a `faults` handler and returns its answers, in order.
 fn faults(handler: &str, events: &[&str]) -> Vec<Received> {
     let api = RuntimeApi::start();
-    let mut process = api.spawn(FAULTS, &[("_HANDLER", handler)]);
+    let mut process = api.spawn(FAULTS.path(), &[("_HANDLER", handler)]);
     for (i, event) in events.iter().enumerate() {
         api.push(Event::new(
             format!("{}-{i}", handler.replace('_', "-")),
@@ -144,7 +144,7 @@ fn an_event_that_does_not_decode_names_the_field() {
     assert_eq!(answers[1].json(), json!(5));
 
     let api = RuntimeApi::start();
-    let _hello = api.spawn(HELLO, &[]);
+    let _hello = api.spawn(HELLO.path(), &[]);
     api.push(Event::new(
         "nested",
         r#"{"first_name":["Ada"],"last_name":"L"}"#,
@@ -176,7 +176,7 @@ fn responses_over_six_megabytes_are_errors_the_caller_can_read() {
         "big-1",
         "Function.ResponseSizeTooLarge",
         json!({
-            "errorMessage": "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
+            "errorMessage": lambda_handler_protocol::error_types::response_size_too_large_message(),
             "errorType": "Function.ResponseSizeTooLarge",
             "stackTrace": [],
         }),
@@ -208,7 +208,7 @@ fn wait_for_next(api: &RuntimeApi, count: usize) {
 #[test]
 fn a_413_closes_the_invocation_and_the_loop_goes_on() {
     let api = RuntimeApi::start();
-    let mut hello = api.spawn(HELLO, &[]);
+    let mut hello = api.spawn(HELLO.path(), &[]);
     api.fault(Route::Response, Fault::TooLarge);
     api.push(Event::new("too-big", ADA));
     api.push(Event::new("fine", ADA));
@@ -237,7 +237,7 @@ fn a_413_closes_the_invocation_and_the_loop_goes_on() {
 fn a_refusal_of_an_answer_is_logged_and_the_loop_goes_on() {
     for status in [400, 403] {
         let api = RuntimeApi::start();
-        let mut hello = api.spawn(HELLO, &[]);
+        let mut hello = api.spawn(HELLO.path(), &[]);
         api.fault(Route::Response, Fault::Status(status));
         api.push(Event::new("refused", ADA));
         api.push(Event::new("after", ADA));
@@ -262,7 +262,7 @@ fn a_refusal_of_an_answer_is_logged_and_the_loop_goes_on() {
 #[test]
 fn an_event_over_the_read_limit_is_answered_with_an_error() {
     let api = RuntimeApi::start();
-    let mut echo = api.spawn(FAULTS, &[("_HANDLER", "echo")]);
+    let mut echo = api.spawn(FAULTS.path(), &[("_HANDLER", "echo")]);
     let over = format!(
         "\"{}\"",
         "o".repeat(lambda_handler_protocol::limits::MAX_EVENT)
@@ -290,7 +290,7 @@ fn a_large_event_is_served() {
     let payload = "y".repeat(6_000_000);
     let event = json!({ "data": payload }).to_string();
     let api = RuntimeApi::start();
-    let _echo = api.spawn(FAULTS, &[("_HANDLER", "echo")]);
+    let _echo = api.spawn(FAULTS.path(), &[("_HANDLER", "echo")]);
     api.push(Event::new("large", event.clone()));
     let answers = api.wait_for_accepted(1, WAIT);
     assert_eq!(answers[0].body, event.as_bytes());
@@ -301,7 +301,7 @@ fn next_answering_500_or_403_ends_the_process_promptly() {
     for status in [500, 403] {
         let api = RuntimeApi::start();
         api.fault(Route::Next, Fault::Status(status));
-        let mut hello = api.spawn(HELLO, &[]);
+        let mut hello = api.spawn(HELLO.path(), &[]);
         let (code, stderr) = hello
             .wait_exit(Duration::from_secs(5))
             .expect("the process exits");
@@ -324,7 +324,7 @@ fn a_500_on_an_answer_ends_the_process() {
     let api = RuntimeApi::start();
     // "Container error. Non-recoverable state. Runtime should exit promptly." (OpenAPI spec)
     api.fault(Route::Response, Fault::Status(500));
-    let mut hello = api.spawn(HELLO, &[]);
+    let mut hello = api.spawn(HELLO.path(), &[]);
     api.push(Event::new("doomed", ADA));
     let (code, stderr) = hello
         .wait_exit(Duration::from_secs(5))
@@ -338,13 +338,13 @@ fn a_500_on_an_answer_ends_the_process() {
 
 #[test]
 fn an_unreachable_runtime_api_is_retried_briefly_then_given_up() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port this test holds without listening on it: connecting is refused, and no other
+    // process can take the port meanwhile.
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = held.local_addr().unwrap().port();
     let started = Instant::now();
-    let mut hello = std::process::Command::new(HELLO)
+    let mut hello = std::process::Command::new(HELLO.path())
         .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -376,7 +376,7 @@ fn an_unreachable_runtime_api_is_retried_briefly_then_given_up() {
 fn a_connection_closed_before_next_answers_is_opened_again() {
     let api = RuntimeApi::start();
     api.fault(Route::Next, Fault::CloseBeforeReply);
-    let mut hello = api.spawn(HELLO, &[]);
+    let mut hello = api.spawn(HELLO.path(), &[]);
     api.push(Event::new("after-close", ADA));
     let answers = api.wait_for_accepted(1, WAIT);
     assert_eq!(answers[0].json(), json!({"message": "Hello Ada Lovelace!"}));
@@ -390,7 +390,7 @@ fn an_answer_lost_with_its_connection_is_sent_again_and_accepted_once() {
         let api = RuntimeApi::start();
         api.fault(Route::Response, fault);
         api.fault(Route::Error, fault);
-        let mut hello = api.spawn(HELLO, &[]);
+        let mut hello = api.spawn(HELLO.path(), &[]);
         api.push(Event::new("resp", ADA));
         api.push(Event::new("err", "{}"));
         api.push(Event::new("clean", ADA));
@@ -440,7 +440,7 @@ fn slow_answers_are_waited_for() {
     let api = RuntimeApi::start();
     api.fault(Route::Next, Fault::Delay(Duration::from_millis(400)));
     api.fault(Route::Response, Fault::Delay(Duration::from_millis(400)));
-    let _hello = api.spawn(HELLO, &[]);
+    let _hello = api.spawn(HELLO.path(), &[]);
     api.push(Event::new("slow", ADA));
     api.push(Event::new("after-slow", ADA));
     let answers = one_answer_per_id(&api.wait_for_accepted(2, WAIT));
@@ -452,7 +452,7 @@ fn slow_answers_are_waited_for() {
 fn connection_close_on_every_reply_loses_nothing() {
     let api = RuntimeApi::start();
     api.close_every_reply();
-    let _hello = api.spawn(HELLO, &[]);
+    let _hello = api.spawn(HELLO.path(), &[]);
     for i in 0..50 {
         api.push(Event::new(format!("c-{i}"), ADA));
     }
@@ -469,7 +469,7 @@ fn connection_close_on_every_reply_loses_nothing() {
 #[test]
 fn implausible_request_ids_are_never_put_in_a_url() {
     let api = RuntimeApi::start();
-    let mut hello = api.spawn(HELLO, &[]);
+    let mut hello = api.spawn(HELLO.path(), &[]);
     let long = "a".repeat(200);
     for id in [
         "../../init/error",
@@ -496,7 +496,7 @@ fn implausible_request_ids_are_never_put_in_a_url() {
 #[test]
 fn missing_or_malformed_headers_degrade_without_failing() {
     let api = RuntimeApi::start();
-    let mut context = api.spawn(CONTEXT, &[]);
+    let mut context = api.spawn(CONTEXT.path(), &[]);
     api.push(
         Event::new("bare", "{}")
             .without("lambda-runtime-deadline-ms")
@@ -551,7 +551,7 @@ fn an_idle_emulator_answering_204_is_asked_again_without_spinning() {
     for _ in 0..5 {
         api.fault(Route::Next, Fault::Status(204));
     }
-    let _hello = api.spawn(HELLO, &[]);
+    let _hello = api.spawn(HELLO.path(), &[]);
     api.push(Event::new("after-idle", ADA));
     let answers = api.wait_for_accepted(1, WAIT);
     assert_eq!(answers[0].json(), json!({"message": "Hello Ada Lovelace!"}));
@@ -565,7 +565,7 @@ fn an_idle_emulator_answering_204_is_asked_again_without_spinning() {
 #[test]
 fn two_handlers_under_one_name_is_an_init_error() {
     let api = RuntimeApi::start();
-    let mut duplicate = api.spawn(DUPLICATE, &[]);
+    let mut duplicate = api.spawn(DUPLICATE.path(), &[]);
     let answers = api.wait_for_accepted(1, WAIT);
     assert_eq!(answers[0].path, format!("{API}/init/error"));
     assert_eq!(

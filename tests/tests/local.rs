@@ -1,10 +1,11 @@
 //! Local mode: the example binaries with no Runtime API, from the command line and stdin.
 
+use lambda_handler_tests::Binary;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-const HELLO: &str = env!("CARGO_BIN_EXE_hello");
-const MULTI: &str = env!("CARGO_BIN_EXE_multi");
+static HELLO: Binary = Binary::example("hello");
+static MULTI: Binary = Binary::example("multi");
 
 fn run(binary: &str, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(binary)
@@ -32,7 +33,7 @@ fn stdout(output: &Output) -> &str {
 #[test]
 fn one_event_from_the_command_line() {
     let out = run(
-        HELLO,
+        HELLO.path(),
         &[r#"{"first_name":"Ada","last_name":"Lovelace"}"#],
         "",
     );
@@ -43,7 +44,7 @@ fn one_event_from_the_command_line() {
 #[test]
 fn a_stream_of_events_on_stdin() {
     let input = "{\"first_name\":\"A\",\"last_name\":\"B\"}\n\n{\"first_name\":\"C\",\"last_name\":\"D\"}\n";
-    let out = run(HELLO, &[], input);
+    let out = run(HELLO.path(), &[], input);
     assert_eq!(
         stdout(&out),
         "{\"message\":\"Hello A B!\"}\n{\"message\":\"Hello C D!\"}\n"
@@ -54,7 +55,7 @@ fn a_stream_of_events_on_stdin() {
 #[test]
 fn a_failed_invocation_prints_the_error_json_and_exits_non_zero() {
     let input = "{\"first_name\":\"A\"}\n{\"first_name\":\"C\",\"last_name\":\"D\"}\n";
-    let out = run(HELLO, &[], input);
+    let out = run(HELLO.path(), &[], input);
     let lines: Vec<serde_json::Value> = stdout(&out)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -71,7 +72,7 @@ fn a_failed_invocation_prints_the_error_json_and_exits_non_zero() {
     assert_eq!(out.status.code(), Some(1));
 
     let out = run(
-        MULTI,
+        MULTI.path(),
         &["--handler", "shout", r#"{"first_name":"","last_name":"X"}"#],
         "",
     );
@@ -85,18 +86,22 @@ fn a_failed_invocation_prints_the_error_json_and_exits_non_zero() {
 #[test]
 fn handler_picks_one_of_several() {
     let out = run(
-        MULTI,
+        MULTI.path(),
         &["--handler=shout", r#"{"first_name":"Ada","last_name":"L"}"#],
         "",
     );
     assert_eq!(stdout(&out), "{\"message\":\"HELLO ADA L!\"}\n");
-    let out = run(MULTI, &[r#"{"first_name":"Ada","last_name":"L"}"#], "");
+    let out = run(
+        MULTI.path(),
+        &[r#"{"first_name":"Ada","last_name":"L"}"#],
+        "",
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr)
             .contains("several handlers (`doubled`, `echo`, `greet`, `nothing`, `shout`)")
     );
-    let out = run(HELLO, &["--handler", "other", "{}"], "");
+    let out = run(HELLO.path(), &["--handler", "other", "{}"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr)
@@ -106,16 +111,16 @@ fn handler_picks_one_of_several() {
 
 #[test]
 fn async_handlers_have_tokio_timers_and_local_tasks() {
-    let out = run(MULTI, &["--handler", "doubled", "21"], "");
+    let out = run(MULTI.path(), &["--handler", "doubled", "21"], "");
     assert_eq!((stdout(&out), out.status.code()), ("42\n", Some(0)));
 }
 
 #[test]
 fn help_explains_and_bad_options_are_usage_errors() {
-    let out = run(HELLO, &["--help"], "");
+    let out = run(HELLO.path(), &["--help"], "");
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("--handler NAME"));
-    let out = run(HELLO, &["--nope"], "");
+    let out = run(HELLO.path(), &["--nope"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option `--nope`"));
 }

@@ -1,15 +1,16 @@
 //! What each return shape sends, through the same decode-call-encode path Lambda uses
 //! (local mode, one event per run).
 
+use lambda_handler_tests::Binary;
 use std::process::Command;
 
 use serde_json::{Value, json};
 
-const SHAPES: &str = env!("CARGO_BIN_EXE_shapes");
+static SHAPES: Binary = Binary::example("shapes");
 
 /// The JSON printed and whether the invocation succeeded.
 fn invoke(handler: &str, event: &str) -> (Value, bool) {
-    let out = Command::new(SHAPES)
+    let out = Command::new(SHAPES.path())
         .args(["--handler", handler, event])
         .env_remove("AWS_LAMBDA_RUNTIME_API")
         .output()

@@ -2,19 +2,19 @@
 
 use std::time::Duration;
 
-use lambda_handler_tests::{API, Event, RuntimeApi};
+use lambda_handler_tests::{API, Binary, Event, RuntimeApi};
 use serde_json::json;
 
-const HELLO: &str = env!("CARGO_BIN_EXE_hello");
-const MULTI: &str = env!("CARGO_BIN_EXE_multi");
-const CONTEXT: &str = env!("CARGO_BIN_EXE_context");
+static HELLO: Binary = Binary::example("hello");
+static MULTI: Binary = Binary::example("multi");
+static CONTEXT: Binary = Binary::example("context");
 const WAIT: Duration = Duration::from_secs(20);
 const ADA: &str = r#"{"first_name":"Ada","last_name":"Lovelace"}"#;
 
 #[test]
 fn hello_answers_the_seed_event() {
     let api = RuntimeApi::start();
-    let _hello = api.spawn(HELLO, &[]);
+    let _hello = api.spawn(HELLO.path(), &[]);
     api.push(Event::new("8476a536-e9f4-11e8-9739-2dfe598c3fcd", ADA));
     let [answer] = &api.wait_for(1, WAIT)[..] else {
         unreachable!()
@@ -32,7 +32,7 @@ fn hello_answers_the_seed_event() {
 #[test]
 fn a_malformed_event_is_an_unmarshal_error_and_the_loop_goes_on() {
     let api = RuntimeApi::start();
-    let mut hello = api.spawn(HELLO, &[]);
+    let mut hello = api.spawn(HELLO.path(), &[]);
     api.push(Event::new("bad-1", r#"{"first_name":"Ada"}"#));
     api.push(Event::new("bad-2", "not json"));
     api.push(Event::new("good-3", ADA));
@@ -63,7 +63,7 @@ fn a_malformed_event_is_an_unmarshal_error_and_the_loop_goes_on() {
 fn hello_serves_ten_thousand_invocations_on_one_connection() {
     const COUNT: usize = 10_000;
     let api = RuntimeApi::start();
-    let _hello = api.spawn(HELLO, &[]);
+    let _hello = api.spawn(HELLO.path(), &[]);
     for i in 0..COUNT {
         let event = json!({"first_name": format!("Ada{i}"), "last_name": "Lovelace"});
         api.push(Event::new(format!("req-{i}"), event.to_string()));
@@ -84,7 +84,7 @@ fn hello_serves_ten_thousand_invocations_on_one_connection() {
 fn the_url_form_of_the_endpoint_with_a_base_path_is_accepted() {
     let api = RuntimeApi::start_with_base_path("/lambda-runtime-api");
     assert!(api.endpoint().starts_with("http://127.0.0.1:"));
-    let _hello = api.spawn(HELLO, &[]);
+    let _hello = api.spawn(HELLO.path(), &[]);
     api.push(Event::new("with-base", ADA));
     let answers = api.wait_for(1, WAIT);
     assert_eq!(
@@ -97,7 +97,7 @@ fn the_url_form_of_the_endpoint_with_a_base_path_is_accepted() {
 #[test]
 fn handler_selects_one_of_several_handlers() {
     let api = RuntimeApi::start();
-    let _multi = api.spawn(MULTI, &[("_HANDLER", "shout")]);
+    let _multi = api.spawn(MULTI.path(), &[("_HANDLER", "shout")]);
     api.push(Event::new("s-1", ADA));
     api.push(Event::new("s-2", r#"{"first_name":"","last_name":"X"}"#));
     let answers = api.wait_for(2, WAIT);
@@ -116,7 +116,7 @@ fn handler_selects_one_of_several_handlers() {
 #[test]
 fn async_handlers_have_tokio_timers_and_local_tasks() {
     let api = RuntimeApi::start();
-    let _multi = api.spawn(MULTI, &[("_HANDLER", "doubled")]);
+    let _multi = api.spawn(MULTI.path(), &[("_HANDLER", "doubled")]);
     api.push(Event::new("d-1", "21"));
     assert_eq!(api.wait_for(1, WAIT)[0].json(), json!(42));
 }
@@ -124,7 +124,7 @@ fn async_handlers_have_tokio_timers_and_local_tasks() {
 #[test]
 fn a_renamed_handler_and_a_unit_result() {
     let api = RuntimeApi::start();
-    let _echo = api.spawn(MULTI, &[("_HANDLER", "echo")]);
+    let _echo = api.spawn(MULTI.path(), &[("_HANDLER", "echo")]);
     for (i, event) in [
         r#"{"a":[1,2.5,null]}"#,
         "[1,2]",
@@ -153,7 +153,7 @@ fn a_renamed_handler_and_a_unit_result() {
     );
 
     let api = RuntimeApi::start();
-    let _nothing = api.spawn(MULTI, &[("_HANDLER", "nothing")]);
+    let _nothing = api.spawn(MULTI.path(), &[("_HANDLER", "nothing")]);
     api.push(Event::new("n-1", "{}"));
     assert_eq!(api.wait_for(1, WAIT)[0].body, b"null");
 }
@@ -161,7 +161,7 @@ fn a_renamed_handler_and_a_unit_result() {
 #[test]
 fn an_unknown_handler_is_an_init_error_naming_the_handlers() {
     let api = RuntimeApi::start();
-    let mut multi = api.spawn(MULTI, &[("_HANDLER", "nope")]);
+    let mut multi = api.spawn(MULTI.path(), &[("_HANDLER", "nope")]);
     let answers = api.wait_for(1, WAIT);
     assert_eq!(answers[0].path, format!("{API}/init/error"));
     assert_eq!(
@@ -185,7 +185,7 @@ fn an_unknown_handler_is_an_init_error_naming_the_handlers() {
 #[test]
 fn several_handlers_without_a_handler_setting_is_an_init_error() {
     let api = RuntimeApi::start();
-    let mut multi = api.spawn(MULTI, &[]);
+    let mut multi = api.spawn(MULTI.path(), &[]);
     let answers = api.wait_for(1, WAIT);
     assert_eq!(answers[0].path, format!("{API}/init/error"));
     assert!(
@@ -200,7 +200,7 @@ fn several_handlers_without_a_handler_setting_is_an_init_error() {
 #[test]
 fn a_single_handler_ignores_a_placeholder_handler_setting() {
     let api = RuntimeApi::start();
-    let _hello = api.spawn(HELLO, &[("_HANDLER", "bootstrap")]);
+    let _hello = api.spawn(HELLO.path(), &[("_HANDLER", "bootstrap")]);
     api.push(Event::new("p-1", ADA));
     assert_eq!(
         api.wait_for(1, WAIT)[0].json(),
@@ -211,7 +211,7 @@ fn a_single_handler_ignores_a_placeholder_handler_setting() {
 #[test]
 fn the_context_carries_headers_and_environment() {
     let api = RuntimeApi::start();
-    let _context = api.spawn(CONTEXT, &[]);
+    let _context = api.spawn(CONTEXT.path(), &[]);
     api.push(
         Event::new("ctx-1", r#"{"k":1}"#)
             .header("Lambda-Runtime-Aws-Tenant-Id", "tenant-a")

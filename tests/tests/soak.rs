@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use lambda_handler_tests::{Event, RuntimeApi};
+use lambda_handler_tests::{Binary, Event, RuntimeApi};
 
-const HELLO: &str = env!("CARGO_BIN_EXE_hello");
+static HELLO: Binary = Binary::example("hello");
 
 fn peak_rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -34,7 +34,7 @@ fn serve(api: &RuntimeApi, from: usize, to: usize) {
 #[test]
 fn peak_memory_stays_flat_over_200000_invocations_with_new_trace_ids() {
     let api = RuntimeApi::start();
-    let hello = api.spawn(HELLO, &[]);
+    let hello = api.spawn(HELLO.path(), &[]);
     // The first invocations warm up the allocator and the connection's buffers.
     serve(&api, 0, 10_000);
     let warm = peak_rss_kib(hello.pid());
@@ -73,7 +73,7 @@ struct LargeEvents {
 
 fn large_events(env: &[(&str, &str)]) -> LargeEvents {
     let api = RuntimeApi::start();
-    let hello = api.spawn(HELLO, env);
+    let hello = api.spawn(HELLO.path(), env);
     let name = "a".repeat(1 << 20);
     let event = format!(r#"{{"first_name":"{name}","last_name":"Lovelace"}}"#);
     let push = |from: usize, to: usize, body: &str| {
