@@ -7,7 +7,13 @@ use serde::ser::{self, Impossible, Serialize};
 use serde_json::Error;
 
 /// Writes `value` as JSON to the end of `out`.
+///
+/// Built with `--cfg lambda_handler_serde_json_writer` (the bench's A/B, `bench/README.md`),
+/// serde_json's own `to_writer` writes it instead, into the same buffer.
 pub(crate) fn to_writer<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), Error> {
+    #[cfg(lambda_handler_serde_json_writer)]
+    return serde_json::to_writer(out, value);
+    #[cfg(not(lambda_handler_serde_json_writer))]
     value.serialize(&mut Writer { out })
 }
 
@@ -44,7 +50,6 @@ impl Writer<'_> {
     }
 }
 
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 /// Whether any of the eight bytes needs escaping: a quote, a backslash or a control character.
 #[inline]
 fn needs_escape(word: u64) -> bool {
@@ -69,11 +74,36 @@ fn next_escape(bytes: &[u8], from: usize) -> usize {
     from + tail.map_or(rest.len(), |at| clean + at)
 }
 
-/// How many leading bytes surely need no escape, sixteen at a time (SSE2, which every x86_64
-/// processor has); the caller checks the rest byte by byte.
-#[cfg(target_arch = "x86_64")]
+/// How many leading bytes surely need no escape; the caller checks the rest byte by byte.
+/// Sixteen at a time with SSE2 (which every x86_64 processor has), eight at a time in a
+/// machine word elsewhere (aarch64, where Graviton Lambdas run, included).
 #[inline]
 fn clean_prefix(bytes: &[u8]) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    return clean_prefix_sse2(bytes);
+    #[cfg(not(target_arch = "x86_64"))]
+    return clean_prefix_words(bytes);
+}
+
+/// [`clean_prefix`] eight bytes a step in a `u64`: portable, and compiled (and tested) on every
+/// target.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[inline]
+fn clean_prefix_words(bytes: &[u8]) -> usize {
+    let mut clean = 0;
+    for chunk in bytes.chunks_exact(8) {
+        if needs_escape(u64::from_le_bytes(chunk.try_into().expect("eight bytes"))) {
+            break;
+        }
+        clean += 8;
+    }
+    clean
+}
+
+/// [`clean_prefix`] sixteen bytes a step with SSE2.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn clean_prefix_sse2(bytes: &[u8]) -> usize {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
         _mm_set1_epi8,
@@ -99,19 +129,6 @@ fn clean_prefix(bytes: &[u8]) -> usize {
             }
             clean += 16;
         }
-    }
-    clean
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[inline]
-fn clean_prefix(bytes: &[u8]) -> usize {
-    let mut clean = 0;
-    for chunk in bytes.chunks_exact(8) {
-        if needs_escape(u64::from_le_bytes(chunk.try_into().expect("eight bytes"))) {
-            break;
-        }
-        clean += 8;
     }
     clean
 }
@@ -636,7 +653,7 @@ mod tests {
     }
 
     #[test]
-    fn the_word_check_of_other_targets_finds_every_escape() {
+    fn the_word_check_finds_every_escape() {
         for byte in 0..=255u8 {
             for at in 0..8 {
                 let mut word = [b'a'; 8];
@@ -649,7 +666,32 @@ mod tests {
                 );
             }
         }
-        assert_eq!(super::clean_prefix(&[b'a'; 40]), 40 / 16 * 16);
+    }
+
+    /// Each scanner, on every target that compiles it: the portable one everywhere (it is
+    /// aarch64's), SSE2 on x86_64. A clean prefix never covers an escape, and covers every
+    /// whole step before the first one.
+    #[test]
+    fn every_scanner_stops_exactly_at_its_step_before_an_escape() {
+        let mut scanners: Vec<(fn(&[u8]) -> usize, usize)> = vec![(super::clean_prefix_words, 8)];
+        #[cfg(target_arch = "x86_64")]
+        scanners.push((super::clean_prefix_sse2, 16));
+        for (scan, step) in scanners {
+            for len in 0..70 {
+                let clean = vec![b'a'; len];
+                assert_eq!(scan(&clean), len / step * step, "step {step}, len {len}");
+                for at in 0..len {
+                    for special in [b'"', b'\\', b'\n', 0u8, 0x1f] {
+                        let mut bytes = clean.clone();
+                        bytes[at] = special;
+                        let found = scan(&bytes);
+                        assert!(found <= at, "step {step}: {found} covers the escape at {at}");
+                        assert!(found >= at / step * step, "step {step}: {found} < whole steps before {at}");
+                        assert_eq!(super::next_escape(&bytes, 0), at);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
@@ -775,5 +817,101 @@ mod tests {
                 .to_string(),
             "no"
         );
+    }
+
+    /// A small generator, reproducible: the same values on every run and target.
+    struct Random(u64);
+
+    impl Random {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+
+        /// Text rich in what needs escaping: quotes, backslashes, every control character,
+        /// multi-byte characters, and long clean runs that cross the scanners' steps.
+        fn string(&mut self) -> String {
+            let len = self.below(48) as usize;
+            (0..len)
+                .map(|_| match self.below(8) {
+                    0 => ['"', '\\', '/', '\u{7f}'][self.below(4) as usize],
+                    1 => char::from(self.below(0x20) as u8),
+                    2 => char::from_u32(0x80 + self.below(0x2f00) as u32).unwrap_or('é'),
+                    3 => ['😀', '\u{2028}', '\u{fffd}', '\u{10ffff}'][self.below(4) as usize],
+                    _ => char::from(b'a' + self.below(26) as u8),
+                })
+                .collect()
+        }
+
+        fn number(&mut self) -> serde_json::Value {
+            match self.below(5) {
+                0 => serde_json::json!(self.next() as i64),
+                1 => serde_json::json!(self.next()),
+                2 => serde_json::json!(f64::from_bits(self.next())),
+                3 => serde_json::json!((self.below(2_000_000) as f64 - 1e6) / 1e3),
+                _ => serde_json::json!(self.below(100)),
+            }
+        }
+
+        fn value(&mut self, depth: u32) -> serde_json::Value {
+            let leaf = depth >= 4 || self.below(3) == 0;
+            match self.below(if leaf { 4 } else { 6 }) {
+                0 => serde_json::Value::Null,
+                1 => serde_json::Value::Bool(self.below(2) == 0),
+                2 => self.number(),
+                3 => serde_json::Value::String(self.string()),
+                4 => (0..self.below(6)).map(|_| self.value(depth + 1)).collect(),
+                _ => (0..self.below(6))
+                    .map(|_| (self.string(), self.value(depth + 1)))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into(),
+            }
+        }
+    }
+
+    /// Differential fuzzing against serde_json: random documents (every JSON shape, strings
+    /// full of escapes, integers and floats of every size, NaN included) must come out byte
+    /// for byte as serde_json writes them.
+    #[test]
+    fn random_documents_are_written_as_serde_json_writes_them() {
+        let mut random = Random(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..20_000 {
+            same(&random.value(0));
+        }
+        for _ in 0..5_000 {
+            same(&random.string());
+        }
+    }
+
+    /// serde_json's `arbitrary_precision` feature serializes a `Number` as a struct named
+    /// `$serde_json::private::Number` whose one field is the number's text (serde_json's
+    /// `number.rs`), and its serializer writes that text as it is. Ours must too, or a function
+    /// built with the feature would send `{"$serde_json::private::Number":"1.5"}`.
+    #[test]
+    fn arbitrary_precision_numbers_are_written_as_their_text() {
+        struct Precise(&'static str);
+        impl Serialize for Precise {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct;
+                const TOKEN: &str = "$serde_json::private::Number";
+                let mut number = serializer.serialize_struct(TOKEN, 1)?;
+                number.serialize_field(TOKEN, self.0)?;
+                number.end()
+            }
+        }
+        for text in ["1.5", "-0", "123456789012345678901234567890", "1e400", "2.5E-7"] {
+            let mut ours = Vec::new();
+            super::to_writer(&mut ours, &vec![Precise(text)]).unwrap();
+            assert_eq!(String::from_utf8(ours).unwrap(), format!("[{text}]"));
+            // What serde_json writes for the same raw text.
+            let raw = serde_json::value::RawValue::from_string(text.to_owned()).unwrap();
+            same(&vec![raw]);
+        }
     }
 }

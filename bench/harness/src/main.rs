@@ -42,6 +42,9 @@ struct Sample {
     large_cpu_us: f64,
     seed_rss_mb: f64,
     rss_mb: f64,
+    /// Growth of the peak resident set over the seed invocations after the warm-up, scaled
+    /// to 100,000 invocations (each with a new request id and trace id), in MB.
+    rss_growth_mb_per_100k: f64,
     connections: usize,
 }
 
@@ -56,7 +59,7 @@ impl Subject {
     fn binary(self, root: &Path) -> PathBuf {
         match self {
             Subject::Ours => root.join("target/bootstrap/hello-ours"),
-            Subject::LambdaRuntime => root.join("target/release/hello-lambda-runtime"),
+            Subject::LambdaRuntime => root.join("target/bootstrap/hello-lambda-runtime"),
             Subject::Floor => root.join("target/static/x86_64-unknown-linux-gnu/release/raw-floor"),
         }
     }
@@ -72,6 +75,9 @@ fn main() {
         return build_time(&root, args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1));
     }
     pin_to_one_core();
+    if args.first().map(String::as_str) == Some("json-ab") {
+        return json_ab(&root, args.get(1).and_then(|n| n.parse().ok()).unwrap_or(5));
+    }
     let mut settings = Settings {
         runs: 5,
         invocations: 20_000,
@@ -134,11 +140,12 @@ fn pin_to_one_core() {
     std::process::exit(status.code().unwrap_or(1));
 }
 
-/// The handlers as measured: ours with the bootstrap profile, lambda_runtime as its users
-/// build it.
+/// The handlers as measured, both with the same profile (`bootstrap`: the size-first profile
+/// the main README recommends for a Lambda function), so that every ratio compares like with
+/// like.
 const HANDLERS: [(&str, &str); 2] = [
     ("bootstrap", "bench-hello-ours"),
-    ("release", "bench-hello-lambda-runtime"),
+    ("bootstrap", "bench-hello-lambda-runtime"),
 ];
 
 fn build(root: &Path) {
@@ -348,10 +355,13 @@ fn measure(
     large: &Bytes,
 ) -> Sample {
     server.reset();
-    server.push(seed, 1);
+    // A warm-up of a tenth of the run, after which the peak resident set should stay put.
+    let warm_up = (settings.invocations / 10).max(1);
+    server.push(seed, warm_up);
     let mut child = spawn(binary, server);
     let pid = child.id();
-    server.wait_answers(1, WAIT);
+    server.wait_answers(warm_up, WAIT);
+    let warm_rss_kib = peak_rss_kib(pid);
     let first_body = server.with_log(|log| log.first_body.clone());
     if subject != Subject::Floor {
         assert_eq!(
@@ -365,12 +375,12 @@ fn measure(
     let cpu_before = cpu_ns(pid);
     let rig_before = cpu_ns(std::process::id());
     server.push(seed, settings.invocations);
-    server.wait_answers(1 + settings.invocations, WAIT);
+    server.wait_answers(warm_up + settings.invocations, WAIT);
     let cpu_after = cpu_ns(pid);
     let rig_cpu_us =
         (cpu_ns(std::process::id()) - rig_before) as f64 / 1e3 / settings.invocations as f64;
     let (throughput, mut latencies) = server.with_log(|log| {
-        let range = 1..1 + settings.invocations;
+        let range = warm_up..warm_up + settings.invocations;
         let start = log.handed[range.start].unwrap();
         let end = log.answered[range.end - 1].unwrap();
         let latencies: Vec<f64> = range
@@ -384,7 +394,9 @@ fn measure(
     latencies.sort_by(f64::total_cmp);
 
     let seed_rss_mb = peak_rss_kib(pid) / 1024.0;
-    let before_large = 1 + settings.invocations;
+    let rss_growth_mb_per_100k =
+        (seed_rss_mb - warm_rss_kib / 1024.0) * 100_000.0 / settings.invocations as f64;
+    let before_large = warm_up + settings.invocations;
     let cpu_before_large = cpu_ns(pid);
     server.push(large, settings.large);
     server.wait_answers(before_large + settings.large, WAIT);
@@ -410,6 +422,7 @@ fn measure(
         large_cpu_us,
         seed_rss_mb,
         rss_mb,
+        rss_growth_mb_per_100k,
         connections,
     }
 }
@@ -584,6 +597,12 @@ fn print_table(
     );
     row("peak RSS, seed events (MB)", |s| s.seed_rss_mb, false, 2);
     row(
+        "RSS growth per 100,000 invocations (MB)",
+        |s| s.rss_growth_mb_per_100k,
+        false,
+        2,
+    );
+    row(
         "peak RSS, with the 1 MiB events (MB)",
         |s| s.rss_mb,
         false,
@@ -624,6 +643,108 @@ fn print_one(samples: &[Sample], cold: &ColdStarts) {
         of(|s| s.rss_mb),
         median(&cold.next_ms),
     );
+}
+
+/// The JSON writer's A/B: our writer against `serde_json::to_writer` into the same reused
+/// buffer (the runtime built with `--cfg lambda_handler_serde_json_writer`), both with the
+/// bootstrap profile, measured as the handler's CPU per invocation in the same runs.
+fn json_ab(root: &Path, runs: usize) {
+    eprintln!("building both writers ...");
+    cargo_build(root, "bootstrap", "bench-hello-ours", &[], None);
+    let serde_dir = root.join("target/serde-json-writer");
+    cargo_build(
+        root,
+        "bootstrap",
+        "bench-hello-ours",
+        &["--target-dir", serde_dir.to_str().unwrap()],
+        Some("--cfg lambda_handler_serde_json_writer"),
+    );
+    let variants = [root.join("target/bootstrap"), serde_dir.join("bootstrap")];
+    let seed = Bytes::from_static(SEED.as_bytes());
+    let string = Bytes::from(format!(
+        r#"{{"first_name":"{}","last_name":"Lovelace"}}"#,
+        "a".repeat(1 << 20)
+    ));
+    let mut records = String::from("[");
+    let mut count = 0;
+    while records.len() < 1 << 20 {
+        if count > 0 {
+            records.push(',');
+        }
+        records.push_str(&format!(
+            r#"{{"id":{count},"name":"item-{count}","price":{count}.25,"in_stock":{},"tags":["red","sale"]}}"#,
+            count % 3 == 0
+        ));
+        count += 1;
+    }
+    records.push(']');
+    let records = Bytes::from(records);
+    // (label, binary, event, warm-up, measured invocations)
+    let cases = [
+        ("seed event", "hello-ours", &seed, 2_000, 20_000),
+        ("1 MiB string event", "hello-ours", &string, 20, 200),
+        ("1 MiB event of small records", "records-ours", &records, 20, 200),
+    ];
+    let mut samples = vec![[Vec::new(), Vec::new()]; cases.len()];
+    let mut server = Server::start();
+    for run in 0..runs {
+        for (case, (_, binary, event, warm_up, measured)) in cases.iter().enumerate() {
+            // Alternate which writer goes first, so drift spreads evenly.
+            for offset in 0..2 {
+                let variant = (run + offset) % 2;
+                let binary = variants[variant].join(binary);
+                samples[case][variant].push(handler_cpu_us(
+                    &mut server,
+                    &binary,
+                    event,
+                    *warm_up,
+                    *measured,
+                ));
+            }
+        }
+        eprintln!("run {} of {runs} done", run + 1);
+    }
+    println!();
+    println!(
+        "JSON writer A/B: handler CPU per invocation (us), medians of {runs} runs, pinned to CPU 0"
+    );
+    println!(
+        "({count} records in the records event; both runtimes built with the bootstrap profile)\n"
+    );
+    println!(
+        "{:<32} {:>12} {:>24} {:>8}",
+        "", "our writer", "serde_json::to_writer", "saved"
+    );
+    for (case, (label, ..)) in cases.iter().enumerate() {
+        let (ours, theirs) = (median(&samples[case][0]), median(&samples[case][1]));
+        println!(
+            "{label:<32} {ours:>12.1} {theirs:>24.1} {:>7.1}%",
+            (1.0 - ours / theirs) * 100.0
+        );
+    }
+}
+
+/// The handler's CPU per invocation of `event`, after a warm-up, in one new process.
+fn handler_cpu_us(
+    server: &mut Server,
+    binary: &Path,
+    event: &Bytes,
+    warm_up: usize,
+    measured: usize,
+) -> f64 {
+    server.reset();
+    server.push(event, warm_up);
+    let mut child = spawn(binary, server);
+    let pid = child.id();
+    server.wait_answers(warm_up, WAIT);
+    let before = cpu_ns(pid);
+    server.push(event, measured);
+    server.wait_answers(warm_up + measured, WAIT);
+    let cpu_us = (cpu_ns(pid) - before) as f64 / 1e3 / measured as f64;
+    let failures = server.with_log(|log| log.failures);
+    assert_eq!(failures, 0, "{} answered with errors", binary.display());
+    stop(&mut child);
+    cpu_us
 }
 
 /// Clean release builds of the two handlers, alternating, each in a fresh target directory.

@@ -282,9 +282,11 @@ async fn next(state: &State, generation: usize) -> Response<Full<Bytes>> {
         "lambda-runtime-invoked-function-arn",
         "arn:aws:lambda:us-east-1:123456789012:function:bench".into(),
     );
+    // A new trace id with every invocation, as Lambda sends them: a runtime that keeps some
+    // state per distinct trace id (glibc's `setenv`) grows here as it would on Lambda.
     set(
         "lambda-runtime-trace-id",
-        "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1".into(),
+        format!("Root=1-5759e988-{seq:024x};Parent=53995c3f42cd8ad8;Sampled=1"),
     );
     state.log.lock().unwrap().handed[seq] = Some(Instant::now());
     response
