@@ -237,10 +237,11 @@ fn client_context(fields: &HeaderMap) -> Result<Option<String>, ()> {
 mod tests {
     use super::{client_context, names_this_function};
     use hyper::header::{HeaderMap, HeaderValue};
+    use lambda_handler_protocol::headers;
 
     fn decoded(value: &'static str) -> Result<Option<String>, ()> {
         let mut fields = HeaderMap::new();
-        fields.insert("x-amz-client-context", HeaderValue::from_static(value));
+        fields.insert(headers::CLIENT_CONTEXT_B64, HeaderValue::from_static(value));
         client_context(&fields)
     }
 

@@ -243,6 +243,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(
 mod tests {
     use super::*;
     use hyper::header::{HeaderName, HeaderValue};
+    use lambda_handler_protocol::headers;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         pairs
@@ -258,18 +259,18 @@ mod tests {
             "id-1",
             &headers(&[
                 (
-                    "lambda-runtime-invoked-function-arn",
+                    headers::FUNCTION_ARN,
                     "arn:aws:lambda:us-east-1:1:function:f",
                 ),
-                ("lambda-runtime-deadline-ms", "1700000000123"),
-                ("lambda-runtime-trace-id", "Root=1-abc;Sampled=1"),
-                ("lambda-runtime-aws-tenant-id", "tenant-7"),
+                (headers::DEADLINE_MS, "1700000000123"),
+                (headers::TRACE_ID, "Root=1-abc;Sampled=1"),
+                (headers::TENANT_ID, "tenant-7"),
                 (
-                    "lambda-runtime-cognito-identity",
+                    headers::COGNITO_IDENTITY,
                     r#"{"cognitoIdentityId":"i","cognitoIdentityPoolId":"p"}"#,
                 ),
                 (
-                    "lambda-runtime-client-context",
+                    headers::CLIENT_CONTEXT,
                     r#"{"client":{"app_title":"t"},"custom":{"k":"v"},"env":{}}"#,
                 ),
             ]),
@@ -296,12 +297,9 @@ mod tests {
         let mut ctx = Context::default();
         ctx.begin_invocation(
             "a",
-            &headers(&[
-                ("lambda-runtime-trace-id", "Root=1"),
-                ("lambda-runtime-aws-tenant-id", "t"),
-            ]),
+            &headers(&[(headers::TRACE_ID, "Root=1"), (headers::TENANT_ID, "t")]),
         );
-        ctx.begin_invocation("b", &headers(&[("lambda-runtime-deadline-ms", "5")]));
+        ctx.begin_invocation("b", &headers(&[(headers::DEADLINE_MS, "5")]));
         assert_eq!(ctx.request_id, "b");
         assert_eq!(ctx.xray_trace_id, None);
         assert_eq!(ctx.tenant_id, None);
@@ -314,8 +312,8 @@ mod tests {
         ctx.begin_invocation(
             "c",
             &headers(&[
-                ("lambda-runtime-deadline-ms", "soon"),
-                ("lambda-runtime-cognito-identity", "{not json"),
+                (headers::DEADLINE_MS, "soon"),
+                (headers::COGNITO_IDENTITY, "{not json"),
             ]),
         );
         assert!(ctx.remaining_time() > Duration::from_secs(14 * 60));

@@ -673,7 +673,9 @@ mod tests {
     /// whole step before the first one.
     #[test]
     fn every_scanner_stops_exactly_at_its_step_before_an_escape() {
-        let mut scanners: Vec<(fn(&[u8]) -> usize, usize)> = vec![(super::clean_prefix_words, 8)];
+        /// A scanner and the bytes it checks a step.
+        type Scanner = (fn(&[u8]) -> usize, usize);
+        let mut scanners: Vec<Scanner> = vec![(super::clean_prefix_words, 8)];
         #[cfg(target_arch = "x86_64")]
         scanners.push((super::clean_prefix_sse2, 16));
         for (scan, step) in scanners {
@@ -685,8 +687,14 @@ mod tests {
                         let mut bytes = clean.clone();
                         bytes[at] = special;
                         let found = scan(&bytes);
-                        assert!(found <= at, "step {step}: {found} covers the escape at {at}");
-                        assert!(found >= at / step * step, "step {step}: {found} < whole steps before {at}");
+                        assert!(
+                            found <= at,
+                            "step {step}: {found} covers the escape at {at}"
+                        );
+                        assert!(
+                            found >= at / step * step,
+                            "step {step}: {found} < whole steps before {at}"
+                        );
                         assert_eq!(super::next_escape(&bytes, 0), at);
                     }
                 }
@@ -905,7 +913,13 @@ mod tests {
                 number.end()
             }
         }
-        for text in ["1.5", "-0", "123456789012345678901234567890", "1e400", "2.5E-7"] {
+        for text in [
+            "1.5",
+            "-0",
+            "123456789012345678901234567890",
+            "1e400",
+            "2.5E-7",
+        ] {
             let mut ours = Vec::new();
             super::to_writer(&mut ours, &vec![Precise(text)]).unwrap();
             assert_eq!(String::from_utf8(ours).unwrap(), format!("[{text}]"));

@@ -2,6 +2,7 @@
 //! any runtime (ours, and a Python function under AWS's awslambdaric), driven over plain HTTP
 //! and by boto3's own Lambda client.
 
+use lambda_handler_protocol::headers;
 use lambda_handler_protocol::limits::{MAX_ASYNC_PAYLOAD, MAX_RESPONSE, MAX_SYNC_PAYLOAD};
 use lambda_handler_tests::Binary;
 use std::io::{BufRead, BufReader};
@@ -86,7 +87,7 @@ impl Local {
     fn invoke(&self, invocation_type: Option<&str>, payload: impl Into<Bytes>) -> Reply {
         let mut headers = Vec::new();
         if let Some(kind) = invocation_type {
-            headers.push(("x-amz-invocation-type", kind.to_owned()));
+            headers.push((headers::INVOCATION_TYPE, kind.to_owned()));
         }
         post(self.port, INVOKE, &headers, payload.into())
     }
@@ -298,13 +299,13 @@ fn serve_answers_invocations_as_lambda_does() {
     let ok = local.invoke(None, ADA);
     assert_eq!(ok.status, 200);
     assert_eq!(ok.json(), json!({"message": "Hello Ada Lovelace!"}));
-    assert_eq!(ok.header("x-amz-function-error"), None);
-    assert_eq!(ok.header("x-amz-executed-version"), Some("$LATEST"));
-    assert_eq!(ok.header("x-amzn-requestid").map(str::len), Some(36));
+    assert_eq!(ok.header(headers::FUNCTION_ERROR), None);
+    assert_eq!(ok.header(headers::EXECUTED_VERSION), Some("$LATEST"));
+    assert_eq!(ok.header(headers::AMZN_REQUEST_ID).map(str::len), Some(36));
 
     let failed = local.invoke(Some("RequestResponse"), r#"{"first_name":1}"#);
     assert_eq!(failed.status, 200);
-    assert_eq!(failed.header("x-amz-function-error"), Some("Unhandled"));
+    assert_eq!(failed.header(headers::FUNCTION_ERROR), Some("Unhandled"));
     assert_eq!(failed.json()["errorType"], "Runtime.UnmarshalError");
 
     // No payload is `{}`, as Lambda sends it.
@@ -319,12 +320,12 @@ fn serve_answers_invocations_as_lambda_does() {
     assert_eq!(local.invoke(Some("DryRun"), ADA).status, 204);
     let bad_type = local.invoke(Some("Sometimes"), ADA);
     assert_eq!(
-        (bad_type.status, bad_type.header("x-amzn-errortype")),
+        (bad_type.status, bad_type.header(headers::AMZN_ERROR_TYPE)),
         (400, Some("InvalidParameterValueException"))
     );
     let not_json = local.invoke(None, "{nope");
     assert_eq!(
-        (not_json.status, not_json.header("x-amzn-errortype")),
+        (not_json.status, not_json.header(headers::AMZN_ERROR_TYPE)),
         (400, Some("InvalidRequestContentException"))
     );
     let by_name = post(
@@ -341,7 +342,7 @@ fn serve_answers_invocations_as_lambda_does() {
         Bytes::from(ADA),
     );
     assert_eq!(
-        (unknown.status, unknown.header("x-amzn-errortype")),
+        (unknown.status, unknown.header(headers::AMZN_ERROR_TYPE)),
         (404, Some("ResourceNotFoundException"))
     );
 }
@@ -367,7 +368,7 @@ fn payload_limits_are_lambdas() {
     let json_of = |len: usize| format!("\"{}\"", "z".repeat(len - 2));
     let sync_over = local.invoke(None, json_of(MAX_SYNC_PAYLOAD + 1));
     assert_eq!(
-        (sync_over.status, sync_over.header("x-amzn-errortype")),
+        (sync_over.status, sync_over.header(headers::AMZN_ERROR_TYPE)),
         (413, Some("RequestEntityTooLargeException"))
     );
     assert!(
@@ -383,7 +384,10 @@ fn payload_limits_are_lambdas() {
     );
     let event_over = local.invoke(Some("Event"), json_of(MAX_ASYNC_PAYLOAD + 1));
     assert_eq!(
-        (event_over.status, event_over.header("x-amzn-errortype")),
+        (
+            event_over.status,
+            event_over.header(headers::AMZN_ERROR_TYPE)
+        ),
         (413, Some("RequestEntityTooLargeException"))
     );
     assert_eq!(
@@ -399,7 +403,7 @@ fn a_response_over_six_megabytes_is_lambdas_error() {
     let local = Local::serve(FAULTS.path(), &["--handler", "big"]);
     // A JSON string of n bytes is n + 2 with its quotes: one byte over.
     let reply = local.invoke(None, (MAX_RESPONSE - 1).to_string());
-    assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
+    assert_eq!(reply.header(headers::FUNCTION_ERROR), Some("Unhandled"));
     assert_eq!(reply.json()["errorType"], "Function.ResponseSizeTooLarge");
 }
 
@@ -414,10 +418,10 @@ fn the_timeout_is_enforced_and_the_runtime_restarted() {
         "{waited:?}"
     );
     assert_eq!(slow.status, 200);
-    assert_eq!(slow.header("x-amz-function-error"), Some("Unhandled"));
+    assert_eq!(slow.header(headers::FUNCTION_ERROR), Some("Unhandled"));
     let body = slow.json();
     assert_eq!(body["errorType"], "Sandbox.Timedout");
-    let id = slow.header("x-amzn-requestid").unwrap();
+    let id = slow.header(headers::AMZN_REQUEST_ID).unwrap();
     assert_eq!(
         body["errorMessage"],
         format!("RequestId: {id} Error: Task timed out after 1.00 seconds")
@@ -431,8 +435,8 @@ fn a_runtime_that_exits_fails_its_invocation_and_is_started_again() {
     let local = Local::serve(FAULTS.path(), &["--handler", "exits"]);
     for _ in 0..2 {
         let reply = local.invoke(None, "3");
-        assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
-        let id = reply.header("x-amzn-requestid").unwrap().to_owned();
+        assert_eq!(reply.header(headers::FUNCTION_ERROR), Some("Unhandled"));
+        let id = reply.header(headers::AMZN_REQUEST_ID).unwrap().to_owned();
         assert_eq!(
             reply.json(),
             json!({"errorType": "Runtime.ExitError", "errorMessage": format!("RequestId: {id} Error: Runtime exited with error: exit status 3")})
@@ -446,7 +450,7 @@ fn an_init_error_is_served_to_the_caller() {
     for _ in 0..2 {
         let reply = local.invoke(None, ADA);
         assert_eq!(
-            (reply.status, reply.header("x-amz-function-error")),
+            (reply.status, reply.header(headers::FUNCTION_ERROR)),
             (200, Some("Unhandled"))
         );
         let body = reply.json();
@@ -533,13 +537,16 @@ fn the_emulator_gives_the_runtime_lambdas_environment_and_headers() {
         local.port,
         "/2015-03-31/functions/my-fn/invocations",
         &[
-            ("x-amz-client-context", client_context.into()),
-            ("x-amz-tenant-id", "tenant-9".into()),
+            (headers::CLIENT_CONTEXT_B64, client_context.into()),
+            (headers::TENANT_ID_REQUEST, "tenant-9".into()),
         ],
         Bytes::from("[1]"),
     );
     let ctx = reply.json();
-    assert_eq!(ctx["request_id"], reply.header("x-amzn-requestid").unwrap());
+    assert_eq!(
+        ctx["request_id"],
+        reply.header(headers::AMZN_REQUEST_ID).unwrap()
+    );
     assert_eq!(ctx["function_name"], "my-fn");
     assert_eq!(ctx["memory_limit_in_mb"], 256);
     assert_eq!(ctx["function_version"], "$LATEST");
@@ -567,11 +574,11 @@ fn the_emulator_gives_the_runtime_lambdas_environment_and_headers() {
         let refused = post(
             local.port,
             INVOKE,
-            &[("x-amz-client-context", bad.into())],
+            &[(headers::CLIENT_CONTEXT_B64, bad.into())],
             Bytes::from("[1]"),
         );
         assert_eq!(
-            (refused.status, refused.header("x-amzn-errortype")),
+            (refused.status, refused.header(headers::AMZN_ERROR_TYPE)),
             (400, Some("InvalidRequestContentException")),
             "{bad}"
         );

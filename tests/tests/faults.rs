@@ -2,6 +2,7 @@
 //! Every invocation with a valid id gets exactly one accepted answer with the documented
 //! body, the process exits when (and only when) Lambda would make it, and nothing hangs.
 
+use lambda_handler_protocol::headers;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -39,10 +40,7 @@ fn assert_error(answer: &Received, id: &str, header: &str, body: Value) {
         answer.header("content-type"),
         Some("application/vnd.aws.lambda.error+json")
     );
-    assert_eq!(
-        answer.header("lambda-runtime-function-error-type"),
-        Some(header)
-    );
+    assert_eq!(answer.header(headers::FUNCTION_ERROR_TYPE), Some(header));
     assert_eq!(answer.json(), body);
 }
 
@@ -78,7 +76,7 @@ fn panics_are_reported_and_the_loop_goes_on() {
                 "{message}"
             );
             assert_eq!(
-                answer.header("lambda-runtime-function-error-type"),
+                answer.header(headers::FUNCTION_ERROR_TYPE),
                 Some("Runtime.Panic")
             );
         }
@@ -481,7 +479,7 @@ fn implausible_request_ids_are_never_put_in_a_url() {
     ] {
         api.push(Event::new(id, ADA));
     }
-    api.push(Event::new("no-header", ADA).without("lambda-runtime-aws-request-id"));
+    api.push(Event::new("no-header", ADA).without(headers::REQUEST_ID));
     api.push(Event::new("8476a536-e9f4-11e8-9739-2dfe598c3fcd", ADA));
     let answers = api.wait_for_accepted(1, WAIT);
     std::thread::sleep(Duration::from_millis(200));
@@ -499,15 +497,15 @@ fn missing_or_malformed_headers_degrade_without_failing() {
     let mut context = api.spawn(CONTEXT.path(), &[]);
     api.push(
         Event::new("bare", "{}")
-            .without("lambda-runtime-deadline-ms")
-            .without("lambda-runtime-invoked-function-arn")
-            .without("lambda-runtime-trace-id"),
+            .without(headers::DEADLINE_MS)
+            .without(headers::FUNCTION_ARN)
+            .without(headers::TRACE_ID),
     );
-    api.push(Event::new("constant-deadline", "{}").header("lambda-runtime-deadline-ms", "600000"));
+    api.push(Event::new("constant-deadline", "{}").header(headers::DEADLINE_MS, "600000"));
     api.push(
         Event::new("garbage", "{}")
-            .header("lambda-runtime-cognito-identity", "{not json")
-            .header("lambda-runtime-client-context", r#"{"client": 5}"#),
+            .header(headers::COGNITO_IDENTITY, "{not json")
+            .header(headers::CLIENT_CONTEXT, r#"{"client": 5}"#),
     );
     let answers = one_answer_per_id(&api.wait_for_accepted(3, WAIT));
     let bare = answers["bare"].json();
@@ -569,7 +567,7 @@ fn two_handlers_under_one_name_is_an_init_error() {
     let answers = api.wait_for_accepted(1, WAIT);
     assert_eq!(answers[0].path, format!("{API}/init/error"));
     assert_eq!(
-        answers[0].header("lambda-runtime-function-error-type"),
+        answers[0].header(headers::FUNCTION_ERROR_TYPE),
         Some("Runtime.DuplicateHandler")
     );
     assert_eq!(answers[0].json()["errorType"], "Runtime.DuplicateHandler");

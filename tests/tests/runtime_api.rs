@@ -1,5 +1,6 @@
 //! The example binaries against a Runtime API server on 127.0.0.1, as Lambda runs them.
 
+use lambda_handler_protocol::headers;
 use std::time::Duration;
 
 use lambda_handler_tests::{API, Binary, Event, RuntimeApi};
@@ -40,7 +41,7 @@ fn a_malformed_event_is_an_unmarshal_error_and_the_loop_goes_on() {
     for (answer, id) in answers[..2].iter().zip(["bad-1", "bad-2"]) {
         assert_eq!(answer.path, format!("{API}/invocation/{id}/error"));
         assert_eq!(
-            answer.header("lambda-runtime-function-error-type"),
+            answer.header(headers::FUNCTION_ERROR_TYPE),
             Some("Runtime.UnmarshalError")
         );
         assert_eq!(
@@ -104,7 +105,7 @@ fn handler_selects_one_of_several_handlers() {
     assert_eq!(answers[0].json(), json!({"message": "HELLO ADA LOVELACE!"}));
     assert_eq!(answers[1].path, format!("{API}/invocation/s-2/error"));
     assert_eq!(
-        answers[1].header("lambda-runtime-function-error-type"),
+        answers[1].header(headers::FUNCTION_ERROR_TYPE),
         Some("Function.EmptyName")
     );
     assert_eq!(
@@ -165,7 +166,7 @@ fn an_unknown_handler_is_an_init_error_naming_the_handlers() {
     let answers = api.wait_for(1, WAIT);
     assert_eq!(answers[0].path, format!("{API}/init/error"));
     assert_eq!(
-        answers[0].header("lambda-runtime-function-error-type"),
+        answers[0].header(headers::FUNCTION_ERROR_TYPE),
         Some("Runtime.HandlerNotFound")
     );
     assert_eq!(
@@ -214,21 +215,21 @@ fn the_context_carries_headers_and_environment() {
     let _context = api.spawn(CONTEXT.path(), &[]);
     api.push(
         Event::new("ctx-1", r#"{"k":1}"#)
-            .header("Lambda-Runtime-Aws-Tenant-Id", "tenant-a")
+            .header(headers::TENANT_ID, "tenant-a")
             .header(
-                "Lambda-Runtime-Cognito-Identity",
+                headers::COGNITO_IDENTITY,
                 r#"{"cognitoIdentityId":"id-9","cognitoIdentityPoolId":"pool"}"#,
             )
             .header(
-                "Lambda-Runtime-Client-Context",
+                headers::CLIENT_CONTEXT,
                 r#"{"client":{"app_title":"App"},"custom":{},"env":{}}"#,
             ),
     );
-    api.push(Event::new("ctx-2", "null").header("Lambda-Runtime-Trace-Id", "Root=1-2"));
+    api.push(Event::new("ctx-2", "null").header(headers::TRACE_ID, "Root=1-2"));
     // Longer than the runtime's first buffer for the variable, then none at all.
     let lineage = format!("Root=1-3;Lineage={}", "a87bd80c:1|".repeat(40));
-    api.push(Event::new("ctx-3", "3").header("Lambda-Runtime-Trace-Id", &lineage));
-    api.push(Event::new("ctx-4", "4").without("lambda-runtime-trace-id"));
+    api.push(Event::new("ctx-3", "3").header(headers::TRACE_ID, &lineage));
+    api.push(Event::new("ctx-4", "4").without(headers::TRACE_ID));
     api.push(Event::new("ctx-5", "5"));
     let answers = api.wait_for(5, WAIT);
     let first = answers[0].json();
