@@ -15,6 +15,8 @@ pub(crate) struct Args {
     pub(crate) name: Option<LitStr>,
     /// `crate = "..."`: where the runtime crate is when a user renamed the dependency.
     pub(crate) krate: Option<Path>,
+    /// `init = build_state`: the function that builds the handler's state, once.
+    pub(crate) init: Option<Path>,
 }
 
 impl Args {
@@ -27,12 +29,15 @@ impl Args {
             // #[lambda_handler(crate = "...")]
             } else if meta.path.is_ident("crate") {
                 set_once(&mut args.krate, &meta, "crate", parse_crate_path)
+            // #[lambda_handler(init = path::to::build_state)]
+            } else if meta.path.is_ident("init") {
+                set_once(&mut args.init, &meta, "init", parse_init)
             } else {
                 let key = quote::ToTokens::to_token_stream(&meta.path).to_string();
                 Err(syn::Error::new_spanned(
                     &meta.path,
                     format_args!(
-                        "unknown `#[lambda_handler]` argument `{}`, expected `name` or `crate`",
+                        "unknown `#[lambda_handler]` argument `{}`, expected `name`, `init` or `crate`",
                         key.replace(' ', "")
                     ),
                 ))
@@ -77,6 +82,16 @@ fn parse_name(input: ParseStream) -> syn::Result<LitStr> {
     Ok(lit)
 }
 
+fn parse_init(input: ParseStream) -> syn::Result<Path> {
+    input.parse::<Path>().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "`init` names the function that builds the handler's state, such as \
+             `init = build_clients`",
+        )
+    })
+}
+
 fn parse_crate_path(input: ParseStream) -> syn::Result<Path> {
     let lit: LitStr = input.parse()?;
     lit.parse_with(Path::parse_mod_style).map_err(|_| {
@@ -102,7 +117,7 @@ mod tests {
     #[test]
     fn empty_arguments_are_the_defaults() {
         let args = Args::parse(quote!()).unwrap();
-        assert!(args.name.is_none() && args.krate.is_none());
+        assert!(args.name.is_none() && args.krate.is_none() && args.init.is_none());
     }
 
     #[test]
@@ -118,7 +133,7 @@ mod tests {
     fn unknown_argument_names_the_accepted_ones() {
         assert_eq!(
             error(quote!(nmae = "x")),
-            "unknown `#[lambda_handler]` argument `nmae`, expected `name` or `crate`"
+            "unknown `#[lambda_handler]` argument `nmae`, expected `name`, `init` or `crate`"
         );
     }
 
@@ -137,6 +152,13 @@ mod tests {
         }
         let long = "x".repeat(129);
         assert!(error(quote!(name = #long)).starts_with("the handler `name` must be"));
+    }
+
+    #[test]
+    fn init_is_a_path() {
+        let args = Args::parse(quote!(init = clients::build)).unwrap();
+        assert_eq!(args.init.unwrap().segments.len(), 2);
+        assert!(error(quote!(init = "build")).starts_with("`init` names the function"));
     }
 
     #[test]

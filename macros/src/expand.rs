@@ -3,14 +3,14 @@
 //! encodes what it returns; each step's trait bound is spanned at the user's own type, so a
 //! type that cannot be an event or a result is reported there and nowhere else.
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use syn::ext::IdentExt;
 
 use crate::args::Args;
 use crate::item;
 use crate::signature::Signature;
-use crate::validate::{Handler, TokenSpan, validate};
+use crate::validate::{Handler, State, TokenSpan, validate};
 
 pub(crate) fn lambda_handler(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = Args::parse(args);
@@ -52,6 +52,7 @@ fn entry(handler: &Handler) -> TokenStream {
     // The event on entry, the response body on the way out (see the runtime's `SyncInvoke`).
     let body = format_ident!("__lambda_handler_body", span = Span::mixed_site());
     let ctx = format_ident!("__lambda_handler_ctx", span = Span::mixed_site());
+    let state = format_ident!("__lambda_handler_state", span = Span::mixed_site());
     let result = format_ident!("__lambda_handler_result", span = Span::mixed_site());
 
     // Each parameter's bound is checked through a path that names the user's own type: a
@@ -69,7 +70,14 @@ fn entry(handler: &Handler) -> TokenStream {
             quote!(#ctx),
         )
     });
-    let call = quote!(#ident(#decode?, #context));
+    let state_arg = handler.state.as_ref().map(|declared| {
+        let ty = &declared.ty;
+        quote!(#private::state::<#ty>(#state))
+    });
+    let args = [Some(quote!(#decode?)), context, state_arg]
+        .into_iter()
+        .flatten();
+    let call = quote!(#ident(#(#args),*));
     let call = if handler.is_async {
         quote!(#call.await)
     } else {
@@ -101,11 +109,18 @@ fn entry(handler: &Handler) -> TokenStream {
         #private::respond(#result, #body, __lambda_handler_ok, __lambda_handler_err)
     };
     let invoke = if handler.is_async {
-        quote!(#private::Handler::asynchronous(#name, |#body, #ctx| {
+        quote!(#private::Handler::asynchronous(#name, |#body, #ctx, #state| {
             #private::boxed(async move { #respond })
         }))
     } else {
-        quote!(#private::Handler::synchronous(#name, |#body, #ctx| { #respond }))
+        quote!(#private::Handler::synchronous(#name, |#body, #ctx, #state| { #respond }))
+    };
+    let invoke = match &handler.state {
+        Some(declared) => {
+            let init = init(declared, &private);
+            quote!(#invoke.with_init(#init))
+        }
+        None => invoke,
     };
     // A named `const` rather than `const _`: inside an `impl` block, where `const _` is not
     // allowed, the only error left is rustc's "cannot find function" on the handler's name.
@@ -123,6 +138,54 @@ fn entry(handler: &Handler) -> TokenStream {
                 static __LAMBDA_HANDLER_ENTRY: #private::Handler = #invoke;
             }
         };
+    }
+}
+
+/// The entry's `init`: calls the user's init function, awaits it when it is `async`, takes
+/// `Err` as the init error (reported as a handler's error is), and checks that what it built
+/// is the type of the handler's state parameter, on that parameter's tokens.
+fn init(state: &State, private: &Ident) -> TokenStream {
+    let function = &state.init;
+    let built = format_ident!("__lambda_handler_built", span = Span::mixed_site());
+    // An init error type without `Display` is reported at the init function's path.
+    let at = TokenSpan::of(function);
+    let err = locate(
+        quote!((&&&&#private::ErrorTag::of(&#built)).__lambda_handler_err_encoder()),
+        at,
+    );
+    let check = qualified_call(
+        &state.ty,
+        quote!(#private::StateFrom<_>>::__lambda_handler_state),
+        quote!(#built),
+    );
+    quote! {
+        || #private::boxed_init(async {
+            let #built = #function();
+            let #built = {
+                #[allow(unused_imports)]
+                use #private::{DetectInitFuture as _, DetectInitValue as _};
+                (&#built).__lambda_handler_init_kind().resolve(#built)
+            }
+            .await;
+            let #built = {
+                #[allow(unused_imports)]
+                use #private::{DetectResult as _, DetectValue as _};
+                (&#built).__lambda_handler_kind().split(#built)
+            };
+            let __lambda_handler_err = {
+                #[allow(unused_imports)]
+                use #private::{ViaDisplay as _, ViaDynError as _, ViaError as _, ViaInto as _};
+                #err
+            };
+            match #built {
+                ::core::result::Result::Ok(#built) => {
+                    ::core::result::Result::Ok(#private::erase_state(#check))
+                }
+                ::core::result::Result::Err(error) => {
+                    ::core::result::Result::Err(__lambda_handler_err(error))
+                }
+            }
+        })
     }
 }
 

@@ -21,11 +21,20 @@ pub(crate) struct Handler {
     /// The second parameter's type as written, named lifetimes made `'_` (the entry is
     /// outside the function, where they are not declared).
     pub(crate) context: Option<TokenStream>,
+    /// The state `init` builds, when the handler takes one.
+    pub(crate) state: Option<State>,
     /// Where a result that cannot be serialized is reported: the `Ok` type of a `Result`
     /// written as such, else the whole return type.
     pub(crate) ok: TokenSpan,
     /// Where an error type without `Display` is reported.
     pub(crate) err: TokenSpan,
+}
+
+/// A handler's state: the type its last parameter refers to, and the function that builds it.
+pub(crate) struct State {
+    /// `S` of the parameter `state: &S`, named lifetimes made `'_`.
+    pub(crate) ty: TokenStream,
+    pub(crate) init: Path,
 }
 
 /// The first and last span of some of the user's tokens: rustc underlines from one to the
@@ -92,11 +101,8 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
         );
     }
 
-    let mut event = None;
-    let mut context = None;
     // A receiver is one mistake: the parameters after it are checked as if it were gone, so
     // `(&self, event, ctx)` is not also "too many parameters".
-    let mut index = 0;
     for param in &sig.params {
         if let Param::Receiver(tokens) = param {
             errors.push(
@@ -104,12 +110,26 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
                 "a Lambda handler is a free function, not a method: move it out of the `impl` \
                  block and take the event as its first parameter",
             );
-            continue;
         }
-        index += 1;
-        let index = index - 1;
+    }
+    let params: Vec<&Param> = sig
+        .params
+        .iter()
+        .filter(|p| !matches!(p, Param::Receiver(_)))
+        .collect();
+    // With `init`, the last parameter is the state: `(event, state)` or `(event, ctx, state)`.
+    let limit = if args.init.is_some() { 3 } else { 2 };
+    let state_at = args
+        .init
+        .as_ref()
+        .filter(|_| (2..=3).contains(&params.len()))
+        .map(|_| params.len() - 1);
+    let mut event = None;
+    let mut context = None;
+    let mut state = None;
+    for (index, param) in params.iter().enumerate().take(limit) {
         match param {
-            Param::Receiver(_) => unreachable!("skipped above"),
+            Param::Receiver(_) => unreachable!("filtered above"),
             Param::Variadic(tokens) => errors.push(
                 tokens,
                 "a Lambda handler cannot be variadic: it takes `(event: Event)` or \
@@ -119,7 +139,20 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
                 Some(message) => errors.push(ty, message),
                 None => event = Some(ty.to_token_stream()),
             },
-            Param::Typed { ty, .. } if index == 1 => match impl_trait(ty) {
+            Param::Typed { ty, .. } if Some(index) == state_at => match &**ty {
+                Type::Reference(reference) if reference.mutability.is_none() => {
+                    state = Some(anonymous_lifetimes(reference.elem.to_token_stream()));
+                }
+                _ => errors.push(
+                    ty,
+                    format_args!(
+                        "a handler's state is built once and shared by every invocation: take \
+                         it by shared reference, `state: &{}`",
+                        pretty_referent(ty)
+                    ),
+                ),
+            },
+            Param::Typed { ty, .. } => match impl_trait(ty) {
                 Some(_) => errors.push(
                     ty,
                     "a Lambda handler's second parameter is the invocation context: write \
@@ -127,20 +160,28 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
                 ),
                 None => context = Some(anonymous_lifetimes(ty.to_token_stream())),
             },
-            Param::Typed { .. } => {}
         }
     }
-    let params: Vec<&Param> = sig
-        .params
-        .iter()
-        .filter(|p| !matches!(p, Param::Receiver(_)))
-        .collect();
-    if let Some(extra) = params.get(2..).filter(|extra| !extra.is_empty()) {
+    if let Some(extra) = params.get(limit..).filter(|extra| !extra.is_empty()) {
         let tokens: Vec<_> = extra.iter().map(|p| p.tokens()).collect();
-        errors.push(
-            quote::quote!(#(#tokens)*),
+        let message = if args.init.is_some() {
+            "a Lambda handler with `init` takes at most three parameters, \
+             `(event: Event, ctx: &Context, state: &State)`; remove the others"
+        } else {
             "a Lambda handler takes at most two parameters, `(event: Event, ctx: &Context)`; \
-             remove the others",
+             remove the others, or build state once with `#[lambda_handler(init = build_state)]` \
+             and take it as the last, `state: &State`"
+        };
+        errors.push(quote::quote!(#(#tokens)*), message);
+    }
+    if let (Some(init), 1) = (&args.init, params.len()) {
+        errors.push(
+            init,
+            format_args!(
+                "`init = {}` builds this handler's state: take it as the last parameter, \
+                 `state: &State`",
+                pretty_path(init)
+            ),
         );
     }
     if params.is_empty() && sig.params.is_empty() {
@@ -176,9 +217,27 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
         is_async: sig.asyncness.is_some(),
         event: event.expect("a first parameter exists when there is no error"),
         context,
+        state: state.map(|ty| State {
+            ty,
+            init: args
+                .init
+                .expect("a state parameter exists only with `init`"),
+        }),
         ok,
         err,
     })
+}
+
+/// `T` for `&T` or `&mut T`, else the type itself, for messages.
+fn pretty_referent(ty: &Type) -> String {
+    match ty {
+        Type::Reference(reference) => pretty(&reference.elem),
+        other => pretty(other),
+    }
+}
+
+fn pretty_path(path: &Path) -> String {
+    path.to_token_stream().to_string().replace(' ', "")
 }
 
 /// `'a` made `'_` everywhere in a type.
@@ -498,6 +557,83 @@ mod tests {
         assert_eq!(
             h.context.unwrap().to_string(),
             quote!(&'static Context).to_string()
+        );
+    }
+
+    #[test]
+    fn init_makes_the_last_parameter_the_state() {
+        let h = check(
+            quote!(init = build),
+            quote!(
+                fn h(e: u8, ctx: &Context, clients: &'static Clients) {}
+            ),
+        )
+        .unwrap();
+        assert!(h.context.is_some());
+        assert_eq!(h.state.unwrap().ty.to_string(), "Clients");
+        let h = check(
+            quote!(init = build),
+            quote!(
+                fn h(e: u8, clients: &Clients) {}
+            ),
+        )
+        .unwrap();
+        assert!(h.context.is_none() && h.state.is_some());
+    }
+
+    #[test]
+    fn state_mistakes_say_what_to_write() {
+        let args = |tokens| Args::parse(tokens).unwrap();
+        let errors = |a, item| match validate(args(a), &syn::parse2(item).unwrap()) {
+            Ok(_) => panic!("expected errors"),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+        };
+        assert_eq!(
+            errors(
+                quote!(init = build),
+                quote!(
+                    fn h(e: u8) {}
+                )
+            ),
+            [
+                "`init = build` builds this handler's state: take it as the last parameter, `state: &State`"
+            ]
+        );
+        assert!(
+            errors(
+                quote!(init = build),
+                quote!(
+                    fn h(e: u8, s: Clients) {}
+                )
+            )[0]
+            .contains("by shared reference, `state: &Clients`")
+        );
+        assert!(
+            errors(
+                quote!(init = build),
+                quote!(
+                    fn h(e: u8, s: &mut Clients) {}
+                )
+            )[0]
+            .contains("`state: &Clients`")
+        );
+        assert!(
+            errors(
+                quote!(),
+                quote!(
+                    fn h(e: u8, c: &Context, s: &Clients) {}
+                )
+            )[0]
+            .contains("`#[lambda_handler(init = build_state)]`")
+        );
+        assert!(
+            errors(
+                quote!(init = build),
+                quote!(
+                    fn h(e: u8, c: &Context, s: &S, x: u8) {}
+                )
+            )[0]
+            .starts_with("a Lambda handler with `init` takes at most three parameters")
         );
     }
 

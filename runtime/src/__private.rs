@@ -4,11 +4,14 @@
 pub use linkme;
 
 pub use crate::contract::{
-    ContextParam, DetectResult, DetectValue, Encoder, ErrorEncoder, ErrorTag, Event, HandlerError,
-    IsContext, Response, ResultKind, ValueKind, ViaDisplay, ViaDynError, ViaError, ViaInto, boxed,
-    ok_encoder, respond,
+    ContextParam, DetectInitFuture, DetectInitValue, DetectResult, DetectValue, Encoder,
+    ErrorEncoder, ErrorTag, Event, HandlerError, InitAwaited, InitReady, IsContext, Response,
+    ResultKind, StateFrom, ValueKind, ViaDisplay, ViaDynError, ViaError, ViaInto, boxed,
+    boxed_init, erase_state, ok_encoder, respond, state,
 };
-pub use crate::registry::{AsyncInvoke, BoxFuture, HANDLERS, Handler, SyncInvoke};
+pub use crate::registry::{
+    AsyncInvoke, BoxFuture, HANDLERS, Handler, Init, InitFuture, State, SyncInvoke,
+};
 
 /// Emits its input unchanged: the generated entry passes through it so that a failed import
 /// of this module silences everything inside (see the macro's `expand.rs`).

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 
 use crate::Context;
 use crate::error::InvocationError;
-use crate::registry::BoxFuture;
+use crate::registry::{BoxFuture, State};
 
 /// A type a Lambda event decodes into.
 #[diagnostic::on_unimplemented(
@@ -248,6 +248,97 @@ pub fn respond<T, E>(
         Ok(value) => ok(&value, out),
         Err(error) => Err(err(error)),
     }
+}
+
+/// The state a handler declared, from the runtime's type-erased one.
+pub fn state<S: 'static>(state: &State) -> &S {
+    state
+        .downcast_ref()
+        .expect("the runtime passes each handler the state its own init built")
+}
+
+/// The type a handler's state parameter refers to, built by its `init` function: checked as
+/// `<UserState as StateFrom<_>>::__lambda_handler_state(built)`, so a mismatch is one error
+/// on the user's state type.
+#[diagnostic::on_unimplemented(
+    message = "this handler's state is `&{Self}`, but its init function builds `{T}`",
+    label = "the init function builds `{T}`",
+    note = "take the state as `state: &{T}`, or make the init function return `{Self}` (or `Result<{Self}, E>`)"
+)]
+pub trait StateFrom<T> {
+    /// The state, as the handler takes it.
+    fn __lambda_handler_state(built: T) -> Self;
+}
+
+#[diagnostic::do_not_recommend]
+impl<S> StateFrom<S> for S {
+    fn __lambda_handler_state(built: S) -> S {
+        built
+    }
+}
+
+/// Never built. A second impl for every `S` keeps rustc from inferring what `init` built from
+/// the handler's state type alone: it then takes it from the value, and a mismatch is
+/// reported with [`StateFrom`]'s message rather than as "mismatched types".
+pub struct NotBuilt<S>(PhantomData<S>);
+
+#[diagnostic::do_not_recommend]
+impl<S> StateFrom<NotBuilt<S>> for S {
+    fn __lambda_handler_state(_: NotBuilt<S>) -> S {
+        unreachable!("`NotBuilt` is never constructed")
+    }
+}
+
+/// An init function's output when it is a future (an `async fn`): awaited.
+pub struct InitAwaited;
+
+/// An init function's output when it is not a future: ready.
+pub struct InitReady;
+
+/// Picks [`InitAwaited`] for a future, by autoref specialization as [`DetectResult`] does.
+pub trait DetectInitFuture {
+    /// The kind of a future.
+    fn __lambda_handler_init_kind(&self) -> InitAwaited {
+        InitAwaited
+    }
+}
+
+impl<F: Future> DetectInitFuture for F {}
+
+/// Picks [`InitReady`] for everything else.
+pub trait DetectInitValue {
+    /// The kind of a plain value.
+    fn __lambda_handler_init_kind(&self) -> InitReady {
+        InitReady
+    }
+}
+
+impl<T: ?Sized> DetectInitValue for &T {}
+
+impl InitAwaited {
+    /// The future itself.
+    pub fn resolve<F: Future>(self, future: F) -> F {
+        future
+    }
+}
+
+impl InitReady {
+    /// The value, as a future that is ready.
+    pub fn resolve<T>(self, value: T) -> std::future::Ready<T> {
+        std::future::ready(value)
+    }
+}
+
+/// The state an init function built, type-erased for the runtime.
+pub fn erase_state<S: 'static>(state: S) -> Box<State> {
+    Box::new(state)
+}
+
+/// An init function's run, boxed so that every handler has one init type.
+pub fn boxed_init(
+    init: impl Future<Output = Result<Box<State>, InvocationError>> + 'static,
+) -> crate::registry::InitFuture {
+    Box::pin(init)
 }
 
 /// An async handler's invocation, boxed so that every handler has one entry type.

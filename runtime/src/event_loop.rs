@@ -13,7 +13,7 @@ use crate::error::InvocationError;
 use crate::headers;
 use crate::invoke::invoke;
 use crate::payload::{BufferReturn, Payload};
-use crate::registry::{self, Handler, HandlerChoice};
+use crate::registry::{self, Handler, HandlerChoice, State};
 use crate::trace_env::TraceEnv;
 
 /// How often `/next` is tried before the process gives up on an unreachable Runtime API
@@ -77,6 +77,11 @@ async fn serve(client: &mut Client) -> i32 {
         Ok(handler) => handler,
         Err(error) => return init_failed(client, &error, &mut buffers.reply).await,
     };
+    // Built once, before the first `/next`, as Lambda's init phase.
+    let state = match handler.build_state().await {
+        Ok(state) => state,
+        Err(error) => return init_failed(client, &error, &mut buffers.reply).await,
+    };
     let mut ctx = Context::from_environment();
     let mut trace_env = TraceEnv::from_environment();
     loop {
@@ -89,7 +94,7 @@ async fn serve(client: &mut Client) -> i32 {
         };
         let served = serve_one(
             client,
-            handler,
+            (handler, &*state),
             &mut ctx,
             &mut trace_env,
             &mut buffers,
@@ -156,7 +161,7 @@ async fn next(client: &mut Client, event: &mut Vec<u8>) -> Result<Reply, String>
 /// only when the Runtime API answers in a way Lambda calls non-recoverable (500).
 async fn serve_one(
     client: &mut Client,
-    handler: &Handler,
+    (handler, state): (&Handler, &State),
     ctx: &mut Context,
     trace_env: &mut TraceEnv,
     buffers: &mut Buffers,
@@ -178,7 +183,7 @@ async fn serve_one(
         ))
     } else {
         trace_env.set(ctx.xray_trace_id.as_deref());
-        invoke(handler, &mut buffers.body, ctx).await
+        invoke(handler, &mut buffers.body, ctx, state).await
     };
     let error = match outcome.and_then(|()| check_size(buffers.body.len())) {
         Ok(()) => match deliver(client, request_id, Answer::Response, buffers).await {

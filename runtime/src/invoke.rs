@@ -8,7 +8,7 @@ use std::task::{Context as TaskContext, Poll};
 
 use crate::Context;
 use crate::error::InvocationError;
-use crate::registry::{Handler, Invoke};
+use crate::registry::{Handler, Invoke, State};
 
 /// The runtime handlers run on: one thread, as a 1-vCPU Lambda has, with every driver the
 /// build enabled (a handler's own tokio timers and sockets work). `None` after saying why.
@@ -28,20 +28,29 @@ pub(crate) async fn invoke(
     handler: &Handler,
     body: &mut Vec<u8>,
     ctx: &Context,
+    state: &State,
 ) -> Result<(), InvocationError> {
     // `AssertUnwindSafe`: after a panic, only `body` may be half-written, and it is refilled
-    // before the next invocation; nothing else the handler saw outlives the call.
+    // before the next invocation; nothing else the handler saw outlives the call (the state
+    // is shared by reference, so a panic cannot leave it half-moved).
     match handler.invoke {
-        Invoke::Sync(call) => catch_unwind(AssertUnwindSafe(|| call(body, ctx)))
+        Invoke::Sync(call) => catch_unwind(AssertUnwindSafe(|| call(body, ctx, state)))
             .unwrap_or_else(|payload| Err(InvocationError::panic(&*payload))),
-        Invoke::Async(call) => CatchUnwind(call(body, ctx)).await,
+        Invoke::Async(call) => CatchUnwind(call(body, ctx, state)).await,
     }
+}
+
+/// A future's output, a panic in any of its polls turned into an error.
+pub(crate) async fn catch_panics<T>(
+    future: impl Future<Output = Result<T, InvocationError>> + Unpin,
+) -> Result<T, InvocationError> {
+    CatchUnwind(future).await
 }
 
 /// Polls a handler's future, turning a panic in any poll into the invocation's error.
 struct CatchUnwind<F>(F);
 
-impl<F: Future<Output = Result<(), InvocationError>> + Unpin> Future for CatchUnwind<F> {
+impl<T, F: Future<Output = Result<T, InvocationError>> + Unpin> Future for CatchUnwind<F> {
     type Output = F::Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {

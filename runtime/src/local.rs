@@ -11,7 +11,7 @@ use lambda_handler_protocol::env::{self as lambda_env, HANDLER};
 use crate::context::Context;
 use crate::error::InvocationError;
 use crate::invoke::invoke;
-use crate::registry::{self, Handler, HandlerChoice};
+use crate::registry::{self, Handler, HandlerChoice, State};
 
 const HELP: &str = "\
 Runs this Lambda function locally. On AWS Lambda (AWS_LAMBDA_RUNTIME_API set) it serves the
@@ -79,16 +79,25 @@ pub(crate) fn run(args: impl Iterator<Item = OsString>) -> i32 {
     let Some(runtime) = crate::invoke::async_runtime() else {
         return 1;
     };
-    let mut session = Session {
-        handler,
-        ctx: Context::from_environment(),
-    };
-    if session.ctx.function_name.is_empty() {
-        session.ctx.function_name = handler.name.to_owned();
-    }
     // In a `LocalSet`, as on Lambda (see `event_loop::run`): a handler that spawns local
     // tasks behaves the same here.
     tokio::task::LocalSet::new().block_on(&runtime, async {
+        // The handler's state, built once for all the events of this run, as on Lambda.
+        let state = match handler.build_state().await {
+            Ok(state) => state,
+            Err(error) => {
+                eprintln!("error: the init function failed: {error}");
+                return print(&error.to_json(), 1);
+            }
+        };
+        let mut session = Session {
+            handler,
+            state,
+            ctx: Context::from_environment(),
+        };
+        if session.ctx.function_name.is_empty() {
+            session.ctx.function_name = handler.name.to_owned();
+        }
         match options.event {
             Some(event) => session.invoke_and_print(event.into_bytes()).await,
             None => session.invoke_lines().await,
@@ -163,6 +172,7 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
 
 struct Session {
     handler: &'static Handler,
+    state: Box<State>,
     ctx: Context,
 }
 
@@ -171,21 +181,10 @@ impl Session {
     async fn invoke_and_print(&mut self, mut body: Vec<u8>) -> i32 {
         self.ctx.request_id = lambda_handler_protocol::ids::request_id();
         self.ctx.deadline = SystemTime::now() + lambda_env::function_timeout();
-        let outcome = invoke(self.handler, &mut body, &self.ctx).await;
-        let mut stdout = std::io::stdout().lock();
-        let (body, code) = match outcome {
-            Ok(()) => (body, 0),
-            Err(error) => (failure(&error), 1),
-        };
-        let written = stdout
-            .write_all(&body)
-            .and_then(|()| stdout.write_all(b"\n"));
-        match written.and_then(|()| stdout.flush()) {
-            Ok(()) => code,
-            Err(e) => {
-                eprintln!("error: cannot write the result: {e}");
-                1
-            }
+        let outcome = invoke(self.handler, &mut body, &self.ctx, &*self.state).await;
+        match outcome {
+            Ok(()) => print(&body, 0),
+            Err(error) => print(&failure(&error), 1),
         }
     }
 
@@ -238,6 +237,22 @@ fn serve(_: SocketAddr, _: &Handler, _: Option<Duration>) -> i32 {
          the emulator: `lambda-emulator -- ./path/to/binary`"
     );
     2
+}
+
+/// Prints one result line; returns `code`, or 1 when standard output fails.
+fn print(body: &[u8], code: i32) -> i32 {
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(body)
+        .and_then(|()| stdout.write_all(b"\n"))
+        .and_then(|()| stdout.flush());
+    match written {
+        Ok(()) => code,
+        Err(e) => {
+            eprintln!("error: cannot write the result: {e}");
+            1
+        }
+    }
 }
 
 fn failure(error: &InvocationError) -> Vec<u8> {

@@ -1,6 +1,7 @@
 //! The handlers `#[lambda_handler]` registered, gathered by the linker (no code runs before
 //! `main`), and the choice of the one to serve.
 
+use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -10,19 +11,30 @@ use crate::error::InvocationError;
 /// An async handler's invocation in progress.
 pub type BoxFuture<'a> = Pin<Box<dyn Future<Output = Result<(), InvocationError>> + 'a>>;
 
+/// The state an `init` function built, type-erased: the handler's entry downcasts it.
+pub type State = dyn Any;
+
 /// Decodes an event, calls a synchronous handler and writes its response body. The buffer
 /// holds the event on entry and the response body on success: one buffer serves both, so
-/// a large response is written into memory the event already occupies.
-pub type SyncInvoke = fn(&mut Vec<u8>, &Context) -> Result<(), InvocationError>;
+/// a large response is written into memory the event already occupies. The last argument
+/// is the state its `init` built (`()` without one).
+pub type SyncInvoke = fn(&mut Vec<u8>, &Context, &State) -> Result<(), InvocationError>;
 
 /// Decodes an event, calls an async handler and writes its response body, in one buffer as
 /// [`SyncInvoke`] does.
-pub type AsyncInvoke = for<'a> fn(&'a mut Vec<u8>, &'a Context) -> BoxFuture<'a>;
+pub type AsyncInvoke = for<'a> fn(&'a mut Vec<u8>, &'a Context, &'a State) -> BoxFuture<'a>;
+
+/// An `init` function's run: the state it built, or the init error.
+pub type InitFuture = Pin<Box<dyn Future<Output = Result<Box<State>, InvocationError>>>>;
+
+/// Builds a handler's state once, before the first invocation.
+pub type Init = fn() -> InitFuture;
 
 /// One registered handler.
 pub struct Handler {
     pub(crate) name: &'static str,
     pub(crate) invoke: Invoke,
+    pub(crate) init: Option<Init>,
 }
 
 #[derive(Clone, Copy)]
@@ -37,6 +49,7 @@ impl Handler {
         Handler {
             name,
             invoke: Invoke::Sync(invoke),
+            init: None,
         }
     }
 
@@ -45,6 +58,23 @@ impl Handler {
         Handler {
             name,
             invoke: Invoke::Async(invoke),
+            init: None,
+        }
+    }
+
+    /// The handler, with state its `init` builds once per process.
+    pub const fn with_init(self, init: Init) -> Self {
+        Handler {
+            init: Some(init),
+            ..self
+        }
+    }
+
+    /// Runs the handler's `init`, once, before its first invocation; `()` when it has none.
+    pub(crate) async fn build_state(&self) -> Result<Box<State>, InvocationError> {
+        match self.init {
+            Some(init) => crate::invoke::catch_panics(init()).await,
+            None => Ok(Box::new(())),
         }
     }
 }
@@ -120,7 +150,7 @@ fn not_found(handlers: &[Handler], name: Option<&str>) -> InvocationError {
 mod tests {
     use super::*;
 
-    fn ok(_: &mut Vec<u8>, _: &Context) -> Result<(), InvocationError> {
+    fn ok(_: &mut Vec<u8>, _: &Context, _: &State) -> Result<(), InvocationError> {
         Ok(())
     }
 

@@ -19,6 +19,7 @@ static HELLO: Binary = Binary::example("hello");
 static FAULTS: Binary = Binary::example("faults");
 static MULTI: Binary = Binary::example("multi");
 static CONTEXT: Binary = Binary::example("context");
+static STATE: Binary = Binary::example("state");
 static EMULATOR: Binary = Binary::emulator();
 const ADA: &str = r#"{"first_name":"Ada","last_name":"Lovelace"}"#;
 const INVOKE: &str = "/2015-03-31/functions/function/invocations";
@@ -611,6 +612,24 @@ fn timeouts_outside_lambdas_range_are_usage_errors() {
                 "{stderr}"
             );
         }
+    }
+}
+
+#[test]
+fn serve_runs_the_init_once_for_every_invocation() {
+    let mut command = Command::new(STATE.path());
+    command
+        .args(["--serve", "127.0.0.1:0", "--handler", "greet"])
+        .env("TABLE_NAME", "served");
+    let local = Local::start(command);
+    for name in ["Ada", "Grace"] {
+        let reply = local.invoke(None, format!(r#"{{"first_name":"{name}"}}"#));
+        let body = reply.json();
+        assert_eq!(body["message"], format!("Hello {name}!"));
+        assert_eq!(
+            (body["table"].clone(), body["inits"].clone()),
+            (json!("served"), json!(1))
+        );
     }
 }
 
