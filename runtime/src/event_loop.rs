@@ -31,32 +31,55 @@ const BODY_RETURN_WAIT: Duration = Duration::from_millis(200);
 
 /// Serves invocations until the Runtime API fails for good; returns the exit code.
 pub(crate) fn run(endpoint: &std::ffi::OsStr) -> i32 {
-    crate::heap::keep_freed_memory();
     let Some(runtime) = crate::invoke::async_runtime() else {
         return 1;
-    };
-    let Some(endpoint) = endpoint.to_str() else {
-        eprintln!("lambda-handler: AWS_LAMBDA_RUNTIME_API is not UTF-8");
-        return 1;
-    };
-    let mut client = match Client::new(endpoint) {
-        Ok(client) => client,
-        Err(message) => {
-            eprintln!("lambda-handler: {message}");
-            return 1;
-        }
     };
     // The loop and hyper's connection run as tasks of one `LocalSet`: a wake between them is
     // then a push onto its queue, run in the same turn. Woken from a task, the root future
     // of `block_on` would make tokio poll the OS once more (`epoll_wait`) before each reply.
-    let tasks = tokio::task::LocalSet::new();
-    tasks.block_on(&runtime, async move {
-        let serving = tokio::task::spawn_local(async move { serve(&mut client).await });
-        serving.await.unwrap_or_else(|e| {
-            eprintln!("lambda-handler: the invocation loop failed: {e}");
-            1
-        })
+    tokio::task::LocalSet::new().block_on(&runtime, serve_endpoint(endpoint))
+}
+
+/// [`run`] on the caller's tokio runtime (`run_async`): inside a `LocalSet` of its own.
+pub(crate) async fn run_on_current(endpoint: &std::ffi::OsStr) -> i32 {
+    tokio::task::LocalSet::new()
+        .run_until(serve_endpoint(endpoint))
+        .await
+}
+
+/// Serves invocations; runs inside a `LocalSet`.
+async fn serve_endpoint(endpoint: &std::ffi::OsStr) -> i32 {
+    crate::heap::keep_freed_memory();
+    let Some(mut client) = client(endpoint) else {
+        return 1;
+    };
+    let serving = tokio::task::spawn_local(async move { serve(&mut client).await });
+    serving.await.unwrap_or_else(|e| {
+        eprintln!("lambda-handler: the invocation loop failed: {e}");
+        1
     })
+}
+
+fn client(endpoint: &std::ffi::OsStr) -> Option<Client> {
+    let Some(endpoint) = endpoint.to_str() else {
+        eprintln!("lambda-handler: AWS_LAMBDA_RUNTIME_API is not UTF-8");
+        return None;
+    };
+    Client::new(endpoint)
+        .inspect_err(|message| eprintln!("lambda-handler: {message}"))
+        .ok()
+}
+
+/// Reports a start-up failure that happened before the loop could start, on a runtime of its
+/// own: call it from a thread that is not inside another tokio runtime.
+pub(crate) fn report_init_error(endpoint: &std::ffi::OsStr, error: &InvocationError) {
+    let (Some(runtime), Some(mut client)) = (crate::invoke::async_runtime(), client(endpoint))
+    else {
+        return;
+    };
+    tokio::task::LocalSet::new().block_on(&runtime, async {
+        init_failed(&mut client, error, &mut Vec::new()).await
+    });
 }
 
 /// The buffers one invocation uses, kept from one to the next.

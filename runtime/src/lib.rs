@@ -69,6 +69,10 @@ pub use lambda_handler_macros::lambda_handler;
 /// When a binary registers several handlers, `_HANDLER` (or `--handler NAME` locally) picks
 /// one by its name.
 ///
+/// Call it from a plain `fn main()`: it starts its own single-threaded tokio runtime. Called
+/// inside one (`#[tokio::main]`), it says to use [`run_async`] instead, reports that to Lambda
+/// as the init error (`Runtime.NestedRuntime`), and exits 1.
+///
 /// No failure of an invocation ends the process: a handler's error or panic, an event that
 /// does not decode, a result that does not encode or is too large are each posted as the
 /// invocation's error, and the loop asks for the next one. The Runtime API refusing an answer
@@ -87,9 +91,56 @@ pub use lambda_handler_macros::lambda_handler;
 /// the README); `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_` or `GLIBC_TUNABLES` set in
 /// the environment leave glibc as configured.
 pub fn run() -> ! {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        refuse_nested_runtime();
+    }
     let code = match std::env::var_os(lambda_handler_protocol::env::RUNTIME_API) {
         Some(endpoint) => event_loop::run(&endpoint),
         None => local::run(std::env::args_os().skip(1)),
     };
     std::process::exit(code)
+}
+
+/// [`run`] for a program that already runs a tokio runtime: serves on it, and returns only by
+/// ending the process.
+///
+/// ```no_run
+/// # use lambda_handler::lambda_handler;
+/// # #[lambda_handler] fn h(event: u8) -> u8 { event }
+/// #[tokio::main]
+/// async fn main() {
+///     // Set up what needs the runtime first (tracing, clients, ...), then:
+///     lambda_handler::run_async().await
+/// }
+/// ```
+///
+/// The loop runs inside a `tokio::task::LocalSet` on the calling task, so handlers' futures
+/// need not be `Send`, and both `tokio::spawn` (onto your runtime) and
+/// `tokio::task::spawn_local` work in handlers. The returned future is not `Send`: await it
+/// in `main` (or `block_on`), not in a spawned task. Everything else is as [`run`] does it.
+pub async fn run_async() {
+    let code = match std::env::var_os(lambda_handler_protocol::env::RUNTIME_API) {
+        Some(endpoint) => event_loop::run_on_current(&endpoint).await,
+        None => local::run_on_current(std::env::args_os().skip(1)).await,
+    };
+    std::process::exit(code)
+}
+
+/// `run()` inside a tokio runtime (`#[tokio::main] async fn main() { lambda_handler::run() }`,
+/// the habit lambda_runtime users bring) would panic starting its own runtime: say what to
+/// write instead, report it to Lambda as the init error, and exit.
+fn refuse_nested_runtime() -> ! {
+    let error = InvocationError::new(
+        "Runtime.NestedRuntime",
+        "lambda_handler::run() was called inside a tokio runtime (`#[tokio::main]`?), and it \
+         starts its own: keep your runtime and write `lambda_handler::run_async().await`, or \
+         call `lambda_handler::run()` from a plain `fn main()`",
+    );
+    eprintln!("error: {}", error.error_message);
+    if let Some(endpoint) = std::env::var_os(lambda_handler_protocol::env::RUNTIME_API) {
+        // On a thread of its own: this one is inside a runtime, where no other can start.
+        let reported = std::thread::spawn(move || event_loop::report_init_error(&endpoint, &error));
+        let _ = reported.join();
+    }
+    std::process::exit(1)
 }

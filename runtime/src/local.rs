@@ -50,15 +50,57 @@ const DEFAULT_SERVE: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST
 
 /// Runs locally; returns the exit code: 0, 1 when an invocation failed, 2 on a usage error.
 pub(crate) fn run(args: impl Iterator<Item = OsString>) -> i32 {
+    match prepare(args) {
+        Prepared::Done(code) => code,
+        Prepared::Serve(listen, handler, timeout) => serve(listen, handler, timeout),
+        Prepared::Invoke(handler, event) => {
+            let Some(runtime) = crate::invoke::async_runtime() else {
+                return 1;
+            };
+            // In a `LocalSet`, as on Lambda (see `event_loop::run`): a handler that spawns
+            // local tasks behaves the same here.
+            tokio::task::LocalSet::new().block_on(&runtime, invoke_all(handler, event))
+        }
+    }
+}
+
+/// [`run`] on the caller's tokio runtime (`run_async`).
+pub(crate) async fn run_on_current(args: impl Iterator<Item = OsString>) -> i32 {
+    match prepare(args) {
+        Prepared::Done(code) => code,
+        // The emulator runs a runtime of its own: on a thread where none runs yet.
+        Prepared::Serve(listen, handler, timeout) => {
+            tokio::task::spawn_blocking(move || serve(listen, handler, timeout))
+                .await
+                .unwrap_or(1)
+        }
+        Prepared::Invoke(handler, event) => {
+            tokio::task::LocalSet::new()
+                .run_until(invoke_all(handler, event))
+                .await
+        }
+    }
+}
+
+/// What the command line asks for.
+enum Prepared {
+    /// Nothing more to do (help, or a usage error): the exit code.
+    Done(i32),
+    Serve(SocketAddr, &'static Handler, Option<Duration>),
+    /// Invoke the handler on this event, or on each line of standard input.
+    Invoke(&'static Handler, Option<String>),
+}
+
+fn prepare(args: impl Iterator<Item = OsString>) -> Prepared {
     let options = match parse(args) {
         Ok(Some(options)) => options,
         Ok(None) => {
             print!("{HELP}");
-            return 0;
+            return Prepared::Done(0);
         }
         Err(message) => {
             eprintln!("error: {message}\n\n{HELP}");
-            return 2;
+            return Prepared::Done(2);
         }
     };
     let configured = std::env::var(HANDLER).ok();
@@ -70,39 +112,37 @@ pub(crate) fn run(args: impl Iterator<Item = OsString>) -> i32 {
         Ok(handler) => handler,
         Err(error) => {
             eprintln!("error: {}", error.error_message);
-            return 2;
+            return Prepared::Done(2);
         }
     };
-    if let Some(listen) = options.serve {
-        return serve(listen, handler, options.timeout);
+    match options.serve {
+        Some(listen) => Prepared::Serve(listen, handler, options.timeout),
+        None => Prepared::Invoke(handler, options.event),
     }
-    let Some(runtime) = crate::invoke::async_runtime() else {
-        return 1;
+}
+
+/// Invokes the handler on the event, or on each line of standard input; inside a `LocalSet`.
+async fn invoke_all(handler: &'static Handler, event: Option<String>) -> i32 {
+    // The handler's state, built once for all the events of this run, as on Lambda.
+    let state = match handler.build_state().await {
+        Ok(state) => state,
+        Err(error) => {
+            eprintln!("error: the init function failed: {error}");
+            return print(&error.to_json(), 1);
+        }
     };
-    // In a `LocalSet`, as on Lambda (see `event_loop::run`): a handler that spawns local
-    // tasks behaves the same here.
-    tokio::task::LocalSet::new().block_on(&runtime, async {
-        // The handler's state, built once for all the events of this run, as on Lambda.
-        let state = match handler.build_state().await {
-            Ok(state) => state,
-            Err(error) => {
-                eprintln!("error: the init function failed: {error}");
-                return print(&error.to_json(), 1);
-            }
-        };
-        let mut session = Session {
-            handler,
-            state,
-            ctx: Context::from_environment(),
-        };
-        if session.ctx.function_name.is_empty() {
-            session.ctx.function_name = handler.name.to_owned();
-        }
-        match options.event {
-            Some(event) => session.invoke_and_print(event.into_bytes()).await,
-            None => session.invoke_lines().await,
-        }
-    })
+    let mut session = Session {
+        handler,
+        state,
+        ctx: Context::from_environment(),
+    };
+    if session.ctx.function_name.is_empty() {
+        session.ctx.function_name = handler.name.to_owned();
+    }
+    match event {
+        Some(event) => session.invoke_and_print(event.into_bytes()).await,
+        None => session.invoke_lines().await,
+    }
 }
 
 fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String> {
@@ -211,7 +251,7 @@ impl Session {
 /// the path it takes on Lambda (a Runtime API on loopback, the same invocation loop, the
 /// timeout enforced by stopping the process).
 #[cfg(feature = "serve")]
-fn serve(listen: SocketAddr, handler: &Handler, timeout: Option<Duration>) -> i32 {
+fn serve(listen: SocketAddr, handler: &'static Handler, timeout: Option<Duration>) -> i32 {
     let program = match std::env::current_exe() {
         Ok(program) => program,
         Err(e) => {
@@ -229,7 +269,7 @@ fn serve(listen: SocketAddr, handler: &Handler, timeout: Option<Duration>) -> i3
 }
 
 #[cfg(not(feature = "serve"))]
-fn serve(_: SocketAddr, _: &Handler, _: Option<Duration>) -> i32 {
+fn serve(_: SocketAddr, _: &'static Handler, _: Option<Duration>) -> i32 {
     eprintln!(
         "error: `--serve` comes with lambda-handler's `serve` feature, which this binary was \
          built without (it is off by default, to keep the local server out of a `bootstrap`); \

@@ -23,7 +23,9 @@ use tokio::sync::Notify;
 /// A program the tests run: an example under `examples/`, or the emulator's binary. Each is
 /// built once, by the workspace's test command (`cargo test --workspace` builds every example
 /// and, for the emulator's own tests, `lambda-emulator`); the tests find it beside their own
-/// executable instead of declaring it a second time.
+/// executable instead of declaring it a second time. A run of this package alone
+/// (`cargo test -p lambda-handler-tests`) uses the examples as last built: after changing one,
+/// run the workspace's test command, or `cargo build -p lambda-handler-examples --examples`.
 pub struct Binary {
     name: &'static str,
     kind: BinaryKind,
