@@ -233,7 +233,8 @@ async fn serve_one(
         .into_result(request_id, "error")
 }
 
-fn check_size(len: usize) -> Result<(), InvocationError> {
+/// A response within Lambda's limit, or the error Lambda's caller gets for one over it.
+pub(crate) fn check_size(len: usize) -> Result<(), InvocationError> {
     if len <= MAX_RESPONSE {
         Ok(())
     } else {

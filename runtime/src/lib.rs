@@ -44,6 +44,7 @@ mod json;
 mod local;
 mod payload;
 mod registry;
+pub mod testing;
 mod trace_env;
 
 #[doc(hidden)]

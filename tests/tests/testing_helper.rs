@@ -1,0 +1,100 @@
+//! `lambda_handler::testing`, used as a user's own tests use it: handlers defined right here,
+//! invoked in process through the same decode, call and encode as on Lambda.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use lambda_handler::testing::TestHandler;
+use lambda_handler::{Context, InvocationError, lambda_handler};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Deserialize)]
+struct Order {
+    id: u32,
+    quantity: u32,
+}
+
+#[derive(Serialize)]
+struct Receipt {
+    id: u32,
+    total_cents: u64,
+    request_id: String,
+}
+
+static BUILDS: AtomicU32 = AtomicU32::new(0);
+
+struct Prices {
+    cents: u64,
+}
+
+async fn load_prices() -> Result<Prices, std::num::ParseIntError> {
+    BUILDS.fetch_add(1, Ordering::SeqCst);
+    Ok(Prices {
+        cents: "250".parse()?,
+    })
+}
+
+#[lambda_handler(init = load_prices)]
+async fn checkout(order: Order, ctx: &Context, prices: &Prices) -> Result<Receipt, String> {
+    if order.quantity == 0 {
+        return Err(format!("order {} is empty", order.id));
+    }
+    Ok(Receipt {
+        id: order.id,
+        total_cents: prices.cents * u64::from(order.quantity),
+        request_id: ctx.request_id.clone(),
+    })
+}
+
+#[lambda_handler]
+fn big(event: usize) -> String {
+    "x".repeat(event)
+}
+
+#[test]
+fn a_handler_is_invoked_as_lambda_invokes_it() {
+    let mut checkout = TestHandler::new("checkout").unwrap();
+    let mut ctx = checkout.context();
+    ctx.request_id = "req-1".into();
+    assert_eq!(
+        checkout.invoke_with(json!({"id": 7, "quantity": 3}), &ctx),
+        Ok(json!({"id": 7, "total_cents": 750, "request_id": "req-1"}))
+    );
+    // Its error, as Lambda reports it.
+    let error = checkout
+        .invoke(json!({"id": 8, "quantity": 0}))
+        .unwrap_err();
+    assert_eq!(
+        (error.error_type.as_str(), error.error_message.as_str()),
+        ("String", "order 8 is empty")
+    );
+    // The event decodes as on Lambda: a mismatch names the field.
+    let error = checkout.invoke(json!({"id": "seven"})).unwrap_err();
+    assert_eq!(error.error_type, "Runtime.UnmarshalError");
+    assert!(
+        error.error_message.contains("at `id`"),
+        "{}",
+        error.error_message
+    );
+    // The init ran once, for this handler, however often it is invoked.
+    for _ in 0..10 {
+        checkout.invoke(json!({"id": 1, "quantity": 1})).unwrap();
+    }
+    assert_eq!(BUILDS.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn the_bytes_and_the_limits_are_lambdas() {
+    let mut big = TestHandler::new("big").unwrap();
+    let ctx = big.context();
+    assert_eq!(
+        big.invoke_bytes(b"3".to_vec(), &ctx),
+        Ok(b"\"xxx\"".to_vec())
+    );
+    // A response over Lambda's limit is the error Lambda's caller would see.
+    let over = lambda_handler_protocol::limits::MAX_RESPONSE - 1;
+    let error: InvocationError = big.invoke(json!(over)).unwrap_err();
+    assert_eq!(error.error_type, "Function.ResponseSizeTooLarge");
+    let unknown = TestHandler::new("nope").err().unwrap();
+    assert_eq!(unknown.error_type, "Runtime.HandlerNotFound");
+}
