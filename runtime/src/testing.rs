@@ -103,11 +103,12 @@ impl TestHandler {
     /// default 3 seconds away, and the handler's name as the function's name. Change what
     /// your test needs and pass it to [`TestHandler::invoke_with`].
     pub fn context(&self) -> Context {
-        let mut ctx = Context::default();
-        ctx.request_id = lambda_handler_protocol::ids::request_id();
-        ctx.deadline =
-            std::time::SystemTime::now() + lambda_handler_protocol::limits::DEFAULT_TIMEOUT;
-        ctx.function_name = self.handler.name.to_owned();
-        ctx
+        Context {
+            request_id: lambda_handler_protocol::ids::request_id(),
+            deadline: std::time::SystemTime::now()
+                + lambda_handler_protocol::limits::DEFAULT_TIMEOUT,
+            function_name: self.handler.name.to_owned(),
+            ..Context::default()
+        }
     }
 }
