@@ -196,7 +196,7 @@ impl Context {
 /// would otherwise fill the log.
 fn log_once(logged: &AtomicBool, message: std::fmt::Arguments<'_>) {
     if !logged.swap(true, Ordering::Relaxed) {
-        eprintln!("lambda-handler: {message}");
+        crate::log::log!(Warn, "{message}");
     }
 }
 
@@ -233,7 +233,10 @@ fn parse_json<T: serde::de::DeserializeOwned>(
     match serde_json::from_str(value) {
         Ok(parsed) => Some(parsed),
         Err(e) => {
-            eprintln!("lambda-handler: invocation {request_id} has a malformed {what} header: {e}");
+            crate::log::log!(
+                Warn,
+                "invocation {request_id} has a malformed {what} header: {e}"
+            );
             None
         }
     }

@@ -12,6 +12,7 @@ use crate::context::Context;
 use crate::error::InvocationError;
 use crate::headers;
 use crate::invoke::invoke;
+use crate::log::log;
 use crate::payload::{BufferReturn, Payload};
 use crate::registry::{self, Handler, HandlerChoice, State};
 use crate::trace_env::TraceEnv;
@@ -55,18 +56,18 @@ async fn serve_endpoint(endpoint: &std::ffi::OsStr) -> i32 {
     };
     let serving = tokio::task::spawn_local(async move { serve(&mut client).await });
     serving.await.unwrap_or_else(|e| {
-        eprintln!("lambda-handler: the invocation loop failed: {e}");
+        log!(Error, "the invocation loop failed: {e}");
         1
     })
 }
 
 fn client(endpoint: &std::ffi::OsStr) -> Option<Client> {
     let Some(endpoint) = endpoint.to_str() else {
-        eprintln!("lambda-handler: AWS_LAMBDA_RUNTIME_API is not UTF-8");
+        log!(Error, "AWS_LAMBDA_RUNTIME_API is not UTF-8");
         return None;
     };
     Client::new(endpoint)
-        .inspect_err(|message| eprintln!("lambda-handler: {message}"))
+        .inspect_err(|message| log!(Warn, "{message}"))
         .ok()
 }
 
@@ -111,7 +112,7 @@ async fn serve(client: &mut Client) -> i32 {
         let invocation = match next(client, &mut buffers.body).await {
             Ok(invocation) => invocation,
             Err(message) => {
-                eprintln!("lambda-handler: {message}; exiting");
+                log!(Error, "{message}; exiting");
                 return 1;
             }
         };
@@ -124,7 +125,7 @@ async fn serve(client: &mut Client) -> i32 {
             &invocation,
         );
         if let Err(message) = served.await {
-            eprintln!("lambda-handler: {message}; exiting");
+            log!(Error, "{message}; exiting");
             return 1;
         }
     }
@@ -132,13 +133,13 @@ async fn serve(client: &mut Client) -> i32 {
 
 /// Reports a start-up failure as Lambda expects, then gives the exit code.
 async fn init_failed(client: &mut Client, error: &InvocationError, reply: &mut Vec<u8>) -> i32 {
-    eprintln!("lambda-handler: {error}");
+    log!(Error, "{error}");
     let payload = Payload::once(error.to_json());
     if let Err(e) = client
         .report_error(None, payload, &error.header_value(), reply)
         .await
     {
-        eprintln!("lambda-handler: could not report the init error: {e}");
+        log!(Warn, "could not report the init error: {e}");
     }
     1
 }
@@ -172,7 +173,7 @@ async fn next(client: &mut Client, event: &mut Vec<u8>) -> Result<Reply, String>
                 if failures >= NEXT_ATTEMPTS {
                     return Err(format!("{failure}, {failures} times"));
                 }
-                eprintln!("lambda-handler: {failure}; retrying in {retry_delay:?}");
+                log!(Warn, "{failure}; retrying in {retry_delay:?}");
                 tokio::time::sleep(retry_delay).await;
                 retry_delay *= 4;
             }
@@ -192,12 +193,14 @@ async fn serve_one(
 ) -> Result<(), String> {
     let Some(request_id) = plausible_request_id(invocation) else {
         // Without a usable id there is no URL to answer on; Lambda times the invocation out.
-        eprintln!(
-            "lambda-handler: an invocation has no usable Lambda-Runtime-Aws-Request-Id \
+        log!(
+            Warn,
+            "an invocation has no usable Lambda-Runtime-Aws-Request-Id \
              (ids are UUIDs: letters, digits and dashes); it is not answered"
         );
         return Ok(());
     };
+    crate::log::set_request_id(request_id);
     ctx.begin_invocation(request_id, &invocation.headers);
     let outcome = if invocation.over_limit {
         Err(InvocationError::new(
@@ -213,8 +216,9 @@ async fn serve_one(
             // Lambda has closed the invocation and told the caller; the error below is posted
             // for a Runtime API that has not (Lambda refuses it with 403).
             Delivery::Status(AnswerStatus::TooLarge, _) => {
-                eprintln!(
-                    "lambda-handler: the Runtime API refused the response to {request_id} as too large (413)"
+                log!(
+                    Warn,
+                    "the Runtime API refused the response to {request_id} as too large (413)"
                 );
                 response_too_large()
             }
@@ -227,7 +231,7 @@ async fn serve_one(
         },
         Err(error) => error,
     };
-    eprintln!("lambda-handler: invocation {request_id} failed: {error}");
+    log!(Error, "invocation {request_id} failed: {error}");
     deliver(client, request_id, Answer::Error(&error), buffers)
         .await
         .into_result(request_id, "error")
@@ -276,23 +280,25 @@ impl Delivery {
             // The invocation is closed: answered already (a retry whose first try arrived), or
             // unknown. Nothing is lost; serve the next one.
             Delivery::Status(AnswerStatus::Closed, body) => {
-                eprintln!(
-                    "lambda-handler: the Runtime API refused the {what} to {request_id}, which is closed: {body}"
+                log!(
+                    Warn,
+                    "the Runtime API refused the {what} to {request_id}, which is closed: {body}"
                 );
                 Ok(())
             }
             Delivery::Status(status, body) => {
-                eprintln!(
-                    "lambda-handler: the Runtime API answered the {what} to {request_id} unexpectedly ({status:?}): {body}"
+                log!(
+                    Warn,
+                    "the Runtime API answered the {what} to {request_id} unexpectedly ({status:?}): {body}"
                 );
                 Ok(())
             }
             Delivery::Lost(e) => {
-                eprintln!("lambda-handler: the {what} to {request_id} may be lost: {e}");
+                log!(Warn, "the {what} to {request_id} may be lost: {e}");
                 Ok(())
             }
             Delivery::NotSent => {
-                eprintln!("lambda-handler: the {what} to {request_id} could not be sent again");
+                log!(Warn, "the {what} to {request_id} could not be sent again");
                 Ok(())
             }
         }
@@ -350,8 +356,9 @@ async fn deliver(
             }
             Err(e) if attempt >= POST_ATTEMPTS => break Delivery::Lost(e),
             Err(e) => {
-                eprintln!(
-                    "lambda-handler: posting the answer to {request_id} failed ({e}); retrying"
+                log!(
+                    Warn,
+                    "posting the answer to {request_id} failed ({e}); retrying"
                 );
                 tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
             }

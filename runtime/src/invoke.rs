@@ -16,7 +16,7 @@ pub(crate) fn async_runtime() -> Option<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .inspect_err(|e| eprintln!("lambda-handler: cannot start the async runtime: {e}"))
+        .inspect_err(|e| crate::log::log!(Error, "cannot start the async runtime: {e}"))
         .ok()
 }
 

@@ -29,6 +29,10 @@
 //! - `serve` (off by default): `--serve`, a local Invoke API around the binary, for local
 //!   development: `cargo run --features lambda-handler/serve -- --serve`. Off, the emulator's
 //!   server is not in the binary, so the `bootstrap` a default build ships stays small.
+//! - `tracing` (off by default): handlers log with `tracing::info!(..)` and the lines come out
+//!   in Lambda's format (`AWS_LAMBDA_LOG_FORMAT` `Text` or `JSON`, `AWS_LAMBDA_LOG_LEVEL`),
+//!   each with the invocation's request id; the runtime's own messages take the same path.
+//!   [`run`] installs the subscriber unless the program installed its own.
 
 #![warn(missing_docs, unreachable_pub)]
 
@@ -42,10 +46,13 @@ mod heap;
 mod invoke;
 mod json;
 mod local;
+mod log;
 mod payload;
 mod registry;
 pub mod testing;
 mod trace_env;
+#[cfg(feature = "tracing")]
+mod tracing_logs;
 
 #[doc(hidden)]
 pub mod __private;
@@ -92,6 +99,8 @@ pub use lambda_handler_macros::lambda_handler;
 /// the README); `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_` or `GLIBC_TUNABLES` set in
 /// the environment leave glibc as configured.
 pub fn run() -> ! {
+    #[cfg(feature = "tracing")]
+    tracing_logs::install();
     if tokio::runtime::Handle::try_current().is_ok() {
         refuse_nested_runtime();
     }
@@ -120,6 +129,8 @@ pub fn run() -> ! {
 /// `tokio::task::spawn_local` work in handlers. The returned future is not `Send`: await it
 /// in `main` (or `block_on`), not in a spawned task. Everything else is as [`run`] does it.
 pub async fn run_async() {
+    #[cfg(feature = "tracing")]
+    tracing_logs::install();
     let code = match std::env::var_os(lambda_handler_protocol::env::RUNTIME_API) {
         Some(endpoint) => event_loop::run_on_current(&endpoint).await,
         None => local::run_on_current(std::env::args_os().skip(1)).await,

@@ -1,0 +1,194 @@
+//! Log lines in Lambda's formats. Lambda's advanced logging controls set
+//! `AWS_LAMBDA_LOG_FORMAT` (`Text`, the default, or `JSON`) and `AWS_LAMBDA_LOG_LEVEL`
+//! (`TRACE` to `FATAL`, `INFO` by default); every line carries the id of the invocation it
+//! belongs to, as Lambda's managed runtimes write them:
+//!
+//! - JSON: `{"timestamp":"2026-11-30T04:50:03.123Z","level":"WARN","requestId":"...","message":"..."}`
+//! - Text: `[WARN]\t2026-11-30T04:50:03.123Z\t<request id>\tmessage` (the Python runtime's)
+//!
+//! The runtime's own messages go through [`write`]; with the `tracing` feature, so do a
+//! handler's `tracing` events (`crate::tracing_logs`).
+
+use std::fmt::{self, Write as _};
+use std::io::Write as _;
+use std::sync::{Mutex, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// `AWS_LAMBDA_LOG_FORMAT`.
+pub(crate) const FORMAT_VAR: &str = "AWS_LAMBDA_LOG_FORMAT";
+/// `AWS_LAMBDA_LOG_LEVEL`.
+pub(crate) const LEVEL_VAR: &str = "AWS_LAMBDA_LOG_LEVEL";
+
+/// A log line's level, in Lambda's names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Level {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
+}
+
+impl Level {
+    fn parse(name: &str) -> Option<Self> {
+        Some(match name.trim().to_ascii_uppercase().as_str() {
+            "TRACE" => Level::Trace,
+            "DEBUG" => Level::Debug,
+            "INFO" => Level::Info,
+            "WARN" | "WARNING" => Level::Warn,
+            "ERROR" => Level::Error,
+            "FATAL" | "CRITICAL" => Level::Fatal,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Level::Trace => "TRACE",
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+            Level::Error => "ERROR",
+            Level::Fatal => "FATAL",
+        }
+    }
+}
+
+/// How lines are written, read once from the environment.
+pub(crate) struct Settings {
+    pub(crate) json: bool,
+    /// Lines below this level are not written.
+    pub(crate) level: Level,
+}
+
+pub(crate) fn settings() -> &'static Settings {
+    static SETTINGS: OnceLock<Settings> = OnceLock::new();
+    SETTINGS.get_or_init(|| Settings {
+        json: std::env::var(FORMAT_VAR).is_ok_and(|f| f.trim().eq_ignore_ascii_case("json")),
+        level: std::env::var(LEVEL_VAR)
+            .ok()
+            .and_then(|l| Level::parse(&l))
+            .unwrap_or(Level::Info),
+    })
+}
+
+/// The invocation being served, for the lines written meanwhile (from any thread).
+static REQUEST_ID: Mutex<String> = Mutex::new(String::new());
+
+/// Lines written from now on belong to `request_id` (empty: to none, as during init).
+pub(crate) fn set_request_id(request_id: &str) {
+    let mut current = REQUEST_ID.lock().unwrap_or_else(|p| p.into_inner());
+    current.clear();
+    current.push_str(request_id);
+}
+
+/// Writes one of the runtime's own messages.
+pub(crate) fn write(level: Level, message: fmt::Arguments<'_>) {
+    if level < settings().level {
+        return;
+    }
+    #[cfg(feature = "tracing")]
+    if crate::tracing_logs::forward(level, &message) {
+        return;
+    }
+    let mut text = String::from("lambda-handler: ");
+    let _ = text.write_fmt(message);
+    let line = format_line(level, &text, &[]);
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// One line, newline included, in the configured format; `fields` are a `tracing` event's
+/// other fields (JSON values, already encoded).
+pub(crate) fn format_line(level: Level, message: &str, fields: &[(&str, String)]) -> String {
+    let request_id = REQUEST_ID.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let timestamp = timestamp(SystemTime::now());
+    let mut line = String::with_capacity(message.len() + 128);
+    if settings().json {
+        let quote = |s: &str| serde_json::to_string(s).expect("strings encode");
+        let _ = write!(
+            line,
+            r#"{{"timestamp":"{timestamp}","level":"{}","message":{}"#,
+            level.name(),
+            quote(message)
+        );
+        if !request_id.is_empty() {
+            let _ = write!(line, r#","requestId":{}"#, quote(&request_id));
+        }
+        for (name, value) in fields {
+            let _ = write!(line, ",{}:{value}", quote(name));
+        }
+        line.push('}');
+    } else {
+        let _ = write!(
+            line,
+            "[{}]\t{timestamp}\t{request_id}\t{message}",
+            level.name()
+        );
+        for (name, value) in fields {
+            let _ = write!(line, " {name}={value}");
+        }
+    }
+    line.push('\n');
+    line
+}
+
+/// RFC 3339 in UTC with milliseconds, as Lambda's lines carry it.
+fn timestamp(time: SystemTime) -> String {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let (days, seconds) = (since.as_secs() / 86_400, since.as_secs() % 86_400);
+    // Days to a civil date (Howard Hinnant's `civil_from_days`).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        seconds / 3_600,
+        seconds / 60 % 60,
+        seconds % 60,
+        since.subsec_millis()
+    )
+}
+
+/// `log!(Level::Warn, "...", args)`: one of the runtime's own messages.
+macro_rules! log {
+    ($level:ident, $($arg:tt)*) => {
+        $crate::log::write($crate::log::Level::$level, format_args!($($arg)*))
+    };
+}
+
+pub(crate) use log;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn timestamps_are_rfc_3339_in_utc() {
+        let at = |ms: u64| timestamp(UNIX_EPOCH + Duration::from_millis(ms));
+        assert_eq!(at(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(at(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(at(1_764_477_003_123), "2025-11-30T04:30:03.123Z");
+        assert_eq!(at(4_102_444_799_999), "2099-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn levels_are_lambdas_names_in_order() {
+        assert_eq!(Level::parse("warn"), Some(Level::Warn));
+        assert_eq!(Level::parse(" FATAL "), Some(Level::Fatal));
+        assert_eq!(Level::parse("loud"), None);
+        assert!(Level::Debug < Level::Info && Level::Error < Level::Fatal);
+    }
+}

@@ -1,0 +1,91 @@
+//! Logs in Lambda's formats (`AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL`): a handler's
+//! `tracing` events and the runtime's own messages, each line carrying the request id of the
+//! invocation that wrote it.
+
+use std::time::Duration;
+
+use lambda_handler_tests::{Binary, Event, RuntimeApi};
+use serde_json::Value;
+
+static LOGS: Binary = Binary::example("logs");
+
+/// What the `logs` example wrote to stderr over three invocations (one failing, one whose
+/// event does not decode), with `env` set.
+fn log_of(env: &[(&str, &str)]) -> String {
+    let api = RuntimeApi::start();
+    let process = api.spawn(LOGS.path(), env);
+    api.push(Event::new("order-1", r#"{"order_id": 1, "items": 3}"#));
+    api.push(Event::new("order-2", r#"{"order_id": 2, "items": 0}"#));
+    api.push(Event::new("order-3", r#"{"order_id": "three"}"#));
+    api.wait_for_accepted(3, Duration::from_secs(30));
+    process.stop()
+}
+
+#[test]
+fn json_lines_carry_the_request_id_of_the_invocation_that_wrote_them() {
+    let log = log_of(&[
+        ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+        ("AWS_LAMBDA_LOG_LEVEL", "INFO"),
+    ]);
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line:?}")))
+        .collect();
+    for line in &lines {
+        for key in ["timestamp", "level", "message", "requestId"] {
+            assert!(line.get(key).is_some(), "no {key}: {line}");
+        }
+        assert!(line["timestamp"].as_str().unwrap().ends_with('Z'), "{line}");
+    }
+    let find = |message: &str, request_id: &str| {
+        lines
+            .iter()
+            .find(|l| {
+                l["message"].as_str().unwrap().contains(message) && l["requestId"] == request_id
+            })
+            .unwrap_or_else(|| panic!("no {message:?} for {request_id}: {log}"))
+            .clone()
+    };
+    let placing = find("placing the order", "order-1");
+    assert_eq!(
+        (
+            placing["level"].as_str(),
+            placing["order_id"].as_u64(),
+            placing["items"].as_u64()
+        ),
+        (Some("INFO"), Some(1), Some(3))
+    );
+    assert_eq!(find("placing the order", "order-2")["order_id"], 2);
+    assert_eq!(find("refusing an empty order", "order-2")["level"], "WARN");
+    // The runtime's own message about a failed invocation, in the same format.
+    let failed = find("invocation order-3 failed", "order-3");
+    assert_eq!(failed["level"], "ERROR");
+    assert!(
+        failed["message"]
+            .as_str()
+            .unwrap()
+            .contains("Runtime.UnmarshalError")
+    );
+    // Below AWS_LAMBDA_LOG_LEVEL: not written.
+    assert!(!log.contains("checking order"), "{log}");
+}
+
+#[test]
+fn the_level_setting_filters_and_text_lines_are_readable() {
+    let debug = log_of(&[("AWS_LAMBDA_LOG_LEVEL", "DEBUG")]);
+    let line = debug
+        .lines()
+        .find(|l| l.contains("checking order 1"))
+        .unwrap_or_else(|| panic!("{debug}"));
+    // The Python runtime's text shape: [LEVEL] timestamp request-id message.
+    let parts: Vec<&str> = line.split('\t').collect();
+    assert_eq!(parts[0], "[DEBUG]");
+    assert!(parts[1].ends_with('Z'), "{line}");
+    assert_eq!(parts[2], "order-1");
+    let errors_only = log_of(&[("AWS_LAMBDA_LOG_LEVEL", "ERROR")]);
+    assert!(!errors_only.contains("placing the order"), "{errors_only}");
+    assert!(
+        errors_only.contains("invocation order-3 failed"),
+        "{errors_only}"
+    );
+}
