@@ -8,7 +8,6 @@ use lambda_handler_tests::Binary;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full};
@@ -189,45 +188,9 @@ fn post(port: u16, path: &str, headers: &[(&str, String)], body: Bytes) -> Reply
     })
 }
 
-/// A venv with boto3 and awslambdaric from PyPI, made once per target directory.
+/// The Python venv with boto3 and awslambdaric.
 fn python() -> &'static Path {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-venv");
-        let python = venv.join("bin/python");
-        let ready = |python: &Path| {
-            Command::new(python)
-                .args(["-c", "import boto3, awslambdaric"])
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if !ready(&python) {
-            let made = Command::new("python3")
-                .arg("-m")
-                .arg("venv")
-                .arg(&venv)
-                .status()
-                .unwrap();
-            assert!(made.success(), "python3 -m venv failed");
-            let installed = Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "boto3",
-                    "awslambdaric",
-                ])
-                .status()
-                .unwrap();
-            assert!(
-                installed.success() && ready(&python),
-                "pip install boto3 awslambdaric failed"
-            );
-        }
-        python
-    })
+    lambda_handler_tests::python_venv()
 }
 
 fn python_dir() -> PathBuf {
