@@ -80,7 +80,14 @@ pub fn serve(options: Options) -> i32 {
     };
     runtime.block_on(async {
         match start(options).await {
-            Ok(()) => std::future::pending().await,
+            Ok(shared) => {
+                termination().await;
+                // As Lambda ends an environment: the runtime gets SIGTERM and time for its
+                // shutdown hook; the emulator never leaves it running.
+                eprintln!("lambda-emulator: stopping the runtime");
+                supervisor::terminate(&shared, SHUTDOWN_GRACE).await;
+                0
+            }
             Err(message) => {
                 eprintln!("lambda-emulator: {message}");
                 1
@@ -89,7 +96,31 @@ pub fn serve(options: Options) -> i32 {
     })
 }
 
-async fn start(options: Options) -> Result<(), String> {
+/// How long the runtime has to exit after SIGTERM before it is killed: Lambda's shutdown
+/// budget, with room for the process to end.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+/// SIGTERM or SIGINT (Ctrl-C) to the emulator.
+async fn termination() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        eprintln!("lambda-emulator: cannot listen for SIGTERM; stop it with SIGKILL");
+        return std::future::pending().await;
+    };
+    std::future::poll_fn(|cx| {
+        if term.poll_recv(cx).is_ready() || int.poll_recv(cx).is_ready() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
+
+async fn start(options: Options) -> Result<Arc<state::Shared>, String> {
     let invoke = TcpListener::bind(options.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
@@ -109,5 +140,5 @@ async fn start(options: Options) -> Result<(), String> {
         "lambda-emulator: invoke with POST http://{invoke_addr}/2015-03-31/functions/function/invocations"
     );
     supervisor::ensure_running(&shared);
-    Ok(())
+    Ok(shared)
 }

@@ -49,6 +49,8 @@ impl Outcome {
 pub(crate) enum Child {
     Stopped,
     Running {
+        /// Its process id, for SIGTERM.
+        pid: Option<u32>,
         /// Stops the process (sent by a timeout).
         stop: Option<oneshot::Sender<()>>,
         /// It asked `/next`: its initialization is over.
@@ -219,6 +221,14 @@ impl Shared {
             // Lambda resets the execution environment after a timeout.
             shared.stop_child();
         });
+    }
+
+    /// The runtime's process id, while it runs.
+    pub(crate) fn child_pid(&self) -> Option<u32> {
+        match &*lock(&self.child) {
+            Child::Running { pid, .. } => *pid,
+            Child::Stopped => None,
+        }
     }
 
     /// The child process's state, locked.

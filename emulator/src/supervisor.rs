@@ -25,6 +25,7 @@ pub(crate) fn ensure_running(shared: &Arc<Shared>) {
             shared.reset_runtime();
             let (stop, stopped) = oneshot::channel();
             *child = Child::Running {
+                pid: process.id(),
                 stop: Some(stop),
                 initialized: false,
                 init_failed: false,
@@ -41,6 +42,31 @@ pub(crate) fn ensure_running(shared: &Arc<Shared>) {
                     &format!("RequestId: {id} Error: cannot start {program}: {e}"),
                 )
             });
+        }
+    }
+}
+
+/// Ends the runtime as Lambda ends an execution environment: SIGTERM, time for its shutdown
+/// hook, then SIGKILL if it is still running; returns once it has exited.
+pub(crate) async fn terminate(shared: &Shared, grace: std::time::Duration) {
+    let Some(pid) = shared.child_pid() else {
+        return;
+    };
+    if let Ok(pid) = libc::pid_t::try_from(pid) {
+        // SAFETY: `kill` has no memory-safety preconditions; the pid is our own child's, which
+        // `watch` has not reaped yet (it is still `Running`).
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+    }
+    let deadline = tokio::time::Instant::now() + grace;
+    while shared.child_pid().is_some() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    if shared.child_pid().is_some() {
+        shared.stop_child();
+        while shared.child_pid().is_some() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
     }
 }

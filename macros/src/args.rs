@@ -17,6 +17,8 @@ pub(crate) struct Args {
     pub(crate) krate: Option<Path>,
     /// `init = build_state`: the function that builds the handler's state, once.
     pub(crate) init: Option<Path>,
+    /// `shutdown = flush`: the function that runs when Lambda ends the environment.
+    pub(crate) shutdown: Option<Path>,
 }
 
 impl Args {
@@ -32,12 +34,15 @@ impl Args {
             // #[lambda_handler(init = path::to::build_state)]
             } else if meta.path.is_ident("init") {
                 set_once(&mut args.init, &meta, "init", parse_init)
+            // #[lambda_handler(shutdown = path::to::flush)]
+            } else if meta.path.is_ident("shutdown") {
+                set_once(&mut args.shutdown, &meta, "shutdown", parse_shutdown)
             } else {
                 let key = quote::ToTokens::to_token_stream(&meta.path).to_string();
                 Err(syn::Error::new_spanned(
                     &meta.path,
                     format_args!(
-                        "unknown `#[lambda_handler]` argument `{}`, expected `name`, `init` or `crate`",
+                        "unknown `#[lambda_handler]` argument `{}`, expected `name`, `init`, `shutdown` or `crate`",
                         key.replace(' ', "")
                     ),
                 ))
@@ -92,6 +97,16 @@ fn parse_init(input: ParseStream) -> syn::Result<Path> {
     })
 }
 
+fn parse_shutdown(input: ParseStream) -> syn::Result<Path> {
+    input.parse::<Path>().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "`shutdown` names the function to run when Lambda ends the environment, such as \
+             `shutdown = flush`",
+        )
+    })
+}
+
 fn parse_crate_path(input: ParseStream) -> syn::Result<Path> {
     let lit: LitStr = input.parse()?;
     lit.parse_with(Path::parse_mod_style).map_err(|_| {
@@ -133,7 +148,7 @@ mod tests {
     fn unknown_argument_names_the_accepted_ones() {
         assert_eq!(
             error(quote!(nmae = "x")),
-            "unknown `#[lambda_handler]` argument `nmae`, expected `name`, `init` or `crate`"
+            "unknown `#[lambda_handler]` argument `nmae`, expected `name`, `init`, `shutdown` or `crate`"
         );
     }
 

@@ -122,6 +122,13 @@ fn entry(handler: &Handler) -> TokenStream {
         }
         None => invoke,
     };
+    let invoke = match &handler.shutdown {
+        Some(hook) => {
+            let hook = shutdown(hook, handler.state.as_ref(), &private);
+            quote!(#invoke.with_shutdown(#hook))
+        }
+        None => invoke,
+    };
     // A named `const` rather than `const _`: inside an `impl` block, where `const _` is not
     // allowed, the only error left is rustc's "cannot find function" on the handler's name.
     let entry = format_ident!("__lambda_handler_entry_{}", ident.unraw());
@@ -185,6 +192,28 @@ fn init(state: &State, private: &Ident) -> TokenStream {
                     ::core::result::Result::Err(__lambda_handler_err(error))
                 }
             }
+        })
+    }
+}
+
+/// The entry's shutdown hook: calls the user's function (with the state, when the handler
+/// has one) and awaits it when it is `async`.
+fn shutdown(hook: &syn::Path, state: Option<&State>, private: &Ident) -> TokenStream {
+    let state_var = format_ident!("__lambda_handler_state", span = Span::mixed_site());
+    let ran = format_ident!("__lambda_handler_ran", span = Span::mixed_site());
+    let argument = state.map(|declared| {
+        let ty = &declared.ty;
+        quote!(#private::state::<#ty>(#state_var))
+    });
+    quote! {
+        |#state_var| #private::boxed_shutdown(async move {
+            let #ran = #hook(#argument);
+            let _ = {
+                #[allow(unused_imports)]
+                use #private::{DetectInitFuture as _, DetectInitValue as _};
+                (&#ran).__lambda_handler_init_kind().resolve(#ran)
+            }
+            .await;
         })
     }
 }

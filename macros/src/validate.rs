@@ -23,6 +23,8 @@ pub(crate) struct Handler {
     pub(crate) context: Option<TokenStream>,
     /// The state `init` builds, when the handler takes one.
     pub(crate) state: Option<State>,
+    /// `shutdown = flush`: run on SIGTERM, with the state when there is one.
+    pub(crate) shutdown: Option<Path>,
     /// Where a result that cannot be serialized is reported: the `Ok` type of a `Result`
     /// written as such, else the whole return type.
     pub(crate) ok: TokenSpan,
@@ -223,6 +225,7 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
                 .init
                 .expect("a state parameter exists only with `init`"),
         }),
+        shutdown: args.shutdown,
         ok,
         err,
     })

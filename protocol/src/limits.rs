@@ -24,3 +24,8 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// How long Lambda lets a cold start initialize before it counts as timed out.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a runtime's shutdown hook may run after SIGTERM: Lambda's shutdown phase allows
+/// 500 ms when only internal extensions are registered (2,000 ms with external ones, which
+/// share it), then sends SIGKILL.
+pub const SHUTDOWN_BUDGET: Duration = Duration::from_millis(500);

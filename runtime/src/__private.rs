@@ -7,10 +7,11 @@ pub use crate::contract::{
     ContextParam, DetectInitFuture, DetectInitValue, DetectResult, DetectValue, Encoder,
     ErrorEncoder, ErrorTag, Event, HandlerError, InitAwaited, InitReady, IsContext, Response,
     ResultKind, StateFrom, ValueKind, ViaDisplay, ViaDynError, ViaError, ViaInto, boxed,
-    boxed_init, erase_state, ok_encoder, respond, state,
+    boxed_init, boxed_shutdown, erase_state, ok_encoder, respond, state,
 };
 pub use crate::registry::{
-    AsyncInvoke, BoxFuture, HANDLERS, Handler, Init, InitFuture, State, SyncInvoke,
+    AsyncInvoke, BoxFuture, HANDLERS, Handler, Init, InitFuture, Shutdown, ShutdownFuture, State,
+    SyncInvoke,
 };
 
 /// Emits its input unchanged: the generated entry passes through it so that a failed import

@@ -341,6 +341,13 @@ pub fn boxed_init(
     Box::pin(init)
 }
 
+/// A shutdown hook's run, boxed so that every handler has one hook type.
+pub fn boxed_shutdown<'a>(
+    hook: impl Future<Output = ()> + 'a,
+) -> crate::registry::ShutdownFuture<'a> {
+    Box::pin(hook)
+}
+
 /// An async handler's invocation, boxed so that every handler has one entry type.
 pub fn boxed<'a>(
     invocation: impl Future<Output = Result<(), InvocationError>> + 'a,

@@ -1,10 +1,12 @@
 //! The invocation loop against the Lambda Runtime API: next, invoke, respond, forever.
 
+use std::future::Future;
+use std::task::Poll;
 use std::time::Duration;
 
 use lambda_handler_protocol::env::HANDLER;
 use lambda_handler_protocol::error_types::{RESPONSE_SIZE_TOO_LARGE, RUNTIME_EVENT_TOO_LARGE};
-use lambda_handler_protocol::limits::{MAX_EVENT, MAX_RESPONSE};
+use lambda_handler_protocol::limits::{MAX_EVENT, MAX_RESPONSE, SHUTDOWN_BUDGET};
 use lambda_handler_protocol::rapid::{AnswerStatus, NextStatus};
 
 use crate::client::{Client, ClientError, Reply};
@@ -108,8 +110,21 @@ async fn serve(client: &mut Client) -> i32 {
     };
     let mut ctx = Context::from_environment();
     let mut trace_env = TraceEnv::from_environment();
+    // Only a handler with a shutdown hook listens for SIGTERM; others keep the default (the
+    // process ends at once), and the loop pays nothing for it.
+    let mut terminate = handler.shutdown.and_then(|_| termination());
     loop {
-        let invocation = match next(client, &mut buffers.body).await {
+        let next = next(client, &mut buffers.body);
+        let next = match &mut terminate {
+            None => next.await,
+            // Waiting for an invocation: Lambda sends SIGTERM when it ends the environment.
+            // One that arrives during an invocation is taken once it is answered.
+            Some(signal) => match first(signal.recv(), next).await {
+                First::A(_) => return shut_down(handler, &*state).await,
+                First::B(next) => next,
+            },
+        };
+        let invocation = match next {
             Ok(invocation) => invocation,
             Err(message) => {
                 log!(Error, "{message}; exiting");
@@ -129,6 +144,75 @@ async fn serve(client: &mut Client) -> i32 {
             return 1;
         }
     }
+}
+
+/// SIGTERM, as a stream of deliveries; `None` where it cannot be listened for.
+#[cfg(unix)]
+fn termination() -> Option<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .inspect_err(|e| {
+            log!(
+                Warn,
+                "cannot listen for SIGTERM, so no shutdown hook runs: {e}"
+            )
+        })
+        .ok()
+}
+
+#[cfg(not(unix))]
+fn termination() -> Option<NeverSignal> {
+    None
+}
+
+/// Stands in for a signal where there is none to listen for.
+#[cfg(not(unix))]
+struct NeverSignal;
+
+#[cfg(not(unix))]
+impl NeverSignal {
+    async fn recv(&mut self) -> Option<()> {
+        std::future::pending().await
+    }
+}
+
+/// Runs the handler's shutdown hook within Lambda's budget; the process then exits 0.
+async fn shut_down(handler: &Handler, state: &State) -> i32 {
+    let Some(hook) = handler.shutdown else {
+        return 0;
+    };
+    log!(Info, "SIGTERM: running the shutdown hook");
+    let hook = crate::invoke::catch_panics(Box::pin(async {
+        hook(state).await;
+        Ok(())
+    }));
+    match tokio::time::timeout(SHUTDOWN_BUDGET, hook).await {
+        Ok(Ok(())) => {}
+        Ok(Err(panic)) => log!(Error, "the shutdown hook failed: {panic}"),
+        Err(_) => log!(
+            Warn,
+            "the shutdown hook ran past Lambda's {} ms; exiting without it",
+            SHUTDOWN_BUDGET.as_millis()
+        ),
+    }
+    0
+}
+
+/// Which of two futures finished first.
+enum First<A, B> {
+    A(A),
+    B(B),
+}
+
+/// Polls `a` and then `b` until one finishes.
+async fn first<A: Future, B: Future>(a: A, b: B) -> First<A::Output, B::Output> {
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(done) = a.as_mut().poll(cx) {
+            return Poll::Ready(First::A(done));
+        }
+        b.as_mut().poll(cx).map(First::B)
+    })
+    .await
 }
 
 /// Reports a start-up failure as Lambda expects, then gives the exit code.

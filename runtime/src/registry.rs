@@ -30,11 +30,18 @@ pub type InitFuture = Pin<Box<dyn Future<Output = Result<Box<State>, InvocationE
 /// Builds a handler's state once, before the first invocation.
 pub type Init = fn() -> InitFuture;
 
+/// A shutdown hook's run.
+pub type ShutdownFuture<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
+
+/// Runs a handler's shutdown hook, with its state, when Lambda sends SIGTERM.
+pub type Shutdown = for<'a> fn(&'a State) -> ShutdownFuture<'a>;
+
 /// One registered handler.
 pub struct Handler {
     pub(crate) name: &'static str,
     pub(crate) invoke: Invoke,
     pub(crate) init: Option<Init>,
+    pub(crate) shutdown: Option<Shutdown>,
 }
 
 #[derive(Clone, Copy)]
@@ -50,6 +57,7 @@ impl Handler {
             name,
             invoke: Invoke::Sync(invoke),
             init: None,
+            shutdown: None,
         }
     }
 
@@ -59,6 +67,7 @@ impl Handler {
             name,
             invoke: Invoke::Async(invoke),
             init: None,
+            shutdown: None,
         }
     }
 
@@ -66,6 +75,14 @@ impl Handler {
     pub const fn with_init(self, init: Init) -> Self {
         Handler {
             init: Some(init),
+            ..self
+        }
+    }
+
+    /// The handler, with a hook that runs when Lambda ends the execution environment.
+    pub const fn with_shutdown(self, shutdown: Shutdown) -> Self {
+        Handler {
+            shutdown: Some(shutdown),
             ..self
         }
     }

@@ -56,6 +56,23 @@ fn five(event: u8, clients: &Clients) -> u8 {
     event
 }
 
+fn flush(config: &Config) {
+    let _ = config;
+}
+
+async fn goodbye() {}
+
+#[lambda_handler(init = sync_plain, shutdown = flush)]
+fn six(event: u8, config: &Config) -> u8 {
+    let _ = config;
+    event
+}
+
+#[lambda_handler(shutdown = goodbye)]
+async fn seven(event: u8) -> u8 {
+    event
+}
+
 fn main() {
-    let _ = (one, two, three, four, five);
+    let _ = (one, two, three, four, five, six, seven);
 }

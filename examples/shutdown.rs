@@ -1,0 +1,36 @@
+//! A shutdown hook: when Lambda ends the execution environment it sends SIGTERM (when
+//! extensions are registered, and on Managed Instances), and the hook runs, with the state
+//! `init` built, within Lambda's 500 ms; the process then exits 0. Here it flushes a count to
+//! the file `FLUSH_FILE` names, as a real function would flush metrics or traces.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use lambda_handler::lambda_handler;
+
+struct Metrics {
+    served: AtomicU32,
+}
+
+fn open_metrics() -> Metrics {
+    Metrics {
+        served: AtomicU32::new(0),
+    }
+}
+
+async fn flush(metrics: &Metrics) {
+    // Awaited, as a client's flush would be.
+    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    let served = metrics.served.load(Ordering::SeqCst);
+    if let Ok(path) = std::env::var("FLUSH_FILE") {
+        let _ = std::fs::write(path, format!("served {served}, pid {}", std::process::id()));
+    }
+}
+
+#[lambda_handler(init = open_metrics, shutdown = flush)]
+fn count(_event: serde_json::Value, metrics: &Metrics) -> u32 {
+    metrics.served.fetch_add(1, Ordering::SeqCst) + 1
+}
+
+fn main() {
+    lambda_handler::run()
+}

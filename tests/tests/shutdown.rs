@@ -1,0 +1,110 @@
+//! Shutdown: on SIGTERM (Lambda ending the execution environment), a handler's shutdown hook
+//! runs with its state and the process exits 0; the emulator passes its own SIGTERM on to the
+//! runtime and never leaves it running.
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lambda_handler_tests::{Binary, Event, RuntimeApi};
+
+static SHUTDOWN: Binary = Binary::example("shutdown");
+static EMULATOR: Binary = Binary::emulator();
+const WAIT: Duration = Duration::from_secs(30);
+
+fn flush_file(name: &str) -> PathBuf {
+    let path =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// Sends SIGTERM to a process this test started.
+fn terminate(pid: u32) {
+    let sent = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+#[test]
+fn sigterm_runs_the_shutdown_hook_with_the_state_then_exits_0() {
+    let flushed = flush_file("flushed");
+    let api = RuntimeApi::start();
+    let mut process = api.spawn(
+        SHUTDOWN.path(),
+        &[("FLUSH_FILE", flushed.to_str().unwrap())],
+    );
+    for i in 0..3 {
+        api.push(Event::new(format!("count-{i}"), "{}"));
+    }
+    let answers = api.wait_for_accepted(3, WAIT);
+    assert_eq!(answers[2].json(), 3);
+    terminate(process.pid());
+    let (code, stderr) = process.wait_exit(WAIT).expect("the process exits");
+    assert_eq!(code, 0, "{stderr}");
+    let written = std::fs::read_to_string(&flushed)
+        .unwrap_or_else(|e| panic!("the hook did not write ({e}): {stderr}"));
+    assert!(written.starts_with("served 3, pid "), "{written}");
+    assert!(
+        stderr.contains("SIGTERM: running the shutdown hook"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_emulator_passes_sigterm_on_and_never_leaves_its_runtime_running() {
+    let flushed = flush_file("emulated");
+    let mut emulator = Command::new(EMULATOR.path())
+        .args(["--port", "0", "--"])
+        .arg(SHUTDOWN.path())
+        .env("FLUSH_FILE", &flushed)
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(emulator.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let port: u16 = line
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    // One invocation, so that the runtime is running.
+    let invoked = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, urllib.request; print(urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b'{}')).read().decode())",
+        ])
+        .arg(format!(
+            "http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&invoked.stdout).trim(), "1");
+
+    terminate(emulator.id());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = emulator.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < WAIT, "the emulator did not exit");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(0));
+    // The runtime got SIGTERM (its hook ran) and is gone.
+    let written = std::fs::read_to_string(&flushed).expect("the runtime's hook ran");
+    let pid = written.rsplit(' ').next().unwrap();
+    assert!(written.starts_with("served 1"), "{written}");
+    #[cfg(target_os = "linux")]
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "the runtime {pid} is still running"
+    );
+}
