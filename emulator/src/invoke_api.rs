@@ -16,7 +16,7 @@ use lambda_handler_protocol::paths::{INVOKE_PREFIX, INVOKE_SUFFIX};
 use tokio::sync::oneshot;
 
 use crate::http::{Reply, aws_error, json};
-use crate::state::{Invocation, Outcome, Shared};
+use crate::state::{Completed, Invocation, Outcome, Shared};
 use crate::supervisor;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -82,6 +82,12 @@ pub(crate) async fn route(request: Request<Incoming>, shared: Arc<Shared>) -> Re
             );
         }
     };
+    // `X-Amz-Log-Type: Tail`: the last 4 KB of the invocation's log comes back, base64, in
+    // `X-Amz-Log-Result` (boto3's `LogType="Tail"`, `aws lambda invoke --log-type Tail`).
+    let wants_log = request
+        .headers()
+        .get(headers::LOG_TYPE)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"Tail"));
     let tenant_id = request
         .headers()
         .get(headers::TENANT_ID_REQUEST)
@@ -132,6 +138,7 @@ pub(crate) async fn route(request: Request<Incoming>, shared: Arc<Shared>) -> Re
                 client_context,
                 tenant_id,
                 reply: None,
+                wants_log: false,
             });
             supervisor::ensure_running(&shared);
             with_request_id(json(StatusCode::ACCEPTED, Bytes::new()), &id)
@@ -144,33 +151,46 @@ pub(crate) async fn route(request: Request<Incoming>, shared: Arc<Shared>) -> Re
                 client_context,
                 tenant_id,
                 reply: Some(reply),
+                wants_log,
             });
             supervisor::ensure_running(&shared);
-            let outcome = wait(&shared, &id, outcome).await;
-            with_request_id(respond(outcome), &id)
+            let completed = wait(&shared, &id, outcome).await;
+            let mut reply = respond(completed.outcome);
+            if let Some(log) = completed.log {
+                let log = base64::engine::general_purpose::STANDARD.encode(log);
+                if let Ok(log) = HeaderValue::from_str(&log) {
+                    reply.headers_mut().insert(headers::LOG_RESULT, log);
+                }
+            }
+            with_request_id(reply, &id)
         }
     }
 }
 
 /// The invocation's outcome. The deadline of an invocation in flight is watched by the state;
 /// this bounds only the wait for a runtime to take it.
-async fn wait(shared: &Shared, id: &str, mut outcome: oneshot::Receiver<Outcome>) -> Outcome {
+async fn wait(shared: &Shared, id: &str, mut outcome: oneshot::Receiver<Completed>) -> Completed {
+    let dropped = || Completed {
+        outcome: Outcome::error(RUNTIME_UNKNOWN, "the invocation was dropped"),
+        log: None,
+    };
     let pickup = INIT_TIMEOUT.saturating_add(shared.options.timeout);
     match tokio::time::timeout(pickup, &mut outcome).await {
-        Ok(Ok(outcome)) => return outcome,
-        Ok(Err(_)) => return Outcome::error(RUNTIME_UNKNOWN, "the invocation was dropped"),
+        Ok(Ok(completed)) => return completed,
+        Ok(Err(_)) => return dropped(),
         Err(_) if shared.withdraw(id) => {
             let seconds = pickup.as_secs_f64();
             let message = format!(
                 "RequestId: {id} Error: Task timed out after {seconds:.2} seconds (the runtime never took the invocation)"
             );
-            return Outcome::error(SANDBOX_TIMEDOUT, &message);
+            return Completed {
+                outcome: Outcome::error(SANDBOX_TIMEDOUT, &message),
+                log: None,
+            };
         }
         Err(_) => {}
     }
-    outcome
-        .await
-        .unwrap_or_else(|_| Outcome::error(RUNTIME_UNKNOWN, "the invocation was dropped"))
+    outcome.await.unwrap_or_else(|_| dropped())
 }
 
 fn respond(outcome: Outcome) -> Reply {

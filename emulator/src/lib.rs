@@ -14,6 +14,7 @@
 
 mod http;
 mod invoke_api;
+mod logs;
 mod runtime_api;
 mod state;
 mod supervisor;

@@ -25,7 +25,16 @@ pub(crate) struct Invocation {
     /// The caller's tenant (`X-Amz-Tenant-Id`), for `Lambda-Runtime-Aws-Tenant-Id`.
     pub(crate) tenant_id: Option<String>,
     /// Where the outcome goes; `None` for an `Event` invocation, whose value is discarded.
-    pub(crate) reply: Option<oneshot::Sender<Outcome>>,
+    pub(crate) reply: Option<oneshot::Sender<Completed>>,
+    /// The caller asked for the log's tail (`X-Amz-Log-Type: Tail`).
+    pub(crate) wants_log: bool,
+}
+
+/// An invocation's outcome, and the last 4 KB of its log when the caller asked for it.
+#[derive(Debug)]
+pub(crate) struct Completed {
+    pub(crate) outcome: Outcome,
+    pub(crate) log: Option<Vec<u8>>,
 }
 
 /// How an invocation ended, as the Invoke API reports it.
@@ -64,7 +73,12 @@ pub(crate) enum Child {
 #[derive(Default)]
 struct Runtime {
     environment: Environment,
-    reply: Option<oneshot::Sender<Outcome>>,
+    reply: Option<oneshot::Sender<Completed>>,
+    wants_log: bool,
+    /// When it was handed out, for the `REPORT` line.
+    started: Option<std::time::Instant>,
+    /// The runtime process, for the `REPORT` line's memory.
+    pid: Option<u32>,
 }
 
 pub(crate) struct Shared {
@@ -74,6 +88,8 @@ pub(crate) struct Shared {
     queued: Notify,
     runtime: Mutex<Runtime>,
     child: Mutex<Child>,
+    /// The runtime's stdout and stderr.
+    pub(crate) output: Arc<crate::logs::Output>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -92,6 +108,7 @@ impl Shared {
             queued: Notify::new(),
             runtime: Mutex::new(Runtime::default()),
             child: Mutex::new(Child::Stopped),
+            output: Arc::default(),
         }
     }
 
@@ -125,7 +142,13 @@ impl Shared {
                 let mut runtime = lock(&self.runtime);
                 runtime.environment.handed_out(&invocation.id);
                 runtime.reply = invocation.reply.take();
+                runtime.wants_log = invocation.wants_log;
+                runtime.started = Some(std::time::Instant::now());
                 drop(runtime);
+                self.output.begin(&format!(
+                    "START RequestId: {} Version: $LATEST\n",
+                    invocation.id
+                ));
                 self.watch_deadline(invocation.id.clone());
                 return (invocation, deadline);
             }
@@ -152,8 +175,25 @@ impl Shared {
             }
             Verdict::Accepted => outcome.expect("an accepted answer was read whole"),
         };
-        deliver(id, runtime.reply.take(), outcome);
+        self.complete(&mut runtime, id, outcome);
         reply
+    }
+
+    /// Ends the invocation in flight: its log's capture, then its outcome to the caller.
+    fn complete(&self, runtime: &mut Runtime, id: &str, outcome: Outcome) {
+        let millis = runtime
+            .started
+            .take()
+            .map_or(0.0, |started| started.elapsed().as_secs_f64() * 1e3);
+        let report = format!(
+            "END RequestId: {id}\nREPORT RequestId: {id}\tDuration: {millis:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t\n",
+            millis.ceil(),
+            self.options.memory_mb,
+            runtime.pid.map_or(0, max_memory_mb),
+        );
+        let log = self.output.finish(&report);
+        let log = std::mem::take(&mut runtime.wants_log).then_some(log);
+        deliver(id, runtime.reply.take(), Completed { outcome, log });
     }
 
     /// Ends the invocation in flight, if any, with `outcome(id)`; true when there was one.
@@ -163,13 +203,17 @@ impl Shared {
             return false;
         };
         runtime.environment.close();
-        deliver(&id, runtime.reply.take(), outcome(&id));
+        let outcome = outcome(&id);
+        self.complete(&mut runtime, &id, outcome);
         true
     }
 
     /// A new runtime process starts: no invocation is in flight for it.
-    pub(crate) fn reset_runtime(&self) {
-        *lock(&self.runtime) = Runtime::default();
+    pub(crate) fn reset_runtime(&self, pid: Option<u32>) {
+        *lock(&self.runtime) = Runtime {
+            pid,
+            ..Runtime::default()
+        };
     }
 
     /// Ends the first queued invocation with `outcome(id)`: the one whose cold start failed.
@@ -178,7 +222,8 @@ impl Shared {
             return false;
         };
         let outcome = outcome(&invocation.id);
-        deliver(&invocation.id, invocation.reply, outcome);
+        let completed = Completed { outcome, log: None };
+        deliver(&invocation.id, invocation.reply, completed);
         true
     }
 
@@ -214,10 +259,13 @@ impl Shared {
                 return;
             }
             runtime.environment.close();
-            let reply = runtime.reply.take();
-            drop(runtime);
             let message = timed_out_message(&id, shared.options.timeout.as_secs_f64());
-            deliver(&id, reply, Outcome::error(SANDBOX_TIMEDOUT, &message));
+            shared.complete(
+                &mut runtime,
+                &id,
+                Outcome::error(SANDBOX_TIMEDOUT, &message),
+            );
+            drop(runtime);
             // Lambda resets the execution environment after a timeout.
             shared.stop_child();
         });
@@ -237,14 +285,24 @@ impl Shared {
     }
 }
 
-fn deliver(id: &str, reply: Option<oneshot::Sender<Outcome>>, outcome: Outcome) {
+/// The runtime's peak resident set, in MB, as `Max Memory Used` reports it.
+fn max_memory_mb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0, |kib| kib.div_ceil(1024))
+}
+
+fn deliver(id: &str, reply: Option<oneshot::Sender<Completed>>, completed: Completed) {
     match reply {
         Some(reply) => {
             // The caller may have gone; the outcome then has no one to go to.
-            let _ = reply.send(outcome);
+            let _ = reply.send(completed);
         }
         None => {
-            if let Outcome::Error(body) = &outcome {
+            if let Outcome::Error(body) = &completed.outcome {
                 eprintln!(
                     "lambda-emulator: event invocation {id} failed: {}",
                     String::from_utf8_lossy(body)

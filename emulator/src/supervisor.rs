@@ -21,8 +21,11 @@ pub(crate) fn ensure_running(shared: &Arc<Shared>) {
         return;
     }
     match command(shared).spawn() {
-        Ok(process) => {
-            shared.reset_runtime();
+        Ok(mut process) => {
+            shared.reset_runtime(process.id());
+            shared
+                .output
+                .attach(process.stdout.take(), process.stderr.take());
             let (stop, stopped) = oneshot::channel();
             *child = Child::Running {
                 pid: process.id(),
@@ -94,6 +97,8 @@ fn command(shared: &Shared) -> tokio::process::Command {
         .env(lambda_env::LOG_STREAM_NAME, "$LATEST")
         .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
         .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .kill_on_drop(true);
     for (name, default) in [
         ("AWS_REGION", "us-east-1"),

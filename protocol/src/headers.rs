@@ -26,6 +26,10 @@ pub const INVOCATION_TYPE: &str = "x-amz-invocation-type";
 pub const CLIENT_CONTEXT_B64: &str = "x-amz-client-context";
 /// Invoke API request: the caller's tenant.
 pub const TENANT_ID_REQUEST: &str = "x-amz-tenant-id";
+/// Invoke API request: `Tail` for the last 4 KB of the invocation's log.
+pub const LOG_TYPE: &str = "x-amz-log-type";
+/// Invoke API reply: that log, base64.
+pub const LOG_RESULT: &str = "x-amz-log-result";
 /// Invoke API reply: `Unhandled` when the function failed.
 pub const FUNCTION_ERROR: &str = "x-amz-function-error";
 /// Invoke API reply: the version that ran.

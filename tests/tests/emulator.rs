@@ -19,6 +19,7 @@ static FAULTS: Binary = Binary::example("faults");
 static MULTI: Binary = Binary::example("multi");
 static CONTEXT: Binary = Binary::example("context");
 static STATE: Binary = Binary::example("state");
+static LOGS: Binary = Binary::example("logs");
 static EMULATOR: Binary = Binary::emulator();
 const ADA: &str = r#"{"first_name":"Ada","last_name":"Lovelace"}"#;
 const INVOKE: &str = "/2015-03-31/functions/function/invocations";
@@ -102,7 +103,11 @@ impl Drop for Local {
             let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
                 .unwrap_or_default();
             for child in children.split_whitespace() {
-                let _ = Command::new("kill").arg(child).status();
+                // It may have exited already (the emulator ends its child itself).
+                let _ = Command::new("kill")
+                    .arg(child)
+                    .stderr(Stdio::null())
+                    .status();
             }
         }
         let _ = self.process.kill();
@@ -594,6 +599,56 @@ fn serve_runs_the_init_once_for_every_invocation() {
             (json!("served"), json!(1))
         );
     }
+}
+
+#[test]
+fn boto3_reads_the_tail_of_an_invocations_log() {
+    let mut command = Command::new(LOGS.path());
+    command.args(["--serve", "127.0.0.1:0"]);
+    let local = Local::start(command);
+    let results = boto3(
+        &local,
+        "function",
+        &[
+            ("RequestResponse+Tail", r#"{"order_id": 5, "items": 1}"#),
+            ("RequestResponse+Tail", r#"{"order_id": 6, "items": 0}"#),
+            ("RequestResponse", r#"{"order_id": 7, "items": 1}"#),
+        ],
+    );
+    for (result, order) in results[..2].iter().zip([5, 6]) {
+        let id = result["RequestId"].as_str().unwrap();
+        let log = result["Log"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no log: {result}"));
+        // Lambda's own lines around what the invocation wrote, and nothing of another's.
+        assert!(
+            log.starts_with(&format!("START RequestId: {id} Version: $LATEST\n")),
+            "{log}"
+        );
+        assert!(
+            log.contains(&format!("\t{id}\tplacing the order order_id={order}")),
+            "{log}"
+        );
+        assert!(
+            log.contains(&format!(
+                "END RequestId: {id}\nREPORT RequestId: {id}\tDuration: "
+            )),
+            "{log}"
+        );
+        assert!(
+            log.contains("Memory Size: 128 MB\tMax Memory Used: "),
+            "{log}"
+        );
+        assert_eq!(log.matches("START RequestId").count(), 1, "{log}");
+    }
+    assert!(
+        results[1]["Log"]
+            .as_str()
+            .unwrap()
+            .contains("refusing an empty order")
+    );
+    assert_eq!(results[1]["FunctionError"], "Unhandled");
+    assert_eq!(results[2].get("Log"), None);
 }
 
 #[test]
