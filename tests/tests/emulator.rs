@@ -115,34 +115,6 @@ impl Drop for Local {
     }
 }
 
-/// The status of one GET.
-fn get(port: u16, path: &str) -> u16 {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .unwrap();
-        let (mut sender, connection) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                .await
-                .unwrap();
-        tokio::spawn(connection);
-        let request = hyper::Request::get(path)
-            .header("host", format!("127.0.0.1:{port}"))
-            .body(Full::new(Bytes::new()))
-            .unwrap();
-        sender
-            .send_request(request)
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
-    })
-}
-
 struct Reply {
     status: u16,
     headers: hyper::HeaderMap,
@@ -160,8 +132,24 @@ impl Reply {
     }
 }
 
-/// One HTTP/1.1 POST with hyper's client.
+/// The status of one GET.
+fn get(port: u16, path: &str) -> u16 {
+    exchange(port, hyper::Method::GET, path, &[], Bytes::new()).status
+}
+
+/// One HTTP/1.1 POST.
 fn post(port: u16, path: &str, headers: &[(&str, String)], body: Bytes) -> Reply {
+    exchange(port, hyper::Method::POST, path, headers, body)
+}
+
+/// One HTTP/1.1 exchange with hyper's client.
+fn exchange(
+    port: u16,
+    method: hyper::Method,
+    path: &str,
+    headers: &[(&str, String)],
+    body: Bytes,
+) -> Reply {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -175,7 +163,10 @@ fn post(port: u16, path: &str, headers: &[(&str, String)], body: Bytes) -> Reply
                 .await
                 .unwrap();
         tokio::spawn(connection);
-        let mut request = hyper::Request::post(path).header("host", format!("127.0.0.1:{port}"));
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", format!("127.0.0.1:{port}"));
         for (name, value) in headers {
             request = request.header(*name, value);
         }
