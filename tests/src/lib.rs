@@ -24,8 +24,8 @@ use tokio::sync::Notify;
 /// built once, by the workspace's test command (`cargo test --workspace` builds every example
 /// and, for the emulator's own tests, `lambda-emulator`); the tests find it beside their own
 /// executable instead of declaring it a second time. A run of this package alone
-/// (`cargo test -p lambda-handler-tests`) uses the examples as last built: after changing one,
-/// run the workspace's test command, or `cargo build -p lambda-handler-examples --examples`.
+/// (`cargo test -p lambda-handler-tests`) builds a binary that is missing, or older than any
+/// source it is made of, so it never tests old code.
 pub struct Binary {
     name: &'static str,
     kind: BinaryKind,
@@ -77,8 +77,8 @@ impl Binary {
                     "--bin",
                 ),
             };
-            if !path.exists() {
-                let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+            let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+            if is_stale(&path, workspace) {
                 let built = Command::new(env!("CARGO"))
                     .current_dir(workspace)
                     .args(["build", "-p", package, selector, self.name])
@@ -89,6 +89,36 @@ impl Binary {
             path.to_str().expect("a UTF-8 target directory").to_owned()
         })
     }
+}
+
+/// Whether `binary` is missing or older than a source of the workspace's crates or examples.
+fn is_stale(binary: &Path, workspace: &Path) -> bool {
+    let Ok(built) = std::fs::metadata(binary).and_then(|m| m.modified()) else {
+        return true;
+    };
+    let mut dirs: Vec<std::path::PathBuf> =
+        ["protocol", "macros", "runtime", "emulator", "examples"]
+            .iter()
+            .map(|dir| workspace.join(dir))
+            .collect();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "rs" || e == "toml" || e == "md")
+                && entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|m| m > built)
+            {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// A Python venv under the target directory with what the tests drive from Python, from
