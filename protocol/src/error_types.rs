@@ -12,6 +12,10 @@ pub const RUNTIME_INVALID_ENTRYPOINT: &str = "Runtime.InvalidEntrypoint";
 pub const RUNTIME_UNKNOWN: &str = "Runtime.Unknown";
 /// An event too large for the runtime to read (Lambda never sends one).
 pub const RUNTIME_EVENT_TOO_LARGE: &str = "Runtime.EventTooLarge";
+/// A response that could not be posted again after its connection failed.
+pub const RUNTIME_RESPONSE_LOST: &str = "Runtime.ResponseLost";
+/// `run()` called inside a tokio runtime, which it cannot start another inside.
+pub const RUNTIME_NESTED_RUNTIME: &str = "Runtime.NestedRuntime";
 
 /// The message of [`RESPONSE_SIZE_TOO_LARGE`], as Lambda's callers see it.
 pub fn response_size_too_large_message() -> String {

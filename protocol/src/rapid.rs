@@ -75,6 +75,12 @@ impl Reply {
         Self::error(400, "InvalidRequestID", "Invalid request ID")
     }
 
+    /// 500: rapid's internal server error (`RenderInternalServerError`), which the Runtime API
+    /// spec calls non-recoverable.
+    pub fn internal_server_error() -> Self {
+        Self::error(500, "InternalServerError", "Internal Server Error")
+    }
+
     /// 413: the response is over [`MAX_RESPONSE`]; the invocation is closed.
     pub fn request_entity_too_large() -> Self {
         Self::error(

@@ -182,11 +182,11 @@ impl Client {
         };
         let (parts, mut body) = response.into_parts();
         reply_body.clear();
-        let declared = body.size_hint().exact().map(usize::try_from);
-        let mut over_limit = matches!(declared, Some(Ok(length)) if length > MAX_EVENT)
-            || matches!(declared, Some(Err(_)));
-        if let Some(Ok(length)) = declared.filter(|_| !over_limit) {
-            reply_body.reserve(length);
+        // A declared length over the limit is refused before any of it is read.
+        let declared = body.size_hint().exact();
+        let mut over_limit = declared.is_some_and(|length| length > MAX_EVENT as u64);
+        if let Some(length) = declared.filter(|_| !over_limit) {
+            reply_body.reserve(length as usize);
         }
         while !over_limit && let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| self.lost(e))?;

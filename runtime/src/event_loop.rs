@@ -5,7 +5,9 @@ use std::task::Poll;
 use std::time::Duration;
 
 use lambda_handler_protocol::env::HANDLER;
-use lambda_handler_protocol::error_types::{RESPONSE_SIZE_TOO_LARGE, RUNTIME_EVENT_TOO_LARGE};
+use lambda_handler_protocol::error_types::{
+    RESPONSE_SIZE_TOO_LARGE, RUNTIME_EVENT_TOO_LARGE, RUNTIME_RESPONSE_LOST,
+};
 use lambda_handler_protocol::limits::{MAX_EVENT, MAX_RESPONSE, SHUTDOWN_BUDGET};
 use lambda_handler_protocol::rapid::{AnswerStatus, NextStatus};
 
@@ -69,7 +71,7 @@ fn client(endpoint: &std::ffi::OsStr) -> Option<Client> {
         return None;
     };
     Client::new(endpoint)
-        .inspect_err(|message| log!(Warn, "{message}"))
+        .inspect_err(|message| log!(Error, "{message}"))
         .ok()
 }
 
@@ -307,7 +309,7 @@ async fn serve_one(
                 response_too_large()
             }
             Delivery::NotSent => InvocationError::new(
-                "Runtime.ResponseLost",
+                RUNTIME_RESPONSE_LOST,
                 "the connection failed while the response was sent, and the response could not \
                  be sent again",
             ),
@@ -435,8 +437,14 @@ async fn deliver(
         };
         match reply {
             Ok(reply) => {
-                let body = String::from_utf8_lossy(&buffers.reply).into_owned();
-                break Delivery::Status(AnswerStatus::of(reply.status.as_u16()), body);
+                let status = AnswerStatus::of(reply.status.as_u16());
+                // The body is read only for a refusal's log line: nothing is allocated for the
+                // accepted answer of every invocation.
+                let body = match status {
+                    AnswerStatus::Accepted => String::new(),
+                    _ => String::from_utf8_lossy(&buffers.reply).into_owned(),
+                };
+                break Delivery::Status(status, body);
             }
             Err(e) if attempt >= POST_ATTEMPTS => break Delivery::Lost(e),
             Err(e) => {

@@ -143,12 +143,12 @@ pub async fn run_async() {
 /// write instead, report it to Lambda as the init error, and exit.
 fn refuse_nested_runtime() -> ! {
     let error = InvocationError::new(
-        "Runtime.NestedRuntime",
+        lambda_handler_protocol::error_types::RUNTIME_NESTED_RUNTIME,
         "lambda_handler::run() was called inside a tokio runtime (`#[tokio::main]`?), and it \
          starts its own: keep your runtime and write `lambda_handler::run_async().await`, or \
          call `lambda_handler::run()` from a plain `fn main()`",
     );
-    eprintln!("error: {}", error.error_message);
+    log::log!(Error, "{}", error.error_message);
     if let Some(endpoint) = std::env::var_os(lambda_handler_protocol::env::RUNTIME_API) {
         // On a thread of its own: this one is inside a runtime, where no other can start.
         let reported = std::thread::spawn(move || event_loop::report_init_error(&endpoint, &error));

@@ -16,7 +16,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use lambda_handler_protocol::rapid::Environment;
+use lambda_handler_protocol::rapid::{Environment, Reply};
 use lambda_handler_protocol::{headers, ids, paths};
 use tokio::sync::Notify;
 
@@ -240,8 +240,8 @@ pub enum Fault {
     CloseBeforeReply,
     /// Takes an answer (it counts as accepted), then closes the connection without replying.
     AcceptThenClose,
-    /// Answers with this status; for `/next`, without handing out an event. The invocation
-    /// stays as it was.
+    /// Answers with this status, and rapid's body for it (400, 403, 413, 500); for `/next`,
+    /// without handing out an event. The invocation stays as it was.
     Status(u16),
     /// Takes a response as if it were over Lambda's limit: 413, and the invocation is closed,
     /// as Lambda's Runtime API does (Lambda tells the caller itself).
@@ -593,10 +593,10 @@ async fn route_inner(
     if is_next {
         state.next_requests.fetch_add(1, Ordering::SeqCst);
         if let Some(Fault::Status(status)) = fault {
-            return Ok(reply(
-                StatusCode::from_u16(status).unwrap(),
-                "{\"errorMessage\":\"scripted\"}",
-            ));
+            let body = scripted(status, paths::Answer::Response).body;
+            let mut response = Response::new(Full::new(Bytes::from(body)));
+            *response.status_mut() = StatusCode::from_u16(status).unwrap();
+            return Ok(response);
         }
         return Ok(next_event(state).await);
     }
@@ -608,7 +608,12 @@ async fn route_inner(
         .map(|b| b.to_bytes())
         .unwrap_or_default();
     let (status, reply_body) = match (fault, &answer) {
-        (Some(Fault::Status(status)), _) => (status, "{\"errorMessage\":\"scripted\"}".to_owned()),
+        (Some(Fault::Status(status)), answer) => {
+            let kind = answer
+                .as_ref()
+                .map_or(paths::Answer::Response, |(_, kind)| *kind);
+            (status, scripted(status, kind).body)
+        }
         // The status and body Lambda's Runtime API gives (rapid's, see the protocol crate).
         (_, Some((id, kind))) => {
             let len = match fault {
@@ -627,6 +632,21 @@ async fn route_inner(
     let mut response = Response::new(Full::new(Bytes::from(reply_body)));
     *response.status_mut() = StatusCode::from_u16(status).unwrap();
     Ok(response)
+}
+
+/// The reply Lambda's Runtime API gives with `status` (rapid's bodies, see the protocol crate),
+/// for a scripted fault.
+fn scripted(status: u16, answer: paths::Answer) -> Reply {
+    match status {
+        400 => Reply::invalid_request_id(),
+        403 => Reply::invalid_state_transition("RuntimeResponseSentState", answer),
+        413 => Reply::request_entity_too_large(),
+        500 => Reply::internal_server_error(),
+        _ => Reply {
+            status,
+            body: "{\"errorMessage\":\"scripted\"}".to_owned(),
+        },
+    }
 }
 
 struct RequestLine {
