@@ -3,7 +3,8 @@
 //! with `AWS_LAMBDA_RUNTIME_API` pointing at an embedded Runtime API on 127.0.0.1, and serves
 //! Lambda's Invoke API (`POST /2015-03-31/functions/{name}/invocations`) in front of it.
 //!
-//! Invocations run one at a time, as in one Lambda execution environment. The function
+//! Invocations run one at a time, as in one Lambda execution environment, or up to
+//! `concurrency` at once in one runtime, as on Lambda Managed Instances. The function
 //! timeout is enforced (the child is stopped, the caller gets Lambda's timeout error), and a
 //! child that exits is started again for the next invocation.
 //!
@@ -44,6 +45,9 @@ pub struct Options {
     pub memory_mb: u32,
     /// `_HANDLER`, when set.
     pub handler: Option<String>,
+    /// How many invocations the runtime gets at once (`AWS_LAMBDA_MAX_CONCURRENCY`, as on
+    /// Lambda Managed Instances); 1, Lambda's default, leaves the variable unset.
+    pub concurrency: usize,
 }
 
 impl Options {
@@ -62,6 +66,7 @@ impl Options {
             timeout: lambda_handler_protocol::env::function_timeout(),
             memory_mb: 128,
             handler: None,
+            concurrency: 1,
         }
     }
 }

@@ -34,7 +34,9 @@ struct Inner {
     /// The open pipes, each with the id its watcher knows it by.
     pipes: Vec<(File, Stream, u64)>,
     next_id: u64,
-    capturing: bool,
+    /// Invocations whose capture is running: with a concurrency above 1 their lines
+    /// interleave, and the tail holds them all since the oldest began.
+    capturing: usize,
     tail: VecDeque<u8>,
 }
 
@@ -47,6 +49,7 @@ impl Output {
     ) {
         let mut inner = self.lock();
         inner.pipes.clear();
+        inner.capturing = 0;
         let pipes = [
             stdout
                 .and_then(|p| p.into_owned_fd().ok())
@@ -91,12 +94,14 @@ impl Output {
         }
     }
 
-    /// A new invocation: its capture starts empty.
+    /// A new invocation: its capture starts empty, unless others are running.
     pub(crate) fn begin(&self, line: &str) {
         let mut inner = self.lock();
         drain(&mut inner);
-        inner.tail.clear();
-        inner.capturing = true;
+        if inner.capturing == 0 {
+            inner.tail.clear();
+        }
+        inner.capturing += 1;
         emit(&mut inner, Stream::Stderr, line.as_bytes());
     }
 
@@ -105,7 +110,7 @@ impl Output {
         let mut inner = self.lock();
         drain(&mut inner);
         emit(&mut inner, Stream::Stderr, line.as_bytes());
-        inner.capturing = false;
+        inner.capturing = inner.capturing.saturating_sub(1);
         inner.tail.iter().copied().collect()
     }
 
@@ -159,7 +164,7 @@ fn emit(inner: &mut Inner, stream: Stream, bytes: &[u8]) {
         Stream::Stdout => std::io::stdout().lock().write_all(bytes),
         Stream::Stderr => std::io::stderr().lock().write_all(bytes),
     };
-    if inner.capturing {
+    if inner.capturing > 0 {
         inner.tail.extend(bytes);
         let excess = inner.tail.len().saturating_sub(TAIL);
         inner.tail.drain(..excess);

@@ -20,6 +20,9 @@ Options:
   --function-name NAME   AWS_LAMBDA_FUNCTION_NAME (default the program's file name)
   --memory MB            AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128)
   --handler NAME         _HANDLER, for runtimes that read it
+  --concurrency N        invocations the runtime gets at once, 1 to 1024 (default 1);
+                         above 1 sets AWS_LAMBDA_MAX_CONCURRENCY, as Lambda Managed
+                         Instances do
   -h, --help             print this help
 
 Invoke:
@@ -44,6 +47,7 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
     let mut function_name = None;
     let mut memory = None;
     let mut handler = None;
+    let mut concurrency = 1;
     while let Some(arg) = args.next() {
         let arg = arg
             .into_string()
@@ -84,6 +88,11 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
                 )
             }
             "--handler" => handler = Some(value("--handler")?),
+            "--concurrency" => {
+                let n = value("--concurrency")?;
+                concurrency = lambda_handler_protocol::env::parse_concurrency(&n)
+                    .map_err(|e| format!("`--concurrency {n}`: {e}"))?;
+            }
             "--" => {
                 let program = args.next().ok_or("give the runtime to run after `--`")?;
                 let mut options = Options::new(program);
@@ -101,6 +110,7 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
                     options.memory_mb = mb;
                 }
                 options.handler = handler;
+                options.concurrency = concurrency;
                 return Ok(Some(options));
             }
             other => return Err(format!("unknown option `{other}`")),

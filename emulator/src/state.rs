@@ -69,16 +69,22 @@ pub(crate) enum Child {
     },
 }
 
-/// The invocation in flight, as rapid tracks it, and where its outcome goes.
+/// The invocations in flight, as rapid tracks them, and where their outcomes go.
 #[derive(Default)]
 struct Runtime {
     environment: Environment,
+    invocations: Vec<InFlight>,
+    /// The runtime process, for the `REPORT` line's memory.
+    pid: Option<u32>,
+}
+
+/// One invocation the runtime is working on.
+struct InFlight {
+    id: String,
     reply: Option<oneshot::Sender<Completed>>,
     wants_log: bool,
     /// When it was handed out, for the `REPORT` line.
-    started: Option<std::time::Instant>,
-    /// The runtime process, for the `REPORT` line's memory.
-    pid: Option<u32>,
+    started: std::time::Instant,
 }
 
 pub(crate) struct Shared {
@@ -101,12 +107,16 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     pub(crate) fn new(options: Options, runtime_api: SocketAddr) -> Self {
+        let environment = Environment::with_concurrency(options.concurrency);
         Shared {
             options,
             runtime_api,
             pending: Mutex::new(VecDeque::new()),
             queued: Notify::new(),
-            runtime: Mutex::new(Runtime::default()),
+            runtime: Mutex::new(Runtime {
+                environment,
+                ..Runtime::default()
+            }),
             child: Mutex::new(Child::Stopped),
             output: Arc::default(),
         }
@@ -141,9 +151,25 @@ impl Shared {
                     .unwrap_or(SystemTime::now() + lambda_handler_protocol::limits::MAX_TIMEOUT);
                 let mut runtime = lock(&self.runtime);
                 runtime.environment.handed_out(&invocation.id);
-                runtime.reply = invocation.reply.take();
-                runtime.wants_log = invocation.wants_log;
-                runtime.started = Some(std::time::Instant::now());
+                // With a concurrency of 1, a `/next` abandons the invocation in flight, as
+                // rapid's transition to Ready does: its caller is told it is gone.
+                let Runtime {
+                    environment,
+                    invocations,
+                    ..
+                } = &mut *runtime;
+                let before = invocations.len();
+                invocations.retain(|i| environment.is_in_flight(&i.id));
+                let abandoned = before - invocations.len();
+                for _ in 0..abandoned {
+                    self.output.finish("");
+                }
+                runtime.invocations.push(InFlight {
+                    id: invocation.id.clone(),
+                    reply: invocation.reply.take(),
+                    wants_log: invocation.wants_log,
+                    started: std::time::Instant::now(),
+                });
                 drop(runtime);
                 self.output.begin(&format!(
                     "START RequestId: {} Version: $LATEST\n",
@@ -179,12 +205,13 @@ impl Shared {
         reply
     }
 
-    /// Ends the invocation in flight: its log's capture, then its outcome to the caller.
+    /// Ends an invocation in flight: its log's capture, then its outcome to the caller.
     fn complete(&self, runtime: &mut Runtime, id: &str, outcome: Outcome) {
-        let millis = runtime
-            .started
-            .take()
-            .map_or(0.0, |started| started.elapsed().as_secs_f64() * 1e3);
+        let Some(index) = runtime.invocations.iter().position(|i| i.id == id) else {
+            return;
+        };
+        let invocation = runtime.invocations.swap_remove(index);
+        let millis = invocation.started.elapsed().as_secs_f64() * 1e3;
         let report = format!(
             "END RequestId: {id}\nREPORT RequestId: {id}\tDuration: {millis:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t\n",
             millis.ceil(),
@@ -192,27 +219,27 @@ impl Shared {
             runtime.pid.map_or(0, max_memory_mb),
         );
         let log = self.output.finish(&report);
-        let log = std::mem::take(&mut runtime.wants_log).then_some(log);
-        deliver(id, runtime.reply.take(), Completed { outcome, log });
+        let log = invocation.wants_log.then_some(log);
+        deliver(id, invocation.reply, Completed { outcome, log });
     }
 
-    /// Ends the invocation in flight, if any, with `outcome(id)`; true when there was one.
-    pub(crate) fn fail_inflight(&self, outcome: impl FnOnce(&str) -> Outcome) -> bool {
+    /// Ends every invocation in flight with `outcome(id)`; true when there was one.
+    pub(crate) fn fail_inflight(&self, outcome: impl Fn(&str) -> Outcome) -> bool {
         let mut runtime = lock(&self.runtime);
-        let Some(id) = runtime.environment.in_flight().map(str::to_owned) else {
-            return false;
-        };
-        runtime.environment.close();
-        let outcome = outcome(&id);
-        self.complete(&mut runtime, &id, outcome);
-        true
+        let ids = runtime.environment.in_flight().to_vec();
+        for id in &ids {
+            runtime.environment.close(id);
+            self.complete(&mut runtime, id, outcome(id));
+        }
+        !ids.is_empty()
     }
 
     /// A new runtime process starts: no invocation is in flight for it.
     pub(crate) fn reset_runtime(&self, pid: Option<u32>) {
         *lock(&self.runtime) = Runtime {
+            environment: Environment::with_concurrency(self.options.concurrency),
+            invocations: Vec::new(),
             pid,
-            ..Runtime::default()
         };
     }
 
@@ -255,10 +282,9 @@ impl Shared {
         tokio::spawn(async move {
             tokio::time::sleep(shared.options.timeout).await;
             let mut runtime = lock(&shared.runtime);
-            if runtime.environment.in_flight() != Some(id.as_str()) {
+            if !runtime.environment.close(&id) {
                 return;
             }
-            runtime.environment.close();
             let message = timed_out_message(&id, shared.options.timeout.as_secs_f64());
             shared.complete(
                 &mut runtime,

@@ -113,6 +113,9 @@ fn command(shared: &Shared) -> tokio::process::Command {
     {
         command.env("LAMBDA_TASK_ROOT", dir);
     }
+    if options.concurrency > 1 {
+        command.env(lambda_env::MAX_CONCURRENCY, options.concurrency.to_string());
+    }
     if let Some(handler) = &options.handler {
         command.env(lambda_env::HANDLER, handler);
     }

@@ -186,7 +186,12 @@ fn init(state: &State, private: &Ident) -> TokenStream {
             };
             match #built {
                 ::core::result::Result::Ok(#built) => {
-                    ::core::result::Result::Ok(#private::erase_state(#check))
+                    // Shareable by concurrent invocation loops when the state is `Sync`.
+                    #[allow(unused_imports)]
+                    use #private::{EraseShared as _, EraseThreadBound as _};
+                    ::core::result::Result::Ok(
+                        (&&#private::Erase::new(#check)).__lambda_handler_erase(),
+                    )
                 }
                 ::core::result::Result::Err(error) => {
                     ::core::result::Result::Err(__lambda_handler_err(error))

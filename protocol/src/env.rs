@@ -23,6 +23,29 @@ pub const LOG_STREAM_NAME: &str = "AWS_LAMBDA_LOG_STREAM_NAME";
 /// Where other Lambda runtimes put the invocation's X-Ray trace header, for AWS SDKs.
 pub const TRACE_ID: &str = "_X_AMZN_TRACE_ID";
 
+/// How many invocations Lambda sends one execution environment at once: set on Lambda Managed
+/// Instances (the function's `PerExecutionEnvironmentMaxConcurrency`), unset elsewhere, where
+/// an environment serves one invocation at a time. aws-lambda-go reads it the same way
+/// (aws/aws-lambda-go#600: one `/next` loop per unit, in-flight invocations finish when the
+/// environment ends).
+pub const MAX_CONCURRENCY: &str = "AWS_LAMBDA_MAX_CONCURRENCY";
+
+/// The most invocation loops a runtime runs at once, whatever [`MAX_CONCURRENCY`] says: each
+/// loop is a thread, and Lambda's own defaults (16 to 64 per vCPU) stay far below it.
+pub const MAX_LOOPS: usize = 1024;
+
+/// Parses a concurrency, as [`MAX_CONCURRENCY`] or `--concurrency` gives it: 1 to
+/// [`MAX_LOOPS`].
+pub fn parse_concurrency(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_LOOPS).contains(&n) => Ok(n),
+        Ok(_) => Err(format!(
+            "a concurrency is 1 to {MAX_LOOPS} invocations at once, not {value}"
+        )),
+        Err(_) => Err(format!("`{value}` is not a whole number of invocations")),
+    }
+}
+
 /// Parses a function timeout in whole seconds, as Lambda accepts it: 1 to 900.
 pub fn parse_timeout(seconds: &str) -> Result<Duration, String> {
     let max = MAX_TIMEOUT.as_secs();
@@ -48,6 +71,15 @@ pub fn function_timeout() -> Duration {
 mod tests {
     use super::parse_timeout;
     use std::time::Duration;
+
+    #[test]
+    fn concurrency_is_a_count_of_loops() {
+        assert_eq!(super::parse_concurrency("8"), Ok(8));
+        assert_eq!(super::parse_concurrency(" 1 "), Ok(1));
+        for bad in ["0", "1025", "-2", "eight", ""] {
+            assert!(super::parse_concurrency(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn timeouts_are_lambdas_range() {

@@ -17,12 +17,13 @@
 //!   `/response` 202, 400, 403, 413 or 500; `/error` 202, 400, 403 or 500; only 500 is
 //!   "Container error. Non-recoverable state. Runtime should exit promptly."
 
+use std::collections::VecDeque;
+
 use crate::limits::MAX_RESPONSE;
 use crate::paths::Answer;
 
 /// rapid's runtime state names (`lambda/core`).
 const STARTED: &str = "Started";
-const READY: &str = "Ready";
 const RESPONSE_SENT: &str = "RuntimeResponseSentState";
 
 /// A reply of the Runtime API to an answer: its status and JSON body.
@@ -103,66 +104,102 @@ pub enum Verdict {
     Refused,
 }
 
-/// The execution environment's one invocation, as rapid tracks its runtime.
-#[derive(Clone, Debug, Default)]
+/// The execution environment's invocations in flight, as rapid tracks its runtime.
+///
+/// One at a time by default, as rapid models Lambda. With a concurrency above 1 (Lambda
+/// Managed Instances, `AWS_LAMBDA_MAX_CONCURRENCY`), several are in flight and each is
+/// answered once on its own id; RIE has no such mode, so the replies are rapid's, applied per
+/// invocation: a second answer to an invocation that was answered is 403
+/// `InvalidStateTransition`, an answer to an id never handed out is 400 `InvalidRequestID`.
+#[derive(Clone, Debug)]
 pub struct Environment {
-    state: State,
+    concurrency: usize,
+    /// Whether `/next` ever handed out an invocation (before that, rapid's state is Started).
+    started: bool,
+    in_flight: Vec<String>,
+    /// The last invocations closed, with a concurrency above 1: an answer to one of them is a
+    /// duplicate, not an unknown id.
+    closed: VecDeque<String>,
 }
 
-#[derive(Clone, Debug, Default)]
-enum State {
-    /// No invocation handed out yet.
-    #[default]
-    Started,
-    /// An invocation is in flight.
-    Ready { request_id: String },
-    /// The invocation in flight was answered; until the next `/next`, answers are refused.
-    ResponseSent,
+/// How many closed invocations are remembered as closed.
+const CLOSED_REMEMBERED: usize = 256;
+
+impl Default for Environment {
+    fn default() -> Self {
+        Self::with_concurrency(1)
+    }
 }
 
 impl Environment {
-    /// `GET /next` handed out the invocation `request_id`.
-    pub fn handed_out(&mut self, request_id: &str) {
-        self.state = State::Ready {
-            request_id: request_id.to_owned(),
-        };
-    }
-
-    /// The invocation in flight, if any.
-    pub fn in_flight(&self) -> Option<&str> {
-        match &self.state {
-            State::Ready { request_id } => Some(request_id),
-            _ => None,
+    /// An environment that takes up to `concurrency` invocations at once (at least 1).
+    pub fn with_concurrency(concurrency: usize) -> Self {
+        Environment {
+            concurrency: concurrency.max(1),
+            started: false,
+            in_flight: Vec::new(),
+            closed: VecDeque::new(),
         }
     }
 
-    /// Closes the invocation in flight without an answer (its deadline passed, or the runtime
-    /// is being replaced): later answers to it are refused.
-    pub fn close(&mut self) {
-        self.state = State::ResponseSent;
+    /// How many invocations may be in flight at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    /// `GET /next` handed out the invocation `request_id`. With a concurrency of 1 it replaces
+    /// the one in flight, as rapid's transition to Ready does.
+    pub fn handed_out(&mut self, request_id: &str) {
+        self.started = true;
+        if self.concurrency == 1 {
+            self.in_flight.clear();
+        }
+        self.in_flight.push(request_id.to_owned());
+    }
+
+    /// The invocations in flight, oldest first.
+    pub fn in_flight(&self) -> &[String] {
+        &self.in_flight
+    }
+
+    /// Whether `request_id` is in flight.
+    pub fn is_in_flight(&self, request_id: &str) -> bool {
+        self.in_flight.iter().any(|id| id == request_id)
+    }
+
+    /// Closes an invocation in flight without an answer (its deadline passed, or the runtime
+    /// is being replaced): later answers to it are refused. False when it was not in flight.
+    pub fn close(&mut self, request_id: &str) -> bool {
+        let Some(index) = self.in_flight.iter().position(|id| id == request_id) else {
+            return false;
+        };
+        let id = self.in_flight.remove(index);
+        if self.concurrency > 1 {
+            if self.closed.len() == CLOSED_REMEMBERED {
+                self.closed.pop_front();
+            }
+            self.closed.push_back(id);
+        }
+        true
     }
 
     /// An answer of `len` bytes to `request_id` arrived: the verdict and the reply.
     pub fn answer(&mut self, request_id: &str, answer: Answer, len: usize) -> (Verdict, Reply) {
-        let from = match &self.state {
-            State::Started => STARTED,
-            State::ResponseSent => RESPONSE_SENT,
-            State::Ready { request_id: id } if id != request_id => {
-                return (Verdict::Refused, Reply::invalid_request_id());
+        if self.close(request_id) {
+            if answer == Answer::Response && len > MAX_RESPONSE {
+                return (Verdict::TooLarge, Reply::request_entity_too_large());
             }
-            State::Ready { .. } => READY,
-        };
-        if from != READY {
-            return (
-                Verdict::Refused,
-                Reply::invalid_state_transition(from, answer),
-            );
+            return (Verdict::Accepted, Reply::accepted());
         }
-        self.state = State::ResponseSent;
-        if answer == Answer::Response && len > MAX_RESPONSE {
-            return (Verdict::TooLarge, Reply::request_entity_too_large());
+        let duplicate = self.closed.iter().any(|id| id == request_id);
+        if !self.in_flight.is_empty() && !duplicate {
+            return (Verdict::Refused, Reply::invalid_request_id());
         }
-        (Verdict::Accepted, Reply::accepted())
+        let from = if self.started { RESPONSE_SENT } else { STARTED };
+        (
+            Verdict::Refused,
+            Reply::invalid_state_transition(from, answer),
+        )
     }
 }
 
@@ -245,7 +282,7 @@ mod tests {
         env.handed_out("a");
         let (verdict, reply) = env.answer("b", Answer::Response, 2);
         assert_eq!((verdict, reply.status), (Verdict::Refused, 400));
-        assert_eq!(env.in_flight(), Some("a"));
+        assert_eq!(env.in_flight(), ["a"]);
         assert_eq!(env.answer("a", Answer::Error, 2).0, Verdict::Accepted);
     }
 
@@ -262,6 +299,24 @@ mod tests {
             env.answer("b", Answer::Response, MAX_RESPONSE).0,
             Verdict::Accepted
         );
+    }
+
+    #[test]
+    fn concurrent_invocations_are_each_answered_once() {
+        let mut env = Environment::with_concurrency(3);
+        for id in ["a", "b", "c"] {
+            env.handed_out(id);
+        }
+        assert_eq!(env.answer("b", Answer::Response, 2).0, Verdict::Accepted);
+        // A duplicate of an answered one is the 403 rapid gives a second answer, even while
+        // others are in flight; an id never handed out is 400.
+        assert_eq!(env.answer("b", Answer::Response, 2).1.status, 403);
+        assert_eq!(env.answer("z", Answer::Response, 2).1.status, 400);
+        assert_eq!(env.in_flight(), ["a", "c"]);
+        assert!(env.close("a"));
+        assert_eq!(env.answer("a", Answer::Error, 2).1.status, 403);
+        assert_eq!(env.answer("c", Answer::Error, 2).0, Verdict::Accepted);
+        assert!(env.in_flight().is_empty());
     }
 
     #[test]

@@ -4,14 +4,14 @@
 pub use linkme;
 
 pub use crate::contract::{
-    ContextParam, DetectInitFuture, DetectInitValue, DetectResult, DetectValue, Encoder,
-    ErrorEncoder, ErrorTag, Event, HandlerError, InitAwaited, InitReady, IsContext, Response,
-    ResultKind, StateFrom, ValueKind, ViaDisplay, ViaDynError, ViaError, ViaInto, boxed,
-    boxed_init, boxed_shutdown, erase_state, ok_encoder, respond, state,
+    ContextParam, DetectInitFuture, DetectInitValue, DetectResult, DetectValue, Encoder, Erase,
+    EraseShared, EraseThreadBound, ErrorEncoder, ErrorTag, Event, HandlerError, InitAwaited,
+    InitReady, IsContext, Response, ResultKind, StateFrom, ValueKind, ViaDisplay, ViaDynError,
+    ViaError, ViaInto, boxed, boxed_init, boxed_shutdown, ok_encoder, respond, state,
 };
 pub use crate::registry::{
-    AsyncInvoke, BoxFuture, HANDLERS, Handler, Init, InitFuture, Shutdown, ShutdownFuture, State,
-    SyncInvoke,
+    AsyncInvoke, BoxFuture, BuiltState, HANDLERS, Handler, Init, InitFuture, Shutdown,
+    ShutdownFuture, State, SyncInvoke,
 };
 
 /// Emits its input unchanged: the generated entry passes through it so that a failed import

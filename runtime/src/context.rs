@@ -59,6 +59,8 @@ pub struct Context {
     /// other thread reads it: the runtime does so on the invocation loop's thread, between
     /// invocations. A function whose handlers leave threads or blocking tasks (DNS lookups)
     /// running past their return sets `LAMBDA_HANDLER_TRACE_ENV=off` and reads this field.
+    /// With several invocations at once (`AWS_LAMBDA_MAX_CONCURRENCY`), the variable is never
+    /// set and this field is the only source.
     pub xray_trace_id: Option<String>,
     /// The Amazon Cognito identity that authorized the request, for calls from the AWS
     /// Mobile SDK.

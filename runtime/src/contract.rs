@@ -5,6 +5,8 @@
 //! Every bound lives in exactly one function here, and the macro spans each call at the
 //! user's own type, so a mistake is reported once, on the token that holds it.
 
+use std::any::Any;
+use std::cell::Cell;
 use std::convert::Infallible;
 use std::error::Error;
 use std::fmt::Display;
@@ -16,7 +18,7 @@ use serde::de::DeserializeOwned;
 
 use crate::Context;
 use crate::error::InvocationError;
-use crate::registry::{BoxFuture, State};
+use crate::registry::{BoxFuture, BuiltState, State};
 
 /// A type a Lambda event decodes into.
 #[diagnostic::on_unimplemented(
@@ -329,14 +331,50 @@ impl InitReady {
     }
 }
 
-/// The state an init function built, type-erased for the runtime.
-pub fn erase_state<S: 'static>(state: S) -> Box<State> {
-    Box::new(state)
+/// The state an init function built, on its way to being type-erased: as
+/// [`BuiltState::Shared`] when its type is `Sync` ([`EraseShared`]), else as
+/// [`BuiltState::ThreadBound`] ([`EraseThreadBound`]), chosen by autoref specialization on
+/// the user's concrete state type: `(&&Erase::new(state)).__lambda_handler_erase()`.
+pub struct Erase<S>(Cell<Option<S>>);
+
+impl<S> Erase<S> {
+    /// Holds the state until it is erased.
+    pub fn new(state: S) -> Self {
+        Erase(Cell::new(Some(state)))
+    }
+
+    fn take(&self) -> S {
+        self.0.take().expect("a state is erased once")
+    }
+}
+
+/// Erases a `Sync` state as shareable.
+pub trait EraseShared {
+    /// The state, erased.
+    fn __lambda_handler_erase(&self) -> BuiltState;
+}
+
+impl<S: Any + Sync> EraseShared for &Erase<S> {
+    fn __lambda_handler_erase(&self) -> BuiltState {
+        BuiltState::Shared(Box::new(self.take()))
+    }
+}
+
+/// Erases any other state as bound to one thread.
+pub trait EraseThreadBound {
+    /// The state, erased.
+    fn __lambda_handler_erase(&self) -> BuiltState;
+}
+
+impl<S: Any> EraseThreadBound for Erase<S> {
+    fn __lambda_handler_erase(&self) -> BuiltState {
+        BuiltState::ThreadBound(Box::new(self.take()))
+    }
 }
 
 /// An init function's run, boxed so that every handler has one init type.
 pub fn boxed_init(
-    init: impl Future<Output = Result<Box<State>, InvocationError>> + 'static,
+    init: impl Future<Output = Result<BuiltState, InvocationError>> + 'static,
 ) -> crate::registry::InitFuture {
     Box::pin(init)
 }

@@ -18,7 +18,7 @@ use crate::headers;
 use crate::invoke::invoke;
 use crate::log::log;
 use crate::payload::{BufferReturn, Payload};
-use crate::registry::{self, Handler, HandlerChoice, State};
+use crate::registry::{self, BuiltState, Handler, HandlerChoice, State};
 use crate::trace_env::TraceEnv;
 
 /// How often `/next` is tried before the process gives up on an unreachable Runtime API
@@ -36,9 +36,14 @@ const BODY_RETURN_WAIT: Duration = Duration::from_millis(200);
 
 /// Serves invocations until the Runtime API fails for good; returns the exit code.
 pub(crate) fn run(endpoint: &std::ffi::OsStr) -> i32 {
+    let loops = crate::concurrent::loops();
     let Some(runtime) = crate::invoke::async_runtime() else {
         return 1;
     };
+    if loops > 1 {
+        return tokio::task::LocalSet::new()
+            .block_on(&runtime, crate::concurrent::serve_endpoint(endpoint, loops));
+    }
     // The loop and hyper's connection run as tasks of one `LocalSet`: a wake between them is
     // then a push onto its queue, run in the same turn. Woken from a task, the root future
     // of `block_on` would make tokio poll the OS once more (`epoll_wait`) before each reply.
@@ -47,9 +52,14 @@ pub(crate) fn run(endpoint: &std::ffi::OsStr) -> i32 {
 
 /// [`run`] on the caller's tokio runtime (`run_async`): inside a `LocalSet` of its own.
 pub(crate) async fn run_on_current(endpoint: &std::ffi::OsStr) -> i32 {
-    tokio::task::LocalSet::new()
-        .run_until(serve_endpoint(endpoint))
-        .await
+    let loops = crate::concurrent::loops();
+    let local = tokio::task::LocalSet::new();
+    if loops > 1 {
+        return local
+            .run_until(crate::concurrent::serve_endpoint(endpoint, loops))
+            .await;
+    }
+    local.run_until(serve_endpoint(endpoint)).await
 }
 
 /// Serves invocations; runs inside a `LocalSet`.
@@ -65,7 +75,7 @@ async fn serve_endpoint(endpoint: &std::ffi::OsStr) -> i32 {
     })
 }
 
-fn client(endpoint: &std::ffi::OsStr) -> Option<Client> {
+pub(crate) fn client(endpoint: &std::ffi::OsStr) -> Option<Client> {
     let Some(endpoint) = endpoint.to_str() else {
         log!(Error, "AWS_LAMBDA_RUNTIME_API is not UTF-8");
         return None;
@@ -89,9 +99,9 @@ pub(crate) fn report_init_error(endpoint: &std::ffi::OsStr, error: &InvocationEr
 
 /// The buffers one invocation uses, kept from one to the next.
 #[derive(Default)]
-struct Buffers {
+pub(crate) struct Buffers {
     /// The event, as `/next` delivered it; then the response body the handler wrote.
-    body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
     /// The Runtime API's reply to an answer (read for its error message).
     reply: Vec<u8>,
     /// Where `body` comes back once hyper has sent it.
@@ -99,17 +109,35 @@ struct Buffers {
 }
 
 async fn serve(client: &mut Client) -> i32 {
+    match prepare(client).await {
+        Ok((handler, state)) => serve_invocations(client, handler, state.get()).await,
+        Err(code) => code,
+    }
+}
+
+/// Lambda's init phase: the handler `_HANDLER` chooses, and the state its `init` builds, once,
+/// before the first `/next`. A failure is reported as the init error: `Err` is the exit code.
+pub(crate) async fn prepare(client: &mut Client) -> Result<(&'static Handler, BuiltState), i32> {
     let configured = std::env::var(HANDLER).ok();
-    let mut buffers = Buffers::default();
+    let mut reply = Vec::new();
     let handler = match registry::select(HandlerChoice::Configured(configured.as_deref())) {
         Ok(handler) => handler,
-        Err(error) => return init_failed(client, &error, &mut buffers.reply).await,
+        Err(error) => return Err(init_failed(client, &error, &mut reply).await),
     };
-    // Built once, before the first `/next`, as Lambda's init phase.
-    let state = match handler.build_state().await {
-        Ok(state) => state,
-        Err(error) => return init_failed(client, &error, &mut buffers.reply).await,
-    };
+    match handler.build_state().await {
+        Ok(state) => Ok((handler, state)),
+        Err(error) => Err(init_failed(client, &error, &mut reply).await),
+    }
+}
+
+/// The invocation loop, one invocation at a time, until the Runtime API fails for good or
+/// SIGTERM ends it (with a shutdown hook); returns the exit code.
+pub(crate) async fn serve_invocations(
+    client: &mut Client,
+    handler: &'static Handler,
+    state: &State,
+) -> i32 {
+    let mut buffers = Buffers::default();
     let mut ctx = Context::from_environment();
     let mut trace_env = TraceEnv::from_environment();
     // Only a handler with a shutdown hook listens for SIGTERM; others keep the default (the
@@ -122,20 +150,20 @@ async fn serve(client: &mut Client) -> i32 {
             // Waiting for an invocation: Lambda sends SIGTERM when it ends the environment.
             // One that arrives during an invocation is taken once it is answered.
             Some(signal) => match first(signal.recv(), next).await {
-                First::A(_) => return shut_down(handler, &*state).await,
+                First::A(_) => return shut_down(handler, state).await,
                 First::B(next) => next,
             },
         };
         let invocation = match next {
             Ok(invocation) => invocation,
-            Err(message) => {
-                log!(Error, "{message}; exiting");
+            Err(failure) => {
+                log!(Error, "{}; exiting", failure.message());
                 return 1;
             }
         };
         let served = serve_one(
             client,
-            (handler, &*state),
+            (handler, state),
             &mut ctx,
             &mut trace_env,
             &mut buffers,
@@ -150,7 +178,7 @@ async fn serve(client: &mut Client) -> i32 {
 
 /// SIGTERM, as a stream of deliveries; `None` where it cannot be listened for.
 #[cfg(unix)]
-fn termination() -> Option<tokio::signal::unix::Signal> {
+pub(crate) fn termination() -> Option<tokio::signal::unix::Signal> {
     tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .inspect_err(|e| {
             log!(
@@ -162,23 +190,23 @@ fn termination() -> Option<tokio::signal::unix::Signal> {
 }
 
 #[cfg(not(unix))]
-fn termination() -> Option<NeverSignal> {
+pub(crate) fn termination() -> Option<NeverSignal> {
     None
 }
 
 /// Stands in for a signal where there is none to listen for.
 #[cfg(not(unix))]
-struct NeverSignal;
+pub(crate) struct NeverSignal;
 
 #[cfg(not(unix))]
 impl NeverSignal {
-    async fn recv(&mut self) -> Option<()> {
+    pub(crate) async fn recv(&mut self) -> Option<()> {
         std::future::pending().await
     }
 }
 
 /// Runs the handler's shutdown hook within Lambda's budget; the process then exits 0.
-async fn shut_down(handler: &Handler, state: &State) -> i32 {
+pub(crate) async fn shut_down(handler: &Handler, state: &State) -> i32 {
     let Some(hook) = handler.shutdown else {
         return 0;
     };
@@ -200,13 +228,13 @@ async fn shut_down(handler: &Handler, state: &State) -> i32 {
 }
 
 /// Which of two futures finished first.
-enum First<A, B> {
+pub(crate) enum First<A, B> {
     A(A),
     B(B),
 }
 
 /// Polls `a` and then `b` until one finishes.
-async fn first<A: Future, B: Future>(a: A, b: B) -> First<A::Output, B::Output> {
+pub(crate) async fn first<A: Future, B: Future>(a: A, b: B) -> First<A::Output, B::Output> {
     let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
     std::future::poll_fn(|cx| {
         if let Poll::Ready(done) = a.as_mut().poll(cx) {
@@ -230,10 +258,26 @@ async fn init_failed(client: &mut Client, error: &InvocationError, reply: &mut V
     1
 }
 
+/// Why `/next` gave no event.
+pub(crate) enum NextFailure {
+    /// Lambda says the environment is finished (403, 500): what it said.
+    Finished(String),
+    /// The Runtime API could not be reached, [`NEXT_ATTEMPTS`] times over.
+    Unreachable(String),
+}
+
+impl NextFailure {
+    pub(crate) fn message(&self) -> &str {
+        match self {
+            NextFailure::Finished(message) | NextFailure::Unreachable(message) => message,
+        }
+    }
+}
+
 /// `GET /next` until it yields an event. A 204 (an emulator with nothing queued) asks again,
 /// backing off so an idle emulator is not polled hot; a transport failure is retried with
 /// backoff a few times; any other status is what Lambda calls non-recoverable.
-async fn next(client: &mut Client, event: &mut Vec<u8>) -> Result<Reply, String> {
+pub(crate) async fn next(client: &mut Client, event: &mut Vec<u8>) -> Result<Reply, NextFailure> {
     let mut failures = 0;
     let mut retry_delay = Duration::from_millis(10);
     let mut idle_delay = Duration::from_millis(1);
@@ -246,18 +290,20 @@ async fn next(client: &mut Client, event: &mut Vec<u8>) -> Result<Reply, String>
                     idle_delay = (idle_delay * 2).min(MAX_IDLE_DELAY);
                 }
                 NextStatus::Fatal => {
-                    return Err(format!(
+                    return Err(NextFailure::Finished(format!(
                         "the Runtime API answered /next with {}: {} (non-recoverable)",
                         reply.status,
                         String::from_utf8_lossy(event)
-                    ));
+                    )));
                 }
             },
             Err(e) => {
                 failures += 1;
                 let failure = format!("the Runtime API failed on /next: {e}");
                 if failures >= NEXT_ATTEMPTS {
-                    return Err(format!("{failure}, {failures} times"));
+                    return Err(NextFailure::Unreachable(format!(
+                        "{failure}, {failures} times"
+                    )));
                 }
                 log!(Warn, "{failure}; retrying in {retry_delay:?}");
                 tokio::time::sleep(retry_delay).await;
@@ -269,7 +315,7 @@ async fn next(client: &mut Client, event: &mut Vec<u8>) -> Result<Reply, String>
 
 /// Invokes the handler on one event and posts its response or error. An error is returned
 /// only when the Runtime API answers in a way Lambda calls non-recoverable (500).
-async fn serve_one(
+pub(crate) async fn serve_one(
     client: &mut Client,
     (handler, state): (&Handler, &State),
     ctx: &mut Context,

@@ -37,6 +37,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod client;
+mod concurrent;
 mod context;
 mod contract;
 mod error;
@@ -87,6 +88,14 @@ pub use lambda_handler_macros::lambda_handler;
 /// (400 or 403: the invocation is already closed) is logged and the loop goes on; only what
 /// Lambda calls non-recoverable ends it: 403 or 500 on `/next`, 500 on an answer, or a Runtime
 /// API unreachable for about 3.4 s. The README's "Failures" table lists every case.
+///
+/// With `AWS_LAMBDA_MAX_CONCURRENCY` above 1 (Lambda Managed Instances), that many invocation
+/// loops serve at once, one thread each, sharing the handler's init state (which must be
+/// `Sync`; one that is not is served one invocation at a time, said in one log line). Handler
+/// futures need not be `Send`. `_X_AMZN_TRACE_ID` is then not set: read
+/// [`Context::xray_trace_id`]. When Lambda says the environment is finished, the invocations
+/// in flight are answered and the process exits 1. The README's "Many invocations at once"
+/// says more.
 ///
 /// Before each handler runs, `_X_AMZN_TRACE_ID` is set to the invocation's trace id (or
 /// removed when it has none), rewritten in place so that memory stays flat. This is sound

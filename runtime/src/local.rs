@@ -11,7 +11,7 @@ use lambda_handler_protocol::env::{self as lambda_env, HANDLER};
 use crate::context::Context;
 use crate::error::InvocationError;
 use crate::invoke::invoke;
-use crate::registry::{self, Handler, HandlerChoice, State};
+use crate::registry::{self, BuiltState, Handler, HandlerChoice};
 
 const HELP: &str = "\
 Runs this Lambda function locally. On AWS Lambda (AWS_LAMBDA_RUNTIME_API set) it serves the
@@ -29,6 +29,8 @@ Options:
                       (default: the only one, or the one _HANDLER names)
   --timeout SECONDS   with --serve: the function timeout, 1 to 900 (default
                       AWS_LAMBDA_FUNCTION_TIMEOUT, or Lambda's 3)
+  --concurrency N     with --serve: up to N invocations at once in one process, as on
+                      Lambda Managed Instances (AWS_LAMBDA_MAX_CONCURRENCY; default 1)
   -h, --help          print this help
   --                  what follows is the event, even if it starts with `-`
 
@@ -42,7 +44,15 @@ struct Options {
     event: Option<String>,
     /// `--serve [ADDR]`: the Invoke API's address.
     serve: Option<SocketAddr>,
+    settings: ServeSettings,
+}
+
+/// How `--serve` runs the function, beside its address.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ServeSettings {
     timeout: Option<Duration>,
+    /// Invocations in flight at once; 1 by default.
+    concurrency: Option<usize>,
 }
 
 /// Where `--serve` listens without an address: RIE's and cargo-lambda's port.
@@ -52,7 +62,7 @@ const DEFAULT_SERVE: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST
 pub(crate) fn run(args: impl Iterator<Item = OsString>) -> i32 {
     match prepare(args) {
         Prepared::Done(code) => code,
-        Prepared::Serve(listen, handler, timeout) => serve(listen, handler, timeout),
+        Prepared::Serve(listen, handler, settings) => serve(listen, handler, settings),
         Prepared::Invoke(handler, event) => {
             let Some(runtime) = crate::invoke::async_runtime() else {
                 return 1;
@@ -69,8 +79,8 @@ pub(crate) async fn run_on_current(args: impl Iterator<Item = OsString>) -> i32 
     match prepare(args) {
         Prepared::Done(code) => code,
         // The emulator runs a runtime of its own: on a thread where none runs yet.
-        Prepared::Serve(listen, handler, timeout) => {
-            tokio::task::spawn_blocking(move || serve(listen, handler, timeout))
+        Prepared::Serve(listen, handler, settings) => {
+            tokio::task::spawn_blocking(move || serve(listen, handler, settings))
                 .await
                 .unwrap_or(1)
         }
@@ -86,7 +96,7 @@ pub(crate) async fn run_on_current(args: impl Iterator<Item = OsString>) -> i32 
 enum Prepared {
     /// Nothing more to do (help, or a usage error): the exit code.
     Done(i32),
-    Serve(SocketAddr, &'static Handler, Option<Duration>),
+    Serve(SocketAddr, &'static Handler, ServeSettings),
     /// Invoke the handler on this event, or on each line of standard input.
     Invoke(&'static Handler, Option<String>),
 }
@@ -116,7 +126,7 @@ fn prepare(args: impl Iterator<Item = OsString>) -> Prepared {
         }
     };
     match options.serve {
-        Some(listen) => Prepared::Serve(listen, handler, options.timeout),
+        Some(listen) => Prepared::Serve(listen, handler, options.settings),
         None => Prepared::Invoke(handler, options.event),
     }
 }
@@ -150,7 +160,7 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
         handler: None,
         event: None,
         serve: None,
-        timeout: None,
+        settings: ServeSettings::default(),
     };
     let mut args = args
         .map(|a| a.into_string().map_err(|a| format!("{a:?} is not UTF-8")))
@@ -181,7 +191,15 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
                     .ok_or("`--timeout` needs a number of seconds")??;
                 let timeout = lambda_env::parse_timeout(&seconds)
                     .map_err(|e| format!("`--timeout {seconds}`: {e}"))?;
-                options.timeout = Some(timeout);
+                options.settings.timeout = Some(timeout);
+            }
+            "--concurrency" if !positional_only => {
+                let n = args
+                    .next()
+                    .ok_or("`--concurrency` needs a number of invocations")??;
+                let concurrency = lambda_env::parse_concurrency(&n)
+                    .map_err(|e| format!("`--concurrency {n}`: {e}"))?;
+                options.settings.concurrency = Some(concurrency);
             }
             _ if !positional_only && arg.starts_with("--handler=") => {
                 options.handler = Some(arg["--handler=".len()..].to_owned());
@@ -207,12 +225,15 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
     if options.serve.is_some() && options.event.is_some() {
         return Err("`--serve` takes events over HTTP, not on the command line".into());
     }
+    if options.serve.is_none() && options.settings != ServeSettings::default() {
+        return Err("`--timeout` and `--concurrency` go with `--serve`".into());
+    }
     Ok(Some(options))
 }
 
 struct Session {
     handler: &'static Handler,
-    state: Box<State>,
+    state: BuiltState,
     ctx: Context,
 }
 
@@ -221,7 +242,7 @@ impl Session {
     async fn invoke_and_print(&mut self, mut body: Vec<u8>) -> i32 {
         self.ctx.request_id = lambda_handler_protocol::ids::request_id();
         self.ctx.deadline = SystemTime::now() + lambda_env::function_timeout();
-        let outcome = invoke(self.handler, &mut body, &self.ctx, &*self.state).await;
+        let outcome = invoke(self.handler, &mut body, &self.ctx, self.state.get()).await;
         match outcome {
             Ok(()) => print(&body, 0),
             Err(error) => print(&failure(&error), 1),
@@ -251,7 +272,7 @@ impl Session {
 /// the path it takes on Lambda (a Runtime API on loopback, the same invocation loop, the
 /// timeout enforced by stopping the process).
 #[cfg(feature = "serve")]
-fn serve(listen: SocketAddr, handler: &'static Handler, timeout: Option<Duration>) -> i32 {
+fn serve(listen: SocketAddr, handler: &'static Handler, settings: ServeSettings) -> i32 {
     let program = match std::env::current_exe() {
         Ok(program) => program,
         Err(e) => {
@@ -262,14 +283,15 @@ fn serve(listen: SocketAddr, handler: &'static Handler, timeout: Option<Duration
     let mut options = lambda_handler_emulator::Options::new(program);
     options.listen = listen;
     options.handler = Some(handler.name.to_owned());
-    if let Some(timeout) = timeout {
+    if let Some(timeout) = settings.timeout {
         options.timeout = timeout;
     }
+    options.concurrency = settings.concurrency.unwrap_or(1);
     lambda_handler_emulator::serve(options)
 }
 
 #[cfg(not(feature = "serve"))]
-fn serve(_: SocketAddr, _: &'static Handler, _: Option<Duration>) -> i32 {
+fn serve(_: SocketAddr, _: &'static Handler, _: ServeSettings) -> i32 {
     eprintln!(
         "error: `--serve` comes with lambda-handler's `serve` feature, which this binary was \
          built without (it is off by default, to keep the local server out of a `bootstrap`); \
@@ -327,7 +349,13 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(o.serve, Some("127.0.0.1:9555".parse().unwrap()));
-        assert_eq!(o.timeout, Some(Duration::from_secs(7)));
+        assert_eq!(o.settings.timeout, Some(Duration::from_secs(7)));
+        let o = options(&["--serve", "--concurrency", "8"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.settings.concurrency, Some(8));
+        assert!(options(&["--serve", "--concurrency", "0"]).is_err());
+        assert!(options(&["--concurrency", "8"]).is_err());
         let o = options(&["--serve", "--handler", "h"]).unwrap().unwrap();
         assert_eq!(
             (o.serve, o.handler.as_deref()),

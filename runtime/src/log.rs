@@ -9,8 +9,10 @@
 //! The runtime's own messages go through [`write`]; with the `tracing` feature, so do a
 //! handler's `tracing` events (`crate::tracing_logs`).
 
+use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -76,11 +78,42 @@ pub(crate) fn settings() -> &'static Settings {
 /// The invocation being served, for the lines written meanwhile (from any thread).
 static REQUEST_ID: Mutex<String> = Mutex::new(String::new());
 
-/// Lines written from now on belong to `request_id` (empty: to none, as during init).
+/// Whether each thread serves invocations of its own (`AWS_LAMBDA_MAX_CONCURRENCY`): a line
+/// then belongs to the invocation its thread serves.
+static PER_THREAD: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    /// The invocation this thread serves, when [`PER_THREAD`].
+    static THREAD_REQUEST_ID: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// From now on each thread's lines belong to the invocation that thread serves: several
+/// invocation loops run at once, one per thread.
+pub(crate) fn request_ids_per_thread() {
+    PER_THREAD.store(true, Ordering::Relaxed);
+}
+
+/// Lines written from now on (on this thread, with several loops) belong to `request_id`
+/// (empty: to none, as during init).
 pub(crate) fn set_request_id(request_id: &str) {
-    let mut current = REQUEST_ID.lock().unwrap_or_else(|p| p.into_inner());
-    current.clear();
-    current.push_str(request_id);
+    let set = |current: &mut String| {
+        current.clear();
+        current.push_str(request_id);
+    };
+    if PER_THREAD.load(Ordering::Relaxed) {
+        THREAD_REQUEST_ID.with_borrow_mut(set);
+    } else {
+        set(&mut REQUEST_ID.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+}
+
+/// The invocation a line written now belongs to.
+fn request_id() -> String {
+    if PER_THREAD.load(Ordering::Relaxed) {
+        THREAD_REQUEST_ID.with_borrow(String::clone)
+    } else {
+        REQUEST_ID.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
 }
 
 /// Writes one of the runtime's own messages.
@@ -101,7 +134,7 @@ pub(crate) fn write(level: Level, message: fmt::Arguments<'_>) {
 /// One line, newline included, in the configured format; `fields` are a `tracing` event's
 /// other fields (JSON values, already encoded).
 pub(crate) fn format_line(level: Level, message: &str, fields: &[(&str, String)]) -> String {
-    let request_id = REQUEST_ID.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let request_id = request_id();
     let timestamp = timestamp(SystemTime::now());
     let mut line = String::with_capacity(message.len() + 128);
     if settings().json {

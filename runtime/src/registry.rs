@@ -25,7 +25,27 @@ pub type SyncInvoke = fn(&mut Vec<u8>, &Context, &State) -> Result<(), Invocatio
 pub type AsyncInvoke = for<'a> fn(&'a mut Vec<u8>, &'a Context, &'a State) -> BoxFuture<'a>;
 
 /// An `init` function's run: the state it built, or the init error.
-pub type InitFuture = Pin<Box<dyn Future<Output = Result<Box<State>, InvocationError>>>>;
+pub type InitFuture = Pin<Box<dyn Future<Output = Result<BuiltState, InvocationError>>>>;
+
+/// The state an `init` function built, and whether the invocation loops of a concurrent
+/// execution environment (`AWS_LAMBDA_MAX_CONCURRENCY`) can share it: they can when its type
+/// is `Sync`, which the generated code finds out at compile time.
+pub enum BuiltState {
+    /// A `Sync` state: every loop takes it by reference.
+    Shared(Box<dyn Any + Sync>),
+    /// A state only one thread may use: invocations are served one at a time.
+    ThreadBound(Box<dyn Any>),
+}
+
+impl BuiltState {
+    /// The state, as a handler's entry takes it.
+    pub(crate) fn get(&self) -> &State {
+        match self {
+            BuiltState::Shared(state) => &**state,
+            BuiltState::ThreadBound(state) => &**state,
+        }
+    }
+}
 
 /// Builds a handler's state once, before the first invocation.
 pub type Init = fn() -> InitFuture;
@@ -88,10 +108,10 @@ impl Handler {
     }
 
     /// Runs the handler's `init`, once, before its first invocation; `()` when it has none.
-    pub(crate) async fn build_state(&self) -> Result<Box<State>, InvocationError> {
+    pub(crate) async fn build_state(&self) -> Result<BuiltState, InvocationError> {
         match self.init {
             Some(init) => crate::invoke::catch_panics(init()).await,
-            None => Ok(Box::new(())),
+            None => Ok(BuiltState::Shared(Box::new(()))),
         }
     }
 }

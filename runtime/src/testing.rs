@@ -27,12 +27,12 @@ use serde_json::Value;
 
 use crate::context::Context;
 use crate::error::InvocationError;
-use crate::registry::{self, Handler, HandlerChoice, State};
+use crate::registry::{self, BuiltState, Handler, HandlerChoice};
 
 /// A registered handler, ready to be invoked in a test, with its `init` already run.
 pub struct TestHandler {
     handler: &'static Handler,
-    state: Box<State>,
+    state: BuiltState,
     runtime: tokio::runtime::Runtime,
     tasks: tokio::task::LocalSet,
 }
@@ -90,7 +90,7 @@ impl TestHandler {
         ctx: &Context,
     ) -> Result<Vec<u8>, InvocationError> {
         let mut body = event;
-        let (handler, state) = (self.handler, &*self.state);
+        let (handler, state) = (self.handler, self.state.get());
         self.tasks.block_on(
             &self.runtime,
             crate::invoke::invoke(handler, &mut body, ctx, state),

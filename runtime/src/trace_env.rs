@@ -57,6 +57,16 @@ impl TraceEnv {
         }
     }
 
+    /// Never sets the variable: several invocations run at once (`AWS_LAMBDA_MAX_CONCURRENCY`)
+    /// and one environment cannot carry each one's trace id.
+    pub(crate) fn disabled() -> Self {
+        TraceEnv {
+            enabled: false,
+            buffer: None,
+            installed: false,
+        }
+    }
+
     /// Makes `_X_AMZN_TRACE_ID` the invocation's trace id, or removes it when there is none.
     ///
     /// Call only between invocations, on the invocation loop's thread (see the module's

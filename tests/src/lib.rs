@@ -285,6 +285,8 @@ struct State {
     connections: AtomicUsize,
     next_requests: AtomicUsize,
     accepted: AtomicUsize,
+    /// The most invocations in flight at once.
+    most_in_flight: AtomicUsize,
 }
 
 /// The server; it stops when dropped (its thread ends with the test process).
@@ -305,7 +307,20 @@ impl RuntimeApi {
 
     /// Starts a server whose API lives under `base_path`, as cargo-lambda's emulator's does.
     pub fn start_with_base_path(base_path: &str) -> Self {
-        let state = Arc::new(State::default());
+        Self::start_with(base_path, 1)
+    }
+
+    /// Starts a server that takes up to `concurrency` invocations in flight at once, each
+    /// answered on its own id, as on Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY`).
+    pub fn start_concurrent(concurrency: usize) -> Self {
+        Self::start_with("", concurrency)
+    }
+
+    fn start_with(base_path: &str, concurrency: usize) -> Self {
+        let state = Arc::new(State {
+            environment: Mutex::new(Environment::with_concurrency(concurrency)),
+            ..State::default()
+        });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
@@ -405,6 +420,11 @@ impl RuntimeApi {
     /// `GET /next` requests so far.
     pub fn next_requests(&self) -> usize {
         self.state.next_requests.load(Ordering::SeqCst)
+    }
+
+    /// The most invocations that were in flight (handed out, not yet answered) at once.
+    pub fn most_in_flight(&self) -> usize {
+        self.state.most_in_flight.load(Ordering::SeqCst)
     }
 
     /// Starts a handler binary with `AWS_LAMBDA_RUNTIME_API` pointing here and Lambda's
@@ -696,11 +716,13 @@ async fn next_event(state: &State) -> Response<Full<Bytes>> {
         }
         notified.await;
     };
-    state
-        .environment
-        .lock()
-        .unwrap()
-        .handed_out(&event.request_id);
+    {
+        let mut environment = state.environment.lock().unwrap();
+        environment.handed_out(&event.request_id);
+        state
+            .most_in_flight
+            .fetch_max(environment.in_flight().len(), Ordering::SeqCst);
+    }
     let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(3);
     // As Lambda sends them: a new trace id with every invocation.
     let mut fields = vec![

@@ -20,6 +20,7 @@ static MULTI: Binary = Binary::example("multi");
 static CONTEXT: Binary = Binary::example("context");
 static STATE: Binary = Binary::example("state");
 static LOGS: Binary = Binary::example("logs");
+static CONCURRENT: Binary = Binary::example("concurrent");
 static EMULATOR: Binary = Binary::emulator();
 const ADA: &str = r#"{"first_name":"Ada","last_name":"Lovelace"}"#;
 const INVOKE: &str = "/2015-03-31/functions/function/invocations";
@@ -444,6 +445,55 @@ fn invocations_run_one_at_a_time() {
         "one execution environment: {:?}",
         started.elapsed()
     );
+}
+
+/// `--concurrency N`: up to N invocations in flight in one runtime process, as on Lambda
+/// Managed Instances; `--serve` and `lambda-emulator` both.
+#[test]
+fn with_concurrency_invocations_run_at_once_in_one_process() {
+    let serve = Local::serve(
+        CONCURRENT.path(),
+        &["--handler", "wait", "--concurrency", "8"],
+    );
+    let emulate = Local::emulate(
+        &["--handler", "block", "--concurrency", "8"],
+        &[CONCURRENT.path()],
+    );
+    for local in [&serve, &emulate] {
+        let replies: Vec<Reply> = std::thread::scope(|scope| {
+            let calls: Vec<_> = (0..32)
+                .map(|i| {
+                    let body = json!({"id": i, "sleep_ms": 100}).to_string();
+                    scope.spawn(move || local.invoke(None, body))
+                })
+                .collect();
+            calls.into_iter().map(|c| c.join().unwrap()).collect()
+        });
+        let mut request_ids = std::collections::HashSet::new();
+        for (i, reply) in replies.iter().enumerate() {
+            assert_eq!(reply.status, 200);
+            let body = reply.json();
+            assert_eq!(body["id"], i, "{body}");
+            assert!(request_ids.insert(body["request_id"].to_string()), "{body}");
+        }
+        // One process served all of them, eight at a time at most, sharing its state.
+        let most = replies
+            .iter()
+            .map(|r| r.json()["most_at_once"].as_u64().unwrap())
+            .max();
+        assert_eq!(most, Some(8));
+        let served = replies
+            .iter()
+            .map(|r| r.json()["served"].as_u64().unwrap())
+            .max();
+        assert_eq!(served, Some(32));
+    }
+    let refused = Command::new(CONCURRENT.path())
+        .args(["--serve", "127.0.0.1:0", "--concurrency", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("1 to 1024"));
 }
 
 #[test]

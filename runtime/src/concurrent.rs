@@ -1,0 +1,270 @@
+//! Many invocations at once in one execution environment, as Lambda Managed Instances send
+//! them (`AWS_LAMBDA_MAX_CONCURRENCY`): that many invocation loops, each its own `/next`
+//! on its own keep-alive connection, sharing the handler's init state.
+//!
+//! Each loop is a thread of its own that polls its invocations inside a `LocalSet`, on the
+//! tokio runtime that serves the process (its I/O, timers and spawned tasks are that
+//! runtime's). So handler futures need not be `Send` (a loop's invocation never moves to
+//! another thread), a synchronous handler blocks only its own loop, and `spawn_local` works
+//! as in the single loop. What loops share is the init state, by reference: it must be `Sync`,
+//! which the generated code finds out at compile time; a state that is not is served by one
+//! loop, and the runtime says so in one log line.
+//!
+//! As aws-lambda-go does it (aws/aws-lambda-go#600): when Lambda says the environment is
+//! finished (403 or 500 on `/next`), every loop's waiting `/next` is cancelled, invocations in
+//! flight run to completion and are answered, and the process exits 1. A loop that cannot
+//! reach the Runtime API keeps trying while any other loop can; the process gives up only when
+//! none can. `_X_AMZN_TRACE_ID` is never set: one environment cannot carry each invocation's
+//! trace id, and [`Context::xray_trace_id`](crate::Context::xray_trace_id) is the source.
+
+use std::any::Any;
+use std::ffi::{OsStr, OsString};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use lambda_handler_protocol::env::{MAX_CONCURRENCY, parse_concurrency};
+use tokio::sync::Notify;
+
+use crate::context::Context;
+use crate::event_loop::{
+    Buffers, First, NextFailure, client, first, next, prepare, serve_invocations, serve_one,
+    shut_down, termination,
+};
+use crate::log::log;
+use crate::registry::{BuiltState, Handler};
+use crate::trace_env::TraceEnv;
+
+/// How many invocation loops to run: `AWS_LAMBDA_MAX_CONCURRENCY`, or 1 when it is unset (or
+/// unusable, which is said once).
+pub(crate) fn loops() -> usize {
+    match std::env::var(MAX_CONCURRENCY) {
+        Err(_) => 1,
+        Ok(value) => parse_concurrency(&value).unwrap_or_else(|e| {
+            log!(
+                Warn,
+                "{MAX_CONCURRENCY}: {e}; serving one invocation at a time"
+            );
+            1
+        }),
+    }
+}
+
+/// How long a loop that cannot reach the Runtime API waits before trying again, while
+/// others can.
+const UNREACHABLE_RETRY: Duration = Duration::from_secs(1);
+
+/// Serves up to `count` invocations at once, inside a `LocalSet` on the runtime that drives
+/// I/O for every loop; returns the exit code.
+pub(crate) async fn serve_endpoint(endpoint: &OsStr, count: usize) -> i32 {
+    crate::heap::keep_freed_memory();
+    let Some(mut client) = client(endpoint) else {
+        return 1;
+    };
+    let (handler, state) = match prepare(&mut client).await {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
+    };
+    let state: &'static (dyn Any + Sync) = match state {
+        // It lives as long as the process: every loop holds it until the process exits.
+        BuiltState::Shared(state) => Box::leak(state),
+        BuiltState::ThreadBound(state) => {
+            log!(
+                Warn,
+                "{MAX_CONCURRENCY} is {count}, but the handler's state is not `Sync`, so \
+                 threads cannot share it: serving one invocation at a time (make the state \
+                 `Sync`, e.g. with `Mutex` or atomics, to serve {count} at once)"
+            );
+            return serve_invocations(&mut client, handler, &*state).await;
+        }
+    };
+    drop(client);
+    crate::log::request_ids_per_thread();
+    let loops: &'static Loops = Box::leak(Box::new(Loops::new(count)));
+    let runtime = tokio::runtime::Handle::current();
+    for index in 0..count {
+        let (runtime, endpoint) = (runtime.clone(), endpoint.to_owned());
+        let spawned = std::thread::Builder::new()
+            .name(format!("lambda-loop-{index}"))
+            .spawn(move || {
+                let _finished = Finished(loops);
+                runtime.block_on(
+                    tokio::task::LocalSet::new()
+                        .run_until(serve_loop(&endpoint, handler, state, loops)),
+                );
+            });
+        if let Err(e) = spawned {
+            log!(Error, "cannot start invocation loop {index}: {e}");
+            loops.stop(Stop::Finished);
+            loops.finished.fetch_add(count - index, Ordering::SeqCst);
+            break;
+        }
+    }
+    // Only a handler with a shutdown hook listens for SIGTERM, as with one loop.
+    let mut terminate = handler.shutdown.and_then(|_| termination());
+    let all_finished = loops.all_finished();
+    let shutdown = match &mut terminate {
+        None => {
+            all_finished.await;
+            false
+        }
+        Some(signal) => match first(signal.recv(), all_finished).await {
+            First::A(_) => {
+                // Invocations in flight are answered first; then the hook runs.
+                loops.stop(Stop::Terminated);
+                loops.all_finished().await;
+                true
+            }
+            First::B(()) => false,
+        },
+    };
+    if shutdown {
+        return shut_down(handler, state).await;
+    }
+    1
+}
+
+/// Why the loops stop.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Stop {
+    Running = 0,
+    /// Lambda said the environment is finished, or no loop can reach the Runtime API.
+    Finished = 1,
+    /// SIGTERM, with a shutdown hook to run.
+    Terminated = 2,
+}
+
+/// What the loops share: whether to stop, and how many are done.
+struct Loops {
+    count: usize,
+    stop: AtomicU8,
+    stopping: Notify,
+    /// Loops that cannot reach the Runtime API now.
+    unreachable: AtomicUsize,
+    finished: AtomicUsize,
+    one_finished: Notify,
+}
+
+impl Loops {
+    fn new(count: usize) -> Self {
+        Loops {
+            count,
+            stop: AtomicU8::new(Stop::Running as u8),
+            stopping: Notify::new(),
+            unreachable: AtomicUsize::new(0),
+            finished: AtomicUsize::new(0),
+            one_finished: Notify::new(),
+        }
+    }
+
+    fn stop(&self, why: Stop) {
+        // The first reason stands.
+        let _ = self.stop.compare_exchange(
+            Stop::Running as u8,
+            why as u8,
+            Ordering::SeqCst,
+            Ordering::SeqCst,
+        );
+        self.stopping.notify_waiters();
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst) != Stop::Running as u8
+    }
+
+    /// Returns once the loops are told to stop.
+    async fn stopping(&self) {
+        loop {
+            let notified = self.stopping.notified();
+            let mut notified = std::pin::pin!(notified);
+            // Registered before the check, so a stop between the two is not missed.
+            notified.as_mut().enable();
+            if self.stopped() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Returns once every loop has finished.
+    async fn all_finished(&self) {
+        while self.finished.load(Ordering::SeqCst) < self.count {
+            // `notify_one` keeps a permit when no one waits: no finish is missed.
+            self.one_finished.notified().await;
+        }
+    }
+}
+
+/// Counts its loop as finished when the loop's thread ends, however it ends.
+struct Finished(&'static Loops);
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        self.0.finished.fetch_add(1, Ordering::SeqCst);
+        self.0.one_finished.notify_one();
+    }
+}
+
+/// One invocation loop: `/next`, invoke, answer, until the loops are told to stop.
+async fn serve_loop(
+    endpoint: &OsString,
+    handler: &'static Handler,
+    state: &'static (dyn Any + Sync),
+    loops: &Loops,
+) {
+    let Some(mut client) = client(endpoint) else {
+        loops.stop(Stop::Finished);
+        return;
+    };
+    let mut buffers = Buffers::default();
+    let mut ctx = Context::from_environment();
+    let mut trace_env = TraceEnv::disabled();
+    let mut unreachable = false;
+    while !loops.stopped() {
+        // Waiting for an invocation is cancelled when the loops stop; one in flight is not.
+        let next = match first(loops.stopping(), next(&mut client, &mut buffers.body)).await {
+            First::A(()) => break,
+            First::B(next) => next,
+        };
+        let invocation = match next {
+            Ok(invocation) => invocation,
+            Err(NextFailure::Finished(message)) => {
+                log!(Error, "{message}; all invocation loops stop");
+                loops.stop(Stop::Finished);
+                break;
+            }
+            Err(NextFailure::Unreachable(message)) => {
+                if !std::mem::replace(&mut unreachable, true)
+                    && loops.unreachable.fetch_add(1, Ordering::SeqCst) + 1 == loops.count
+                {
+                    log!(Error, "{message} in every invocation loop; exiting");
+                    loops.stop(Stop::Finished);
+                    break;
+                }
+                log!(Warn, "{message}; other loops serve meanwhile");
+                if let First::A(()) =
+                    first(loops.stopping(), tokio::time::sleep(UNREACHABLE_RETRY)).await
+                {
+                    break;
+                }
+                continue;
+            }
+        };
+        if std::mem::take(&mut unreachable) {
+            loops.unreachable.fetch_sub(1, Ordering::SeqCst);
+        }
+        let served = serve_one(
+            &mut client,
+            (handler, state),
+            &mut ctx,
+            &mut trace_env,
+            &mut buffers,
+            &invocation,
+        );
+        if let Err(message) = served.await {
+            log!(Error, "{message}; all invocation loops stop");
+            loops.stop(Stop::Finished);
+            break;
+        }
+    }
+}
