@@ -282,3 +282,41 @@ fn sigterm_stops_every_loop_and_runs_the_shutdown_hook_once() {
     let written = std::fs::read_to_string(&flushed).unwrap();
     assert!(written.starts_with("served 20, pid "), "{written}");
 }
+
+/// A loop that cannot reach the Runtime API does not end the process while another can; when
+/// none can, the process exits 1.
+#[test]
+fn the_process_gives_up_only_when_no_loop_reaches_the_runtime_api() {
+    // A port this test holds without listening on it: connecting is refused.
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = held.local_addr().unwrap().port();
+    let mut process = std::process::Command::new(CONCURRENT.path())
+        .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
+        .env("AWS_LAMBDA_MAX_CONCURRENCY", "3")
+        .env("_HANDLER", "wait")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = process.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the process kept retrying");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut process.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    // Two loops gave up and waited for the third; the third found no loop left.
+    assert!(
+        stderr.matches("other loops serve meanwhile").count() >= 2,
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("in every invocation loop; exiting").count(),
+        1,
+        "{stderr}"
+    );
+}
