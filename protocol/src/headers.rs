@@ -14,8 +14,15 @@ pub const TENANT_ID: &str = "lambda-runtime-aws-tenant-id";
 pub const COGNITO_IDENTITY: &str = "lambda-runtime-cognito-identity";
 /// `GET /next`: the client context, JSON.
 pub const CLIENT_CONTEXT: &str = "lambda-runtime-client-context";
-/// `POST .../error`: the error type Lambda records.
+/// `POST .../error`: the error type Lambda records; also a trailer of a streamed response
+/// that failed after it began.
 pub const FUNCTION_ERROR_TYPE: &str = "lambda-runtime-function-error-type";
+/// A trailer of a streamed response that failed after it began: the error JSON, base64.
+pub const FUNCTION_ERROR_BODY: &str = "lambda-runtime-function-error-body";
+/// `POST .../response`: [`STREAMING`] for a response sent in chunks as it is produced.
+pub const RESPONSE_MODE: &str = "lambda-runtime-function-response-mode";
+/// The value of [`RESPONSE_MODE`] for a streamed response.
+pub const STREAMING: &str = "streaming";
 
 /// The content type of an error body posted to the Runtime API.
 pub const ERROR_CONTENT_TYPE: &str = "application/vnd.aws.lambda.error+json";

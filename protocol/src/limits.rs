@@ -6,6 +6,10 @@ use std::time::Duration;
 /// `interop.MaxPayloadSize`, 6 MiB + 100 bytes, as Lambda's own error message states it.
 pub const MAX_RESPONSE: usize = 6 * 1024 * 1024 + 100;
 
+/// The largest streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`):
+/// 200 MiB since Lambda raised it from 20 MiB in 2025 (the soft limit of response streaming).
+pub const MAX_STREAMED_RESPONSE: usize = 200 * 1024 * 1024;
+
 /// The largest payload of a synchronous (`RequestResponse`) invocation (Invoke API).
 pub const MAX_SYNC_PAYLOAD: usize = 6_291_456;
 

@@ -19,7 +19,7 @@
 
 use std::collections::VecDeque;
 
-use crate::limits::MAX_RESPONSE;
+use crate::limits::{MAX_RESPONSE, MAX_STREAMED_RESPONSE};
 use crate::paths::Answer;
 
 /// rapid's runtime state names (`lambda/core`).
@@ -84,10 +84,14 @@ impl Reply {
 
     /// 413: the response is over [`MAX_RESPONSE`]; the invocation is closed.
     pub fn request_entity_too_large() -> Self {
+        Self::request_entity_over(MAX_RESPONSE)
+    }
+
+    fn request_entity_over(limit: usize) -> Self {
         Self::error(
             413,
             "RequestEntityTooLarge",
-            &format!("Exceeded maximum allowed payload size ({MAX_RESPONSE} bytes)."),
+            &format!("Exceeded maximum allowed payload size ({limit} bytes)."),
         )
     }
 }
@@ -185,9 +189,27 @@ impl Environment {
 
     /// An answer of `len` bytes to `request_id` arrived: the verdict and the reply.
     pub fn answer(&mut self, request_id: &str, answer: Answer, len: usize) -> (Verdict, Reply) {
+        self.answer_within(request_id, answer, len, MAX_RESPONSE)
+    }
+
+    /// A streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`) of `len`
+    /// bytes so far to `request_id`: as [`Environment::answer`], with the limit of a streamed
+    /// response, [`MAX_STREAMED_RESPONSE`]. An emulator that passes the stream on as it
+    /// arrives asks with `len` 0 when it begins.
+    pub fn answer_streamed(&mut self, request_id: &str, len: usize) -> (Verdict, Reply) {
+        self.answer_within(request_id, Answer::Response, len, MAX_STREAMED_RESPONSE)
+    }
+
+    fn answer_within(
+        &mut self,
+        request_id: &str,
+        answer: Answer,
+        len: usize,
+        limit: usize,
+    ) -> (Verdict, Reply) {
         if self.close(request_id) {
-            if answer == Answer::Response && len > MAX_RESPONSE {
-                return (Verdict::TooLarge, Reply::request_entity_too_large());
+            if answer == Answer::Response && len > limit {
+                return (Verdict::TooLarge, Reply::request_entity_over(limit));
             }
             return (Verdict::Accepted, Reply::accepted());
         }
@@ -317,6 +339,17 @@ mod tests {
         assert_eq!(env.answer("a", Answer::Error, 2).1.status, 403);
         assert_eq!(env.answer("c", Answer::Error, 2).0, Verdict::Accepted);
         assert!(env.in_flight().is_empty());
+    }
+
+    #[test]
+    fn a_streamed_response_has_the_streaming_limit() {
+        let mut env = Environment::default();
+        env.handed_out("a");
+        assert_eq!(env.answer_streamed("a", 50 << 20).0, Verdict::Accepted);
+        env.handed_out("b");
+        let (verdict, reply) = env.answer_streamed("b", MAX_STREAMED_RESPONSE + 1);
+        assert_eq!((verdict, reply.status), (Verdict::TooLarge, 413));
+        assert!(reply.body.contains("209715200 bytes"), "{}", reply.body);
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub use crate::contract::{
     ViaError, ViaInto, boxed, boxed_init, boxed_shutdown, ok_encoder, respond, state,
 };
 pub use crate::registry::{
-    AsyncInvoke, BoxFuture, BuiltState, HANDLERS, Handler, Init, InitFuture, Shutdown,
+    AsyncInvoke, BoxFuture, BuiltState, HANDLERS, Handler, Init, InitFuture, Output, Shutdown,
     ShutdownFuture, State, SyncInvoke,
 };
 

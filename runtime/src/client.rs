@@ -6,12 +6,12 @@ use std::fmt;
 use http_body_util::BodyExt;
 use hyper::body::Body;
 use hyper::client::conn::http1::{self, SendRequest};
-use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
+use hyper::header::{CONTENT_TYPE, HOST, HeaderValue, TRAILER, TRANSFER_ENCODING};
 use hyper::{HeaderMap, Method, Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use lambda_handler_protocol::headers::ERROR_CONTENT_TYPE;
+use lambda_handler_protocol::headers::{ERROR_CONTENT_TYPE, STREAMING};
 use lambda_handler_protocol::limits::MAX_EVENT;
 use lambda_handler_protocol::paths::{self, Answer, RUNTIME_API};
 
@@ -49,6 +49,16 @@ impl fmt::Display for ClientError {
             ClientError::Http(e) => write!(f, "HTTP exchange failed: {e}"),
         }
     }
+}
+
+/// What an exchange is, for its headers.
+enum Kind<'a> {
+    Next,
+    Response,
+    /// An error report of this type.
+    Error(&'a str),
+    /// A streamed response of this content type.
+    Streamed(HeaderValue),
 }
 
 /// The most hyper buffers while reading a reply.
@@ -89,7 +99,7 @@ impl Client {
     /// `GET /runtime/invocation/next`: waits for the next event, read into `event`.
     pub(crate) async fn next(&mut self, event: &mut Vec<u8>) -> Result<Reply, ClientError> {
         let uri = self.next_uri.clone();
-        self.request(Method::GET, uri, None, Payload::empty(), event)
+        self.request(Method::GET, uri, Kind::Next, Payload::empty(), event)
             .await
     }
 
@@ -101,7 +111,25 @@ impl Client {
         reply: &mut Vec<u8>,
     ) -> Result<Reply, ClientError> {
         let uri = self.answer_uri(request_id, Answer::Response);
-        self.request(Method::POST, uri, None, payload, reply).await
+        self.request(Method::POST, uri, Kind::Response, payload, reply)
+            .await
+    }
+
+    /// `POST /runtime/invocation/{id}/response` of a streamed response: chunked, with the
+    /// error trailers declared. The connection is closed afterwards, as Lambda asks of a
+    /// streaming runtime. `request_id` must be a plausible id.
+    pub(crate) async fn respond_streamed(
+        &mut self,
+        request_id: &str,
+        payload: Payload,
+        content_type: HeaderValue,
+        reply: &mut Vec<u8>,
+    ) -> Result<Reply, ClientError> {
+        let uri = self.answer_uri(request_id, Answer::Response);
+        let kind = Kind::Streamed(content_type);
+        let replied = self.request(Method::POST, uri, kind, payload, reply).await;
+        self.sender = None;
+        replied
     }
 
     /// `POST /runtime/invocation/{id}/error`, or `/runtime/init/error` without an id.
@@ -116,7 +144,7 @@ impl Client {
             Some(id) => self.answer_uri(id, Answer::Error),
             None => self.uri(format_args!("{}", paths::INIT_ERROR)),
         };
-        self.request(Method::POST, uri, Some(error_type), payload, reply)
+        self.request(Method::POST, uri, Kind::Error(error_type), payload, reply)
             .await
     }
 
@@ -134,32 +162,46 @@ impl Client {
             .expect("request ids are checked before they reach a path")
     }
 
-    /// One exchange; `error_type`, when given, makes the body an error report.
+    /// One exchange of the given kind.
     async fn request(
         &mut self,
         method: Method,
         uri: Uri,
-        error_type: Option<&str>,
+        kind: Kind<'_>,
         payload: Payload,
         reply_body: &mut Vec<u8>,
     ) -> Result<Reply, ClientError> {
-        let is_post = method == Method::POST;
         let mut request = Request::new(payload);
         *request.method_mut() = method;
         *request.uri_mut() = uri;
         let headers = request.headers_mut();
         headers.insert(HOST, self.host.clone());
-        match error_type {
-            Some(error_type) => {
+        match kind {
+            Kind::Next => {}
+            Kind::Response => {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            }
+            Kind::Error(error_type) => {
                 headers.insert(CONTENT_TYPE, HeaderValue::from_static(ERROR_CONTENT_TYPE));
                 if let Ok(value) = HeaderValue::from_str(error_type) {
                     headers.insert(crate::headers::FUNCTION_ERROR_TYPE, value);
                 }
             }
-            None if is_post => {
-                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            Kind::Streamed(content_type) => {
+                headers.insert(CONTENT_TYPE, content_type);
+                headers.insert(
+                    crate::headers::RESPONSE_MODE,
+                    HeaderValue::from_static(STREAMING),
+                );
+                headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+                // hyper sends only the trailers a request declares.
+                headers.insert(
+                    TRAILER,
+                    HeaderValue::from_static(
+                        "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
+                    ),
+                );
             }
-            None => {}
         }
         // A request the connection never took (the server had closed it) is sent once more on
         // a new connection; one it took is never sent twice from here.

@@ -18,7 +18,8 @@ use serde::de::DeserializeOwned;
 
 use crate::Context;
 use crate::error::InvocationError;
-use crate::registry::{BoxFuture, BuiltState, State};
+use crate::registry::{BoxFuture, BuiltState, Output, State};
+use crate::streaming::Streaming;
 
 /// A type a Lambda event decodes into.
 #[diagnostic::on_unimplemented(
@@ -45,12 +46,29 @@ impl<T: DeserializeOwned> Event for T {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the result of a Lambda handler",
     label = "a Lambda handler's result must implement `serde::Serialize`",
-    note = "every type in `{Self}` must implement `serde::Serialize`: derive it with `#[derive(serde::Serialize)]`, or return `serde_json::Value`"
+    note = "every type in `{Self}` must implement `serde::Serialize`: derive it with `#[derive(serde::Serialize)]`, or return `serde_json::Value`; to stream a response, return `lambda_handler::Streaming`"
 )]
-pub trait Response: Serialize {}
+pub trait Response {
+    /// Writes the result as the response body in `out`, or hands over the stream that is the
+    /// response.
+    fn __lambda_handler_encode(self, out: &mut Vec<u8>) -> Result<Output, InvocationError>;
+}
 
 #[diagnostic::do_not_recommend]
-impl<T: Serialize> Response for T {}
+impl<T: Serialize> Response for T {
+    fn __lambda_handler_encode(self, out: &mut Vec<u8>) -> Result<Output, InvocationError> {
+        crate::json::to_writer(out, &self).map_err(InvocationError::marshal)?;
+        Ok(Output::Buffered)
+    }
+}
+
+/// A streamed response is sent as the stream yields it (see [`Streaming`]).
+#[diagnostic::do_not_recommend]
+impl Response for Streaming {
+    fn __lambda_handler_encode(self, _: &mut Vec<u8>) -> Result<Output, InvocationError> {
+        Ok(Output::Streamed(self))
+    }
+}
 
 /// A type a Lambda handler can return as `Err`.
 #[diagnostic::on_unimplemented(
@@ -155,12 +173,12 @@ impl ValueKind {
     }
 }
 
-/// Writes a successful result as the response body.
-pub type Encoder<T> = fn(&T, &mut Vec<u8>) -> Result<(), InvocationError>;
+/// Writes a successful result as the response body, or hands over its stream.
+pub type Encoder<T> = fn(T, &mut Vec<u8>) -> Result<Output, InvocationError>;
 
 /// The encoder of a handler's `Ok` value: where a result that is not `Serialize` is reported.
 pub fn ok_encoder<T: Response, E>(_: &Result<T, E>) -> Encoder<T> {
-    |value, out| crate::json::to_writer(out, value).map_err(InvocationError::marshal)
+    T::__lambda_handler_encode
 }
 
 /// Picks how a handler's `Err` becomes Lambda's error body, by autoderef specialization on
@@ -244,10 +262,10 @@ pub fn respond<T, E>(
     out: &mut Vec<u8>,
     ok: Encoder<T>,
     err: ErrorEncoder<E>,
-) -> Result<(), InvocationError> {
+) -> Result<Output, InvocationError> {
     out.clear();
     match result {
-        Ok(value) => ok(&value, out),
+        Ok(value) => ok(value, out),
         Err(error) => Err(err(error)),
     }
 }
@@ -388,7 +406,7 @@ pub fn boxed_shutdown<'a>(
 
 /// An async handler's invocation, boxed so that every handler has one entry type.
 pub fn boxed<'a>(
-    invocation: impl Future<Output = Result<(), InvocationError>> + 'a,
+    invocation: impl Future<Output = Result<Output, InvocationError>> + 'a,
 ) -> BoxFuture<'a> {
     Box::pin(invocation)
 }

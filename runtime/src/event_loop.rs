@@ -18,7 +18,8 @@ use crate::headers;
 use crate::invoke::invoke;
 use crate::log::log;
 use crate::payload::{BufferReturn, Payload};
-use crate::registry::{self, BuiltState, Handler, HandlerChoice, State};
+use crate::registry::{self, BuiltState, Handler, HandlerChoice, Output, State};
+use crate::streaming::StreamedBody;
 use crate::trace_env::TraceEnv;
 
 /// How often `/next` is tried before the process gives up on an unreachable Runtime API
@@ -343,7 +344,14 @@ pub(crate) async fn serve_one(
         trace_env.set(ctx.xray_trace_id.as_deref());
         invoke(handler, &mut buffers.body, ctx, state).await
     };
-    let error = match outcome.and_then(|()| check_size(buffers.body.len())) {
+    let outcome = match outcome {
+        Ok(Output::Buffered) => check_size(buffers.body.len()),
+        Ok(Output::Streamed(streaming)) => {
+            return deliver_streamed(client, request_id, streaming, &mut buffers.reply).await;
+        }
+        Err(error) => Err(error),
+    };
+    let error = match outcome {
         Ok(()) => match deliver(client, request_id, Answer::Response, buffers).await {
             // Lambda has closed the invocation and told the caller; the error below is posted
             // for a Runtime API that has not (Lambda refuses it with 403).
@@ -367,6 +375,32 @@ pub(crate) async fn serve_one(
     deliver(client, request_id, Answer::Error(&error), buffers)
         .await
         .into_result(request_id, "error")
+}
+
+/// Streams a response to the Runtime API as the handler's stream yields it. It is not
+/// retried: a stream cannot be replayed, and its first chunks may already be with the caller.
+async fn deliver_streamed(
+    client: &mut Client,
+    request_id: &str,
+    streaming: crate::Streaming,
+    reply: &mut Vec<u8>,
+) -> Result<(), String> {
+    let (body, content_type) = StreamedBody::new(streaming, request_id);
+    let delivery = match client
+        .respond_streamed(request_id, Payload::Streamed(body), content_type, reply)
+        .await
+    {
+        Ok(replied) => {
+            let status = AnswerStatus::of(replied.status.as_u16());
+            let body = match status {
+                AnswerStatus::Accepted => String::new(),
+                _ => String::from_utf8_lossy(reply).into_owned(),
+            };
+            Delivery::Status(status, body)
+        }
+        Err(e) => Delivery::Lost(e),
+    };
+    delivery.into_result(request_id, "streamed response")
 }
 
 /// A response within Lambda's limit, or the error Lambda's caller gets for one over it.

@@ -14,3 +14,6 @@ pub(crate) const COGNITO_IDENTITY: HeaderName = HeaderName::from_static(headers:
 pub(crate) const CLIENT_CONTEXT: HeaderName = HeaderName::from_static(headers::CLIENT_CONTEXT);
 pub(crate) const FUNCTION_ERROR_TYPE: HeaderName =
     HeaderName::from_static(headers::FUNCTION_ERROR_TYPE);
+pub(crate) const FUNCTION_ERROR_BODY: HeaderName =
+    HeaderName::from_static(headers::FUNCTION_ERROR_BODY);
+pub(crate) const RESPONSE_MODE: HeaderName = HeaderName::from_static(headers::RESPONSE_MODE);

@@ -8,7 +8,7 @@ use std::task::{Context as TaskContext, Poll};
 
 use crate::Context;
 use crate::error::InvocationError;
-use crate::registry::{Handler, Invoke, State};
+use crate::registry::{Handler, Invoke, Output, State};
 
 /// The runtime handlers run on: one thread, as a 1-vCPU Lambda has, with every driver the
 /// build enabled (a handler's own tokio timers and sockets work). `None` after saying why.
@@ -29,7 +29,7 @@ pub(crate) async fn invoke(
     body: &mut Vec<u8>,
     ctx: &Context,
     state: &State,
-) -> Result<(), InvocationError> {
+) -> Result<Output, InvocationError> {
     // `AssertUnwindSafe`: after a panic, only `body` may be half-written, and it is refilled
     // before the next invocation; nothing else the handler saw outlives the call (the state
     // is shared by reference, so a panic cannot leave it half-moved).

@@ -50,6 +50,7 @@ mod local;
 mod log;
 mod payload;
 mod registry;
+mod streaming;
 pub mod testing;
 mod trace_env;
 #[cfg(feature = "tracing")]
@@ -62,6 +63,7 @@ pub use context::{ClientApplication, ClientContext, CognitoIdentity, Context};
 pub use error::InvocationError;
 #[doc = include_str!("lambda_handler.md")]
 pub use lambda_handler_macros::lambda_handler;
+pub use streaming::Streaming;
 
 /// Runs the registered handler, and returns only by ending the process.
 ///

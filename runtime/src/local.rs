@@ -11,7 +11,7 @@ use lambda_handler_protocol::env::{self as lambda_env, HANDLER};
 use crate::context::Context;
 use crate::error::InvocationError;
 use crate::invoke::invoke;
-use crate::registry::{self, BuiltState, Handler, HandlerChoice};
+use crate::registry::{self, BuiltState, Handler, HandlerChoice, Output};
 
 const HELP: &str = "\
 Runs this Lambda function locally. On AWS Lambda (AWS_LAMBDA_RUNTIME_API set) it serves the
@@ -244,7 +244,20 @@ impl Session {
         self.ctx.deadline = SystemTime::now() + lambda_env::function_timeout();
         let outcome = invoke(self.handler, &mut body, &self.ctx, self.state.get()).await;
         match outcome {
-            Ok(()) => print(&body, 0),
+            Ok(Output::Buffered) => print(&body, 0),
+            // Each chunk as it comes; an error that ends the stream after it, on its own line.
+            Ok(Output::Streamed(streaming)) => {
+                let streamed = streaming
+                    .for_each_chunk(|chunk| {
+                        let mut out = std::io::stdout().lock();
+                        let _ = out.write_all(chunk).and_then(|()| out.flush());
+                    })
+                    .await;
+                match streamed {
+                    Ok(()) => 0,
+                    Err(error) => print(&failure(&error), 1),
+                }
+            }
             Err(error) => print(&failure(&error), 1),
         }
     }

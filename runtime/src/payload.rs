@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use hyper::body::{Body, Buf, Frame, SizeHint};
 
+use crate::streaming::StreamedBody;
+
 /// Where a payload's buffer comes back to when hyper drops it, for the next invocation.
 #[derive(Clone, Default)]
 pub(crate) struct BufferReturn(Arc<Mutex<Option<Vec<u8>>>>);
@@ -16,7 +18,7 @@ pub(crate) struct BufferReturn(Arc<Mutex<Option<Vec<u8>>>>);
 impl BufferReturn {
     /// A payload of `bytes` that returns here.
     pub(crate) fn payload(&self, bytes: Vec<u8>) -> Payload {
-        Payload(Some(Chunk {
+        Payload::Once(Some(Chunk {
             bytes,
             read: 0,
             returns_to: Some(self.clone()),
@@ -44,22 +46,21 @@ impl BufferReturn {
     }
 }
 
-/// A request body of one chunk.
-pub(crate) struct Payload(Option<Chunk>);
+/// A request body: one chunk, or a handler's streamed response.
+pub(crate) enum Payload {
+    Once(Option<Chunk>),
+    Streamed(StreamedBody),
+}
 
 impl Payload {
     /// No body, as `GET /next` has.
     pub(crate) fn empty() -> Self {
-        Payload(None)
+        Payload::Once(None)
     }
 
     /// A body whose buffer is not reused (the rare paths: errors).
     pub(crate) fn once(bytes: Vec<u8>) -> Self {
-        Payload(Some(Chunk {
-            bytes,
-            read: 0,
-            returns_to: None,
-        }))
+        Payload::Once(Some(Chunk::once(bytes)))
     }
 }
 
@@ -68,6 +69,17 @@ pub(crate) struct Chunk {
     bytes: Vec<u8>,
     read: usize,
     returns_to: Option<BufferReturn>,
+}
+
+impl Chunk {
+    /// A chunk whose buffer is not reused.
+    pub(crate) fn once(bytes: Vec<u8>) -> Self {
+        Chunk {
+            bytes,
+            read: 0,
+            returns_to: None,
+        }
+    }
 }
 
 impl Buf for Chunk {
@@ -102,23 +114,35 @@ impl Body for Payload {
     type Error = Infallible;
 
     fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _: &mut Context<'_>,
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Chunk>, Infallible>>> {
-        Poll::Ready(
-            self.0
-                .take()
-                .filter(Buf::has_remaining)
-                .map(|chunk| Ok(Frame::data(chunk))),
-        )
+        match self.get_mut() {
+            Payload::Once(chunk) => Poll::Ready(
+                chunk
+                    .take()
+                    .filter(Buf::has_remaining)
+                    .map(|chunk| Ok(Frame::data(chunk))),
+            ),
+            Payload::Streamed(body) => body.poll_frame(cx),
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.0.as_ref().is_none_or(|chunk| !chunk.has_remaining())
+        match self {
+            Payload::Once(chunk) => chunk.as_ref().is_none_or(|chunk| !chunk.has_remaining()),
+            Payload::Streamed(body) => body.is_end_stream(),
+        }
     }
 
     fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.0.as_ref().map_or(0, |chunk| chunk.remaining() as u64))
+        match self {
+            Payload::Once(chunk) => {
+                SizeHint::with_exact(chunk.as_ref().map_or(0, |chunk| chunk.remaining() as u64))
+            }
+            // Unknown: hyper sends it chunked.
+            Payload::Streamed(_) => SizeHint::default(),
+        }
     }
 }
 
@@ -141,7 +165,10 @@ mod tests {
     fn a_chunk_reads_like_a_buf() {
         let returned = BufferReturn::default();
         let mut payload = returned.payload(b"abc".to_vec());
-        let mut chunk = payload.0.take().unwrap();
+        let Payload::Once(chunk) = &mut payload else {
+            unreachable!("a payload of bytes")
+        };
+        let mut chunk = chunk.take().unwrap();
         chunk.advance(1);
         assert_eq!(chunk.chunk(), b"bc");
         drop(chunk);

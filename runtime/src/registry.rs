@@ -9,7 +9,15 @@ use crate::Context;
 use crate::error::InvocationError;
 
 /// An async handler's invocation in progress.
-pub type BoxFuture<'a> = Pin<Box<dyn Future<Output = Result<(), InvocationError>> + 'a>>;
+pub type BoxFuture<'a> = Pin<Box<dyn Future<Output = Result<Output, InvocationError>> + 'a>>;
+
+/// What a handler's entry produced on success.
+pub enum Output {
+    /// The response body, in the invocation's buffer.
+    Buffered,
+    /// A response to stream to the caller as it is produced.
+    Streamed(crate::Streaming),
+}
 
 /// The state an `init` function built, type-erased: the handler's entry downcasts it.
 pub type State = dyn Any;
@@ -18,7 +26,7 @@ pub type State = dyn Any;
 /// holds the event on entry and the response body on success: one buffer serves both, so
 /// a large response is written into memory the event already occupies. The last argument
 /// is the state its `init` built (`()` without one).
-pub type SyncInvoke = fn(&mut Vec<u8>, &Context, &State) -> Result<(), InvocationError>;
+pub type SyncInvoke = fn(&mut Vec<u8>, &Context, &State) -> Result<Output, InvocationError>;
 
 /// Decodes an event, calls an async handler and writes its response body, in one buffer as
 /// [`SyncInvoke`] does.
@@ -187,8 +195,8 @@ fn not_found(handlers: &[Handler], name: Option<&str>) -> InvocationError {
 mod tests {
     use super::*;
 
-    fn ok(_: &mut Vec<u8>, _: &Context, _: &State) -> Result<(), InvocationError> {
-        Ok(())
+    fn ok(_: &mut Vec<u8>, _: &Context, _: &State) -> Result<Output, InvocationError> {
+        Ok(Output::Buffered)
     }
 
     static ONE: [Handler; 1] = [Handler::synchronous("one", ok)];

@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use crate::context::Context;
 use crate::error::InvocationError;
-use crate::registry::{self, BuiltState, Handler, HandlerChoice};
+use crate::registry::{self, BuiltState, Handler, HandlerChoice, Output};
 
 /// A registered handler, ready to be invoked in a test, with its `init` already run.
 pub struct TestHandler {
@@ -83,7 +83,8 @@ impl TestHandler {
     }
 
     /// Invokes the handler on the event's exact bytes: the response's exact bytes, as Lambda
-    /// would receive them.
+    /// would receive them. A [`Streaming`](crate::Streaming) response is run to its end and
+    /// its chunks joined; a stream that ends with an error gives that error.
     pub fn invoke_bytes(
         &mut self,
         event: Vec<u8>,
@@ -91,12 +92,22 @@ impl TestHandler {
     ) -> Result<Vec<u8>, InvocationError> {
         let mut body = event;
         let (handler, state) = (self.handler, self.state.get());
-        self.tasks.block_on(
+        let output = self.tasks.block_on(
             &self.runtime,
             crate::invoke::invoke(handler, &mut body, ctx, state),
         )?;
-        crate::event_loop::check_size(body.len())?;
-        Ok(body)
+        match output {
+            Output::Buffered => {
+                crate::event_loop::check_size(body.len())?;
+                Ok(body)
+            }
+            Output::Streamed(streaming) => {
+                let mut streamed = Vec::new();
+                let chunks = streaming.for_each_chunk(|chunk| streamed.extend_from_slice(chunk));
+                self.tasks.block_on(&self.runtime, chunks)?;
+                Ok(streamed)
+            }
+        }
     }
 
     /// The context [`TestHandler::invoke`] passes: a new request id, a deadline Lambda's

@@ -169,6 +169,14 @@ pub fn python_venv() -> &'static Path {
     })
 }
 
+/// A process's peak resident set (`VmHWM`), in KiB.
+#[cfg(target_os = "linux")]
+pub fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
 /// An event to serve on `/next`.
 #[derive(Clone, Debug)]
 pub struct Event {
@@ -218,6 +226,8 @@ pub struct Received {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// The trailers sent after a chunked body, names in lower case.
+    pub trailers: Vec<(String, String)>,
     /// The status the server answered with; 0 when it closed the connection instead.
     pub status: u16,
 }
@@ -254,6 +264,14 @@ impl Received {
     /// The value of a header, if it was sent.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of a trailer, if it was sent.
+    pub fn trailer(&self, name: &str) -> Option<&str> {
+        self.trailers
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
@@ -606,7 +624,13 @@ async fn route_inner(
     }
     if matches!(fault, Some(Fault::CloseBeforeReply)) {
         if !is_next {
-            record(state, &request_line(&request, &path), Vec::new(), 0);
+            record(
+                state,
+                &request_line(&request, &path),
+                Vec::new(),
+                Vec::new(),
+                0,
+            );
         }
         return Err(Close);
     }
@@ -621,12 +645,13 @@ async fn route_inner(
         return Ok(next_event(state).await);
     }
     let line = request_line(&request, &path);
-    let body = request
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let (body, trailers) = match request.into_body().collect().await {
+        Ok(collected) => {
+            let trailers = collected.trailers().map(pairs).unwrap_or_default();
+            (collected.to_bytes(), trailers)
+        }
+        Err(_) => (Bytes::new(), Vec::new()),
+    };
     let (status, reply_body) = match (fault, &answer) {
         (Some(Fault::Status(status)), answer) => {
             let kind = answer
@@ -640,12 +665,21 @@ async fn route_inner(
                 Some(Fault::TooLarge) => lambda_handler_protocol::limits::MAX_RESPONSE + 1,
                 _ => body.len(),
             };
-            let (_, reply) = state.environment.lock().unwrap().answer(id, *kind, len);
+            let streamed = line
+                .headers
+                .iter()
+                .any(|(name, value)| name == headers::RESPONSE_MODE && value == headers::STREAMING);
+            let mut environment = state.environment.lock().unwrap();
+            let (_, reply) = if streamed {
+                environment.answer_streamed(id, len)
+            } else {
+                environment.answer(id, *kind, len)
+            };
             (reply.status, reply.body)
         }
         (_, None) => (202, "{\"status\":\"OK\"}".to_owned()),
     };
-    record(state, &line, body.to_vec(), status);
+    record(state, &line, body.to_vec(), trailers, status);
     if matches!(fault, Some(Fault::AcceptThenClose)) {
         return Err(Close);
     }
@@ -679,25 +713,36 @@ fn request_line(request: &Request<Incoming>, path: &str) -> RequestLine {
     RequestLine {
         method: request.method().to_string(),
         path: path.to_owned(),
-        headers: request
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
+        headers: pairs(request.headers()),
     }
 }
 
-fn record(state: &State, line: &RequestLine, body: Vec<u8>, status: u16) {
+/// Header names and values as strings.
+fn pairs(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+fn record(
+    state: &State,
+    line: &RequestLine,
+    body: Vec<u8>,
+    trailers: Vec<(String, String)>,
+    status: u16,
+) {
     let received = Received {
         method: line.method.clone(),
         path: line.path.clone(),
         headers: line.headers.clone(),
         body,
+        trailers,
         status,
     };
     let mut all = state.received.lock().unwrap();

@@ -5,15 +5,9 @@
 
 use std::time::Duration;
 
-use lambda_handler_tests::{Binary, Event, RuntimeApi};
+use lambda_handler_tests::{Binary, Event, RuntimeApi, peak_rss_kib};
 
 static HELLO: Binary = Binary::example("hello");
-
-fn peak_rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
 
 fn serve(api: &RuntimeApi, from: usize, to: usize) {
     for i in from..to {

@@ -1,0 +1,71 @@
+//! A streamed response: the handler returns `Streaming`, and each chunk reaches the caller as
+//! soon as the stream yields it (function URLs with `InvokeMode: RESPONSE_STREAM`, and
+//! `InvokeWithResponseStream`). Memory stays one chunk deep whatever the response's size.
+//!
+//! `cargo run --example streaming -- --handler lines '{"lines": 5, "delay_ms": 200}'`, or
+//! `cargo run --example streaming -- --serve`, then boto3's `invoke_with_response_stream`.
+
+use std::fmt;
+use std::time::Duration;
+
+use futures_util::stream;
+use lambda_handler::{Streaming, lambda_handler};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Lines {
+    lines: u32,
+    #[serde(default)]
+    delay_ms: u64,
+    /// Fails the stream after this many lines.
+    fail_after: Option<u32>,
+}
+
+/// Why a stream stopped early.
+#[derive(Debug)]
+struct SourceFailed(u32);
+
+impl fmt::Display for SourceFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the source failed after line {}", self.0)
+    }
+}
+
+/// Lines produced over time, as rows from a database or tokens from a model arrive.
+#[lambda_handler]
+async fn lines(request: Lines) -> Streaming {
+    let delay = Duration::from_millis(request.delay_ms);
+    let rows = stream::unfold(0, move |line| async move {
+        if line == request.lines {
+            return None;
+        }
+        if request.fail_after == Some(line) {
+            // The stream ends with the error: the caller gets the lines before it, then it.
+            return Some((Err(SourceFailed(line)), request.lines));
+        }
+        tokio::time::sleep(delay).await;
+        Some((Ok(format!("line {line}\n")), line + 1))
+    });
+    Streaming::new(rows).content_type("text/plain")
+}
+
+#[derive(Deserialize)]
+struct Size {
+    megabytes: usize,
+}
+
+/// A response of any size, generated chunk by chunk: 64 KiB in memory at a time.
+#[lambda_handler]
+fn bulk(size: Size) -> Streaming {
+    const CHUNK: usize = 64 * 1024;
+    let chunks = size.megabytes * 1024 * 1024 / CHUNK;
+    let data = stream::iter((0..chunks).map(|i| {
+        let fill = b'a' + (i % 26) as u8;
+        Ok::<_, std::convert::Infallible>(vec![fill; CHUNK])
+    }));
+    Streaming::new(data)
+}
+
+fn main() {
+    lambda_handler::run()
+}

@@ -1,0 +1,219 @@
+//! Response streaming: a handler that returns [`Streaming`] sends its response to Lambda as it
+//! produces it, chunk by chunk, instead of as one body.
+//!
+//! The Runtime API's contract for it (Lambda's "Implementing response streaming in a custom
+//! runtime"; aws-lambda-go and lambda_runtime implement the same): `POST .../response` with
+//! `Lambda-Runtime-Function-Response-Mode: streaming` and `Transfer-Encoding: chunked`; an
+//! error after the first chunk goes in the HTTP trailers `Lambda-Runtime-Function-Error-Type`
+//! and `Lambda-Runtime-Function-Error-Body` (the error JSON, base64), declared up front in
+//! `Trailer`; the connection is closed once the response is written.
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use base64::Engine;
+use futures_core::Stream;
+use hyper::HeaderMap;
+use hyper::body::Frame;
+use hyper::header::HeaderValue;
+
+use crate::error::InvocationError;
+use crate::headers;
+use crate::log::log;
+use crate::payload::Chunk;
+
+/// A response sent to the caller as it is produced: the handler returns it, and the runtime
+/// sends each chunk the stream yields as soon as it is ready.
+///
+/// ```no_run
+/// use futures_util::stream;
+/// use lambda_handler::{lambda_handler, Streaming};
+///
+/// #[lambda_handler]
+/// async fn report(rows: u32) -> Streaming {
+///     let lines = (0..rows).map(|i| Ok::<_, std::io::Error>(format!("row {i}\n")));
+///     Streaming::new(stream::iter(lines)).content_type("text/plain")
+/// }
+/// # fn main() { lambda_handler::run() }
+/// ```
+///
+/// - **Memory** is bounded by a chunk: the runtime polls the stream for the next chunk only
+///   once the connection has taken the last one, so a 50 MB response costs a chunk's worth
+///   of memory (`tests/tests/streaming.rs` measures it).
+/// - **Errors**: a stream that yields `Err(e)` ends the response there; the caller gets the
+///   chunks before it, then the error (`e`'s type name and message, as a handler's error is
+///   reported), which Lambda's `InvokeWithResponseStream` surfaces in its `InvokeComplete`
+///   event. A handler that fails before returning its stream fails as any handler does.
+/// - **Invoking**: through a function URL with `InvokeMode: RESPONSE_STREAM` or
+///   `InvokeWithResponseStream`; a buffered `Invoke` gets the whole response at once. Locally,
+///   `--serve` serves `InvokeWithResponseStream` (boto3's `invoke_with_response_stream`).
+///
+/// The stream is `'static` (it runs after the handler returned): move what it needs into it,
+/// cloning clients from the handler's state.
+pub struct Streaming {
+    pub(crate) chunks: BoxChunks,
+    pub(crate) content_type: HeaderValue,
+}
+
+/// A streamed response's chunks, type-erased.
+type BoxChunks = Pin<Box<dyn Stream<Item = Result<Vec<u8>, InvocationError>>>>;
+
+impl Streaming {
+    /// A response of the chunks `stream` yields, in order; an `Err` ends it with that error.
+    /// The content type is `application/octet-stream` unless [`Streaming::content_type`]
+    /// says otherwise.
+    pub fn new<S, B, E>(stream: S) -> Self
+    where
+        S: Stream<Item = Result<B, E>> + 'static,
+        B: Into<Vec<u8>>,
+        E: fmt::Display,
+    {
+        Streaming {
+            chunks: Box::pin(Chunks(Box::pin(stream))),
+            content_type: HeaderValue::from_static("application/octet-stream"),
+        }
+    }
+
+    /// The response's `Content-Type`, which Lambda passes on to the caller. A value that is
+    /// not a valid header value is ignored (and logged).
+    pub fn content_type(mut self, content_type: &str) -> Self {
+        match HeaderValue::from_str(content_type) {
+            Ok(value) => self.content_type = value,
+            Err(_) => log!(
+                Warn,
+                "{content_type:?} is not a valid Content-Type; the response is sent as {:?}",
+                self.content_type
+            ),
+        }
+        self
+    }
+}
+
+impl fmt::Debug for Streaming {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Streaming")
+            .field("content_type", &self.content_type)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The user's stream, its chunks as bytes and its errors as Lambda reports them.
+struct Chunks<S>(Pin<Box<S>>);
+
+impl<S, B, E> Stream for Chunks<S>
+where
+    S: Stream<Item = Result<B, E>>,
+    B: Into<Vec<u8>>,
+    E: fmt::Display,
+{
+    type Item = Result<Vec<u8>, InvocationError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.0.as_mut().poll_next(cx).map(|item| {
+            item.map(|chunk| {
+                chunk
+                    .map(Into::into)
+                    .map_err(InvocationError::from_handler_error::<E>)
+            })
+        })
+    }
+}
+
+impl Streaming {
+    /// Runs the stream to its end, handing each chunk to `each`: its error, if it ends with
+    /// one (a panic in it included). For local mode and tests, where no Runtime API takes it.
+    pub(crate) async fn for_each_chunk(
+        mut self,
+        mut each: impl FnMut(&[u8]),
+    ) -> Result<(), InvocationError> {
+        loop {
+            let next = std::future::poll_fn(|cx| {
+                catch_unwind(AssertUnwindSafe(|| self.chunks.as_mut().poll_next(cx)))
+                    .unwrap_or_else(|panic| Poll::Ready(Some(Err(InvocationError::panic(&*panic)))))
+            });
+            match next.await {
+                None => return Ok(()),
+                Some(Ok(chunk)) => each(&chunk),
+                Some(Err(error)) => return Err(error),
+            }
+        }
+    }
+}
+
+/// A streamed response as hyper sends it: each chunk a data frame, polled only when the
+/// connection wants the next one; an error as the trailers that report it.
+pub(crate) struct StreamedBody {
+    chunks: Option<BoxChunks>,
+    /// The invocation, for the log line of a mid-stream error.
+    request_id: String,
+    /// Bytes sent so far.
+    pub(crate) sent: u64,
+}
+
+impl StreamedBody {
+    pub(crate) fn new(streaming: Streaming, request_id: &str) -> (Self, HeaderValue) {
+        let body = StreamedBody {
+            chunks: Some(streaming.chunks),
+            request_id: request_id.to_owned(),
+            sent: 0,
+        };
+        (body, streaming.content_type)
+    }
+
+    pub(crate) fn poll_frame(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Chunk>, std::convert::Infallible>>> {
+        loop {
+            let Some(chunks) = &mut self.chunks else {
+                return Poll::Ready(None);
+            };
+            // A panic in the stream is the invocation's error, as a handler's panic is.
+            let polled = catch_unwind(AssertUnwindSafe(|| chunks.as_mut().poll_next(cx)))
+                .unwrap_or_else(|panic| Poll::Ready(Some(Err(InvocationError::panic(&*panic)))));
+            match polled {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => {
+                    self.chunks = None;
+                    return Poll::Ready(None);
+                }
+                // An empty chunk would end a chunked body: there is nothing to send.
+                Poll::Ready(Some(Ok(bytes))) if bytes.is_empty() => {}
+                Poll::Ready(Some(Ok(bytes))) => {
+                    self.sent += bytes.len() as u64;
+                    return Poll::Ready(Some(Ok(Frame::data(Chunk::once(bytes)))));
+                }
+                Poll::Ready(Some(Err(error))) => {
+                    self.chunks = None;
+                    log!(
+                        Error,
+                        "invocation {} failed after {} bytes of its streamed response: {error}",
+                        self.request_id,
+                        self.sent
+                    );
+                    return Poll::Ready(Some(Ok(Frame::trailers(error_trailers(&error)))));
+                }
+            }
+        }
+    }
+
+    pub(crate) fn is_end_stream(&self) -> bool {
+        self.chunks.is_none()
+    }
+}
+
+/// The trailers that report `error` after a response has begun.
+pub(crate) fn error_trailers(error: &InvocationError) -> HeaderMap {
+    let mut trailers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(&error.header_value()) {
+        trailers.insert(headers::FUNCTION_ERROR_TYPE, value);
+    }
+    let body = base64::engine::general_purpose::STANDARD.encode(error.to_json());
+    trailers.insert(
+        headers::FUNCTION_ERROR_BODY,
+        HeaderValue::from_str(&body).expect("base64 is a valid header value"),
+    );
+    trailers
+}

@@ -1,0 +1,116 @@
+//! Response streaming through the Runtime API: a handler that returns `Streaming` posts its
+//! response chunked, with `Lambda-Runtime-Function-Response-Mode: streaming`; an error after
+//! the first chunk arrives in the trailers Lambda specifies; memory stays one chunk deep.
+
+use std::time::Duration;
+
+use base64::Engine;
+use lambda_handler_tests::{Binary, Event, Received, RuntimeApi};
+use serde_json::Value;
+
+static STREAMING: Binary = Binary::example("streaming");
+const WAIT: Duration = Duration::from_secs(60);
+
+fn streamed(api: &RuntimeApi, count: usize, id: &str, handler_event: &str) -> Received {
+    api.push(Event::new(id, handler_event));
+    let answers = api.wait_for_accepted(count, WAIT);
+    let answer = answers
+        .iter()
+        .find(|a| a.path.contains(id))
+        .unwrap_or_else(|| panic!("{id} was answered: {answers:#?}"))
+        .clone();
+    assert!(
+        answer.path.ends_with(&format!("/{id}/response")),
+        "{answer:?}"
+    );
+    answer
+}
+
+#[test]
+fn a_streamed_response_is_posted_chunked_in_streaming_mode() {
+    let api = RuntimeApi::start();
+    let _process = api.spawn(STREAMING.path(), &[("_HANDLER", "lines")]);
+    let answer = streamed(&api, 1, "stream-1", r#"{"lines": 3}"#);
+    assert_eq!(answer.body, b"line 0\nline 1\nline 2\n");
+    assert_eq!(
+        answer.header("lambda-runtime-function-response-mode"),
+        Some("streaming")
+    );
+    assert_eq!(answer.header("transfer-encoding"), Some("chunked"));
+    assert_eq!(answer.header("content-type"), Some("text/plain"));
+    assert!(
+        answer
+            .header("trailer")
+            .unwrap()
+            .contains("Lambda-Runtime-Function-Error-Body"),
+        "{answer:?}"
+    );
+    assert!(answer.trailers.is_empty(), "{answer:?}");
+    // Lambda asks a streaming runtime to close the connection after the response: the next
+    // invocation comes on a new one.
+    streamed(&api, 2, "stream-2", r#"{"lines": 1}"#);
+    // One connection to begin with, and a new one after each streamed response.
+    let deadline = std::time::Instant::now() + WAIT;
+    while api.connections() < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} connections",
+            api.connections()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn an_error_mid_stream_arrives_in_the_trailers_and_the_loop_serves_on() {
+    let api = RuntimeApi::start();
+    let mut process = api.spawn(STREAMING.path(), &[("_HANDLER", "lines")]);
+    let answer = streamed(&api, 1, "broken", r#"{"lines": 5, "fail_after": 2}"#);
+    // The caller keeps what was sent before the error.
+    assert_eq!(answer.body, b"line 0\nline 1\n");
+    assert_eq!(
+        answer.trailer("lambda-runtime-function-error-type"),
+        Some("Function.SourceFailed")
+    );
+    let body = answer
+        .trailer("lambda-runtime-function-error-body")
+        .unwrap();
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["errorType"], "SourceFailed");
+    assert_eq!(body["errorMessage"], "the source failed after line 2");
+    let answer = streamed(&api, 2, "after", r#"{"lines": 2}"#);
+    assert_eq!(answer.body, b"line 0\nline 1\n");
+    assert!(process.is_running());
+}
+
+/// A response is streamed as produced, not gathered first: 50 MB raises the runtime's peak
+/// memory by less than 4 MB.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_50_mb_streamed_response_keeps_memory_one_chunk_deep() {
+    let api = RuntimeApi::start();
+    let process = api.spawn(STREAMING.path(), &[("_HANDLER", "bulk")]);
+    // Warm: the first streamed response sets up what every later one reuses.
+    let warm = streamed(&api, 1, "warm", r#"{"megabytes": 1}"#);
+    assert_eq!(warm.body.len(), 1 << 20);
+    api.clear_received();
+    let before = lambda_handler_tests::peak_rss_kib(process.pid());
+    let big = streamed(&api, 2, "big", r#"{"megabytes": 50}"#);
+    let after = lambda_handler_tests::peak_rss_kib(process.pid());
+    assert_eq!(big.body.len(), 50 << 20);
+    // Each 64 KiB chunk is its own letter, in order.
+    for (i, chunk) in big.body.chunks(64 * 1024).enumerate() {
+        assert!(
+            chunk.iter().all(|&b| b == b'a' + (i % 26) as u8),
+            "chunk {i}"
+        );
+    }
+    assert!(
+        after - before < 4 * 1024,
+        "peak RSS rose {} KiB (from {before} KiB) for a 50 MB response",
+        after - before
+    );
+}
