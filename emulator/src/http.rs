@@ -3,18 +3,49 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http_body_util::{Either, Full};
+use hyper::body::{Body, Bytes, Frame, Incoming};
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 
 use crate::state::Shared;
 
-pub(crate) type Reply = Response<Full<Bytes>>;
+/// A reply's body: whole, or frames sent as they arrive (`InvokeWithResponseStream`).
+pub(crate) type ReplyBody = Either<Full<Bytes>, Frames>;
+
+pub(crate) type Reply = Response<ReplyBody>;
+
+/// A whole body.
+pub(crate) fn full(bytes: impl Into<Bytes>) -> ReplyBody {
+    Either::Left(Full::new(bytes.into()))
+}
+
+/// A body whose frames arrive on a channel and are sent as they come; it ends when the
+/// channel closes.
+pub(crate) struct Frames(pub(crate) mpsc::Receiver<Bytes>);
+
+impl Body for Frames {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|bytes| bytes.map(|b| Ok(Frame::data(b))))
+    }
+}
 
 /// Serves every connection of `listener` with `route`.
 pub(crate) async fn serve<F, Fut>(listener: TcpListener, shared: Arc<Shared>, route: F)
@@ -47,7 +78,7 @@ where
 
 /// A JSON reply.
 pub(crate) fn json(status: StatusCode, body: impl Into<Bytes>) -> Reply {
-    let mut reply = Response::new(Full::new(body.into()));
+    let mut reply = Response::new(full(body));
     *reply.status_mut() = status;
     reply
         .headers_mut()

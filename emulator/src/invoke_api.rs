@@ -1,22 +1,25 @@
 //! Lambda's Invoke API, `POST /2015-03-31/functions/{name}/invocations`, with its invocation
-//! types, payload limits, status codes and error shapes.
+//! types, payload limits, status codes and error shapes; and `InvokeWithResponseStream`,
+//! `POST /2021-11-15/functions/{name}/response-streaming-invocations`, whose reply is the
+//! response as an event stream, each chunk as the function streams it.
 
 use std::sync::Arc;
 
 use base64::Engine;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Either, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderMap, HeaderValue};
+use hyper::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use lambda_handler_protocol::error_types::{RUNTIME_UNKNOWN, SANDBOX_TIMEDOUT};
 use lambda_handler_protocol::headers;
 use lambda_handler_protocol::ids;
 use lambda_handler_protocol::limits::{INIT_TIMEOUT, MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD};
-use lambda_handler_protocol::paths::{INVOKE_PREFIX, INVOKE_SUFFIX};
-use tokio::sync::oneshot;
+use lambda_handler_protocol::paths::{INVOKE_PREFIX, INVOKE_SUFFIX, STREAM_PREFIX, STREAM_SUFFIX};
+use tokio::sync::{mpsc, oneshot};
 
-use crate::http::{Reply, aws_error, json};
-use crate::state::{Completed, Invocation, Outcome, Shared};
+use crate::eventstream::{self, Complete};
+use crate::http::{Frames, Reply, aws_error, full, json};
+use crate::state::{Completed, Invocation, Outcome, Shared, StreamEvent};
 use crate::supervisor;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -26,11 +29,27 @@ enum InvocationType {
     DryRun,
 }
 
+/// The two operations that invoke a function.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Operation {
+    Invoke,
+    InvokeWithResponseStream,
+}
+
 pub(crate) async fn route(request: Request<Incoming>, shared: Arc<Shared>) -> Reply {
     let path = request.uri().path().to_owned();
-    let name = path
-        .strip_prefix(INVOKE_PREFIX)
-        .and_then(|rest| rest.strip_suffix(INVOKE_SUFFIX));
+    let name = |prefix: &str, suffix: &str| {
+        path.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+    };
+    let (name, operation) = match (
+        name(INVOKE_PREFIX, INVOKE_SUFFIX),
+        name(STREAM_PREFIX, STREAM_SUFFIX),
+    ) {
+        (Some(name), _) => (Some(name), Operation::Invoke),
+        (_, Some(name)) => (Some(name), Operation::InvokeWithResponseStream),
+        _ => (None, Operation::Invoke),
+    };
     let Some(name) = name else {
         return aws_error(
             StatusCode::NOT_FOUND,
@@ -71,6 +90,16 @@ pub(crate) async fn route(request: Request<Incoming>, shared: Arc<Shared>) -> Re
             );
         }
     };
+    // A streamed response has a caller waiting for it: `Event` is not one of its types.
+    if operation == Operation::InvokeWithResponseStream && kind == InvocationType::Event {
+        let message = "invalid X-Amz-Invocation-Type \"Event\" for \
+                       InvokeWithResponseStream: RequestResponse or DryRun";
+        return aws_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidParameterValueException",
+            message,
+        );
+    }
     let client_context = match client_context(request.headers()) {
         Ok(client_context) => client_context,
         // Lambda's answer to a client context that is not base64 of a JSON object.
@@ -127,7 +156,7 @@ pub(crate) async fn route(request: Request<Incoming>, shared: Arc<Shared>) -> Re
     let id = ids::request_id();
     match kind {
         InvocationType::DryRun => {
-            let mut reply = Response::new(Full::new(Bytes::new()));
+            let mut reply = Response::new(full(Bytes::new()));
             *reply.status_mut() = StatusCode::NO_CONTENT;
             reply
         }
@@ -154,9 +183,12 @@ pub(crate) async fn route(request: Request<Incoming>, shared: Arc<Shared>) -> Re
                 wants_log,
             });
             supervisor::ensure_running(&shared);
+            if operation == Operation::InvokeWithResponseStream {
+                return with_request_id(stream_reply(shared, id.clone(), outcome), &id);
+            }
             let completed = wait(&shared, &id, outcome).await;
-            let mut reply = respond(completed.outcome);
-            if let Some(log) = completed.log {
+            let (mut reply, streamed_log) = respond(completed.outcome).await;
+            if let Some(log) = completed.log.or(streamed_log) {
                 let log = base64::engine::general_purpose::STANDARD.encode(log);
                 if let Ok(log) = HeaderValue::from_str(&log) {
                     reply.headers_mut().insert(headers::LOG_RESULT, log);
@@ -193,7 +225,107 @@ async fn wait(shared: &Shared, id: &str, mut outcome: oneshot::Receiver<Complete
     outcome.await.unwrap_or_else(|_| dropped())
 }
 
-fn respond(outcome: Outcome) -> Reply {
+/// `InvokeWithResponseStream`'s reply: 200 at once, then the response as an event stream, a
+/// `PayloadChunk` per chunk as the function streams it (a buffered response is one chunk),
+/// and `InvokeComplete` with the error, if any, and the log's tail when asked for.
+fn stream_reply(shared: Arc<Shared>, id: String, outcome: oneshot::Receiver<Completed>) -> Reply {
+    let (frames, body) = mpsc::channel(STREAM_FRAMES);
+    tokio::spawn(async move {
+        let completed = wait(&shared, &id, outcome).await;
+        let mut complete = Complete {
+            log_result: completed
+                .log
+                .map(|log| base64::engine::general_purpose::STANDARD.encode(log)),
+            ..Complete::default()
+        };
+        match completed.outcome {
+            Outcome::Response(body) => {
+                if !body.is_empty() {
+                    let _ = frames.send(eventstream::payload_chunk(&body)).await;
+                }
+            }
+            Outcome::Error(body) => failed(&mut complete, &body),
+            Outcome::Streamed(mut chunks) => {
+                while let Some(event) = chunks.recv().await {
+                    match event {
+                        StreamEvent::Chunk(chunk) => {
+                            let chunk = eventstream::payload_chunk(&chunk);
+                            if frames.send(chunk).await.is_err() {
+                                // The caller went away; the runtime's stream is read and
+                                // dropped as it comes.
+                                return;
+                            }
+                        }
+                        StreamEvent::End { error, log } => {
+                            if let Some(error) = error {
+                                complete.error_code = Some(error.error_type);
+                                complete.error_details =
+                                    Some(String::from_utf8_lossy(&error.body).into_owned());
+                            }
+                            complete.log_result = log
+                                .map(|log| base64::engine::general_purpose::STANDARD.encode(log));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let _ = frames.send(eventstream::invoke_complete(&complete)).await;
+    });
+    let mut reply = Response::new(Either::Right(Frames(body)));
+    let fields = reply.headers_mut();
+    fields.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.amazon.eventstream"),
+    );
+    fields.insert(
+        headers::EXECUTED_VERSION,
+        HeaderValue::from_static("$LATEST"),
+    );
+    reply
+}
+
+/// How many event-stream frames wait for a slow caller before the function's stream waits.
+const STREAM_FRAMES: usize = 4;
+
+/// An error before or instead of a response: its type (from its JSON) and the JSON.
+fn failed(complete: &mut Complete, body: &[u8]) {
+    let error_type = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|json| json.get("errorType")?.as_str().map(str::to_owned))
+        .unwrap_or_else(|| RUNTIME_UNKNOWN.to_owned());
+    complete.error_code = Some(error_type);
+    complete.error_details = Some(String::from_utf8_lossy(body).into_owned());
+}
+
+/// `Invoke`'s reply. A streamed response is gathered whole first, as Lambda gives it to a
+/// caller that did not ask for a stream; its log tail comes at its end.
+async fn respond(outcome: Outcome) -> (Reply, Option<Vec<u8>>) {
+    let mut streamed_log = None;
+    let outcome = match outcome {
+        Outcome::Streamed(mut chunks) => {
+            let mut whole = Vec::new();
+            let mut failure = None;
+            while let Some(event) = chunks.recv().await {
+                match event {
+                    StreamEvent::Chunk(chunk) => whole.extend_from_slice(&chunk),
+                    StreamEvent::End { error, log } => {
+                        (failure, streamed_log) = (error, log);
+                        break;
+                    }
+                }
+            }
+            match failure {
+                Some(error) => Outcome::Error(error.body),
+                None => Outcome::Response(Bytes::from(whole)),
+            }
+        }
+        other => other,
+    };
+    (reply_to(outcome), streamed_log)
+}
+
+fn reply_to(outcome: Outcome) -> Reply {
     match outcome {
         Outcome::Response(body) => {
             let mut reply = json(StatusCode::OK, body);
@@ -215,6 +347,7 @@ fn respond(outcome: Outcome) -> Reply {
             );
             reply
         }
+        Outcome::Streamed(_) => unreachable!("gathered above"),
     }
 }
 

@@ -13,6 +13,7 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+mod eventstream;
 mod http;
 mod invoke_api;
 mod logs;

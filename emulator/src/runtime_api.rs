@@ -7,17 +7,21 @@
 
 use std::sync::Arc;
 
-use http_body_util::{BodyExt, Full, Limited};
+use base64::Engine;
+use http_body_util::{BodyExt, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
-use lambda_handler_protocol::error_types::RUNTIME_UNKNOWN;
-use lambda_handler_protocol::limits::MAX_RESPONSE;
+use lambda_handler_protocol::error_types::{
+    RESPONSE_SIZE_TOO_LARGE, RUNTIME_UNKNOWN, response_size_too_large_message,
+};
+use lambda_handler_protocol::limits::{MAX_RESPONSE, MAX_STREAMED_RESPONSE};
 use lambda_handler_protocol::paths::{self, Answer, RUNTIME_API};
+use lambda_handler_protocol::rapid::Reply as RapidReply;
 use lambda_handler_protocol::{headers, ids};
 
-use crate::http::{Reply, json};
-use crate::state::{Outcome, Shared, epoch_ms};
+use crate::http::{Reply, full, json};
+use crate::state::{Outcome, Shared, StreamError, StreamEvent, epoch_ms};
 
 pub(crate) async fn route(request: Request<Incoming>, shared: Arc<Shared>) -> Reply {
     let path = request.uri().path().to_owned();
@@ -42,7 +46,7 @@ async fn next(shared: &Arc<Shared>) -> Reply {
     shared.mark_initialized();
     let (invocation, deadline) = shared.next().await;
     let function = &shared.options.function_name;
-    let mut reply = Response::new(Full::new(invocation.payload));
+    let mut reply = Response::new(full(invocation.payload));
     let fields = reply.headers_mut();
     let mut set = |name: &'static str, value: String| {
         if let Ok(value) = HeaderValue::from_str(&value) {
@@ -67,6 +71,13 @@ async fn next(shared: &Arc<Shared>) -> Reply {
 }
 
 async fn answer(request: Request<Incoming>, shared: &Shared, id: &str, answer: Answer) -> Reply {
+    let streaming = request
+        .headers()
+        .get(headers::RESPONSE_MODE)
+        .is_some_and(|mode| mode == headers::STREAMING);
+    if answer == Answer::Response && streaming {
+        return streamed(request, shared, id).await;
+    }
     let body = Limited::new(request.into_body(), MAX_RESPONSE)
         .collect()
         .await;
@@ -83,6 +94,89 @@ async fn answer(request: Request<Incoming>, shared: &Shared, id: &str, answer: A
         // Over the limit: rapid's verdict closes the invocation and tells the caller.
         Err(_) => shared.answer(id, answer, MAX_RESPONSE + 1, None),
     };
+    rapid_reply(reply)
+}
+
+/// A streamed response: each chunk goes on to the caller as it arrives (the runtime waits while
+/// the caller is a few chunks behind), and an error in the trailers ends it. Taken or refused
+/// at its start, as rapid would take a response; 202 once it has ended.
+async fn streamed(request: Request<Incoming>, shared: &Shared, id: &str) -> Reply {
+    let mut caller = match shared.begin_stream(id) {
+        Ok(caller) => Some(caller),
+        Err(refused) => return rapid_reply(refused),
+    };
+    let mut body = request.into_body();
+    let mut received = 0;
+    let (end, reply) = loop {
+        let frame = match body.frame().await {
+            None => break (None, RapidReply::accepted()),
+            Some(Err(e)) => {
+                let error = stream_error(RUNTIME_UNKNOWN, &format!("the stream broke: {e}"));
+                break (Some(error), RapidReply::accepted());
+            }
+            Some(Ok(frame)) => frame,
+        };
+        let trailers = match frame.into_data() {
+            Ok(chunk) => {
+                received += chunk.len();
+                if received > MAX_STREAMED_RESPONSE {
+                    let message = response_size_too_large_message();
+                    let error = stream_error(RESPONSE_SIZE_TOO_LARGE, &message);
+                    break (Some(error), RapidReply::streamed_response_too_large());
+                }
+                // A caller that went away leaves the rest to be read and dropped.
+                if let Some(to) = &caller
+                    && to.send(StreamEvent::Chunk(chunk)).await.is_err()
+                {
+                    caller = None;
+                }
+                continue;
+            }
+            Err(frame) => frame.into_trailers(),
+        };
+        if let Ok(trailers) = trailers {
+            break (trailer_error(&trailers), RapidReply::accepted());
+        }
+    };
+    let log = shared.end_stream(id);
+    if let Some(caller) = caller {
+        let _ = caller.send(StreamEvent::End { error: end, log }).await;
+    }
+    rapid_reply(reply)
+}
+
+/// The error a streamed response's trailers report: `Lambda-Runtime-Function-Error-Type`, and
+/// the error JSON, base64, in `Lambda-Runtime-Function-Error-Body`.
+fn trailer_error(trailers: &hyper::HeaderMap) -> Option<StreamError> {
+    let error_type = trailers
+        .get(headers::FUNCTION_ERROR_TYPE)?
+        .to_str()
+        .unwrap_or(RUNTIME_UNKNOWN);
+    let body = trailers
+        .get(headers::FUNCTION_ERROR_BODY)
+        .and_then(|body| {
+            base64::engine::general_purpose::STANDARD
+                .decode(body.as_bytes())
+                .ok()
+        })
+        .map(Bytes::from)
+        .unwrap_or_default();
+    Some(StreamError {
+        error_type: error_type.to_owned(),
+        body: error_or_default(body),
+    })
+}
+
+fn stream_error(error_type: &str, message: &str) -> StreamError {
+    StreamError {
+        error_type: error_type.to_owned(),
+        body: Bytes::from(
+            serde_json::json!({"errorType": error_type, "errorMessage": message}).to_string(),
+        ),
+    }
+}
+
+fn rapid_reply(reply: RapidReply) -> Reply {
     json(
         StatusCode::from_u16(reply.status).expect("rapid's statuses are valid"),
         reply.body,

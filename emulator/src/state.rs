@@ -12,7 +12,7 @@ use lambda_handler_protocol::error_types::{
 };
 use lambda_handler_protocol::paths::Answer;
 use lambda_handler_protocol::rapid::{Environment, Reply, Verdict};
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::Options;
 
@@ -44,7 +44,35 @@ pub(crate) enum Outcome {
     Response(Bytes),
     /// A function error: Lambda's error JSON, sent with `X-Amz-Function-Error: Unhandled`.
     Error(Bytes),
+    /// A streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`), its chunks
+    /// as the runtime sends them.
+    Streamed(mpsc::Receiver<StreamEvent>),
 }
+
+/// What a streamed response brings.
+#[derive(Debug)]
+pub(crate) enum StreamEvent {
+    Chunk(Bytes),
+    /// The end: the error that ended it early, if one did, and the invocation's log tail
+    /// when its caller asked for it.
+    End {
+        error: Option<StreamError>,
+        log: Option<Vec<u8>>,
+    },
+}
+
+/// An error that ended a streamed response (its trailers said so, or the stream broke).
+#[derive(Debug)]
+pub(crate) struct StreamError {
+    /// `Lambda-Runtime-Function-Error-Type`.
+    pub(crate) error_type: String,
+    /// The error JSON.
+    pub(crate) body: Bytes,
+}
+
+/// How many chunks of a streamed response wait for its caller before the runtime is slowed:
+/// memory stays a few chunks deep whatever the response's size.
+const STREAM_DEPTH: usize = 4;
 
 impl Outcome {
     /// A function error of the given type and message.
@@ -205,12 +233,50 @@ impl Shared {
         reply
     }
 
+    /// A streamed response to `id` begins: rapid's verdict, and when it is taken, where its
+    /// chunks go (the invocation's caller gets them as they arrive). Its log is captured until
+    /// [`Shared::end_stream`].
+    pub(crate) fn begin_stream(&self, id: &str) -> Result<mpsc::Sender<StreamEvent>, Reply> {
+        let mut runtime = lock(&self.runtime);
+        let (verdict, reply) = runtime.environment.answer_streamed(id, 0);
+        if verdict != Verdict::Accepted {
+            return Err(reply);
+        }
+        let (chunks, received) = mpsc::channel(STREAM_DEPTH);
+        let caller = runtime
+            .invocations
+            .iter_mut()
+            .find(|i| i.id == id)
+            .and_then(|i| i.reply.take());
+        let outcome = Outcome::Streamed(received);
+        deliver(id, caller, Completed { outcome, log: None });
+        Ok(chunks)
+    }
+
+    /// A streamed response to `id` has ended: its log's capture ends, and its tail is given
+    /// when the caller asked for it.
+    pub(crate) fn end_stream(&self, id: &str) -> Option<Vec<u8>> {
+        let mut runtime = lock(&self.runtime);
+        let index = runtime.invocations.iter().position(|i| i.id == id)?;
+        let invocation = runtime.invocations.swap_remove(index);
+        let log = self.finish_log(&runtime, &invocation);
+        invocation.wants_log.then_some(log)
+    }
+
     /// Ends an invocation in flight: its log's capture, then its outcome to the caller.
     fn complete(&self, runtime: &mut Runtime, id: &str, outcome: Outcome) {
         let Some(index) = runtime.invocations.iter().position(|i| i.id == id) else {
             return;
         };
         let invocation = runtime.invocations.swap_remove(index);
+        let log = self.finish_log(runtime, &invocation);
+        let log = invocation.wants_log.then_some(log);
+        deliver(id, invocation.reply, Completed { outcome, log });
+    }
+
+    /// Ends an invocation's log capture with its `END` and `REPORT` lines: what it wrote.
+    fn finish_log(&self, runtime: &Runtime, invocation: &InFlight) -> Vec<u8> {
+        let id = &invocation.id;
         let millis = invocation.started.elapsed().as_secs_f64() * 1e3;
         let report = format!(
             "END RequestId: {id}\nREPORT RequestId: {id}\tDuration: {millis:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t\n",
@@ -218,9 +284,7 @@ impl Shared {
             self.options.memory_mb,
             runtime.pid.map_or(0, max_memory_mb),
         );
-        let log = self.output.finish(&report);
-        let log = invocation.wants_log.then_some(log);
-        deliver(id, invocation.reply, Completed { outcome, log });
+        self.output.finish(&report)
     }
 
     /// Ends every invocation in flight with `outcome(id)`; true when there was one.

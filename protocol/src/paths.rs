@@ -17,6 +17,12 @@ pub const INVOKE_PREFIX: &str = "/2015-03-31/functions/";
 /// See [`INVOKE_PREFIX`].
 pub const INVOKE_SUFFIX: &str = "/invocations";
 
+/// `InvokeWithResponseStream`'s path prefix and suffix:
+/// `/2021-11-15/functions/{name}/response-streaming-invocations`.
+pub const STREAM_PREFIX: &str = "/2021-11-15/functions/";
+/// See [`STREAM_PREFIX`].
+pub const STREAM_SUFFIX: &str = "/response-streaming-invocations";
+
 /// The two ways a runtime answers an invocation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Answer {

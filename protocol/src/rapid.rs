@@ -87,6 +87,11 @@ impl Reply {
         Self::request_entity_over(MAX_RESPONSE)
     }
 
+    /// 413: a streamed response went over [`MAX_STREAMED_RESPONSE`].
+    pub fn streamed_response_too_large() -> Self {
+        Self::request_entity_over(MAX_STREAMED_RESPONSE)
+    }
+
     fn request_entity_over(limit: usize) -> Self {
         Self::error(
             413,

@@ -21,6 +21,7 @@ static CONTEXT: Binary = Binary::example("context");
 static STATE: Binary = Binary::example("state");
 static LOGS: Binary = Binary::example("logs");
 static CONCURRENT: Binary = Binary::example("concurrent");
+static STREAMING: Binary = Binary::example("streaming");
 static EMULATOR: Binary = Binary::emulator();
 const ADA: &str = r#"{"first_name":"Ada","last_name":"Lovelace"}"#;
 const INVOKE: &str = "/2015-03-31/functions/function/invocations";
@@ -494,6 +495,86 @@ fn with_concurrency_invocations_run_at_once_in_one_process() {
         .unwrap();
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("1 to 1024"));
+}
+
+/// `InvokeWithResponseStream` through boto3: chunks arrive as the function streams them, and
+/// an error mid-stream surfaces in `InvokeComplete`, as Lambda's event stream carries them.
+#[test]
+fn boto3_reads_a_streamed_response_and_a_mid_stream_error() {
+    let local = Local::serve(STREAMING.path(), &["--handler", "lines"]);
+    let out = Command::new(python())
+        .arg(python_dir().join("stream_with_boto3.py"))
+        .arg(local.endpoint())
+        .arg("function")
+        .args([
+            r#"{"lines": 3, "delay_ms": 300}"#,
+            r#"{"lines": 5, "fail_after": 2}"#,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let streamed = &results[0];
+    assert_eq!(streamed["StatusCode"], 200);
+    let chunks = streamed["Chunks"].as_array().unwrap();
+    let text: Vec<&str> = chunks.iter().map(|c| c[1].as_str().unwrap()).collect();
+    assert_eq!(text, ["line 0\n", "line 1\n", "line 2\n"]);
+    // Streamed, not gathered: the first line arrives a line's delay before the last.
+    let (first, last) = (
+        chunks[0][0].as_f64().unwrap(),
+        chunks[2][0].as_f64().unwrap(),
+    );
+    assert!(last - first >= 0.5, "{chunks:?}");
+    let complete = &streamed["InvokeComplete"];
+    assert!(complete.get("ErrorCode").is_none(), "{complete}");
+    let log = complete["LogResult"].as_str().unwrap();
+    assert!(
+        log.starts_with("START RequestId: ") && log.contains("REPORT RequestId: "),
+        "{log}"
+    );
+
+    let broken = &results[1];
+    let text: Vec<&str> = broken["Chunks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c[1].as_str().unwrap())
+        .collect();
+    assert_eq!(text, ["line 0\n", "line 1\n"]);
+    let complete = &broken["InvokeComplete"];
+    assert_eq!(complete["ErrorCode"], "Function.SourceFailed", "{complete}");
+    let details: Value = serde_json::from_str(complete["ErrorDetails"].as_str().unwrap()).unwrap();
+    assert_eq!(details["errorMessage"], "the source failed after line 2");
+
+    // A function that does not stream, invoked with a stream: its response is one chunk.
+    let hello = Local::serve(HELLO.path(), &[]);
+    let out = Command::new(python())
+        .arg(python_dir().join("stream_with_boto3.py"))
+        .args([&hello.endpoint(), "function", ADA])
+        .output()
+        .unwrap();
+    let one: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        one["Chunks"][0][1], r#"{"message":"Hello Ada Lovelace!"}"#,
+        "{one}"
+    );
+    assert_eq!(one["Chunks"].as_array().unwrap().len(), 1);
+
+    // A buffered `Invoke` of the same function gets the whole response, or the error.
+    let whole = local.invoke(None, r#"{"lines": 2}"#);
+    assert_eq!(whole.status, 200);
+    assert_eq!(&whole.body[..], b"line 0\nline 1\n");
+    let failed = local.invoke(None, r#"{"lines": 3, "fail_after": 1}"#);
+    assert_eq!(failed.header("x-amz-function-error"), Some("Unhandled"));
+    assert_eq!(failed.json()["errorType"], "SourceFailed");
 }
 
 #[test]
