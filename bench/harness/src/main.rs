@@ -55,11 +55,18 @@ enum Subject {
     Floor,
 }
 
+/// The setting that puts another binary in lambda_runtime's column.
+const AGAINST: &str = "BENCH_AGAINST";
+
 impl Subject {
     fn binary(self, root: &Path) -> PathBuf {
         match self {
             Subject::Ours => root.join("target/bootstrap/hello-ours"),
-            Subject::LambdaRuntime => root.join("target/bootstrap/hello-lambda-runtime"),
+            // `BENCH_AGAINST=path/to/hello-ours`: another build of ours in this column, for an
+            // A/B of two versions measured in the same runs (see README).
+            Subject::LambdaRuntime => std::env::var_os(AGAINST)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| root.join("target/bootstrap/hello-lambda-runtime")),
             Subject::Floor => root.join("target/static/x86_64-unknown-linux-gnu/release/raw-floor"),
         }
     }
@@ -507,6 +514,12 @@ fn print_table(
         |i: usize, f: fn(&Sample) -> f64| median(&samples[i].iter().map(f).collect::<Vec<_>>());
     let (ours, theirs, floor) = (0, 1, 2);
     println!();
+    if let Some(against) = std::env::var_os(AGAINST) {
+        println!(
+            "A/B: the lambda_runtime column is {} ({AGAINST})",
+            Path::new(&against).display()
+        );
+    }
     println!(
         "lambda-handler vs lambda_runtime 1.5: {} runs, each {} seed + {} x 1 MiB invocations, one at a time;",
         settings.runs, settings.invocations, settings.large
