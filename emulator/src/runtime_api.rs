@@ -13,7 +13,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use lambda_handler_protocol::error_types::{
-    RESPONSE_SIZE_TOO_LARGE, RUNTIME_UNKNOWN, response_size_too_large_message,
+    RESPONSE_SIZE_TOO_LARGE, RUNTIME_UNKNOWN, SANDBOX_TIMEDOUT, response_size_too_large_message,
 };
 use lambda_handler_protocol::limits::{MAX_RESPONSE, MAX_STREAMED_RESPONSE};
 use lambda_handler_protocol::paths::{self, Answer, RUNTIME_API};
@@ -138,7 +138,11 @@ async fn streamed(request: Request<Incoming>, shared: &Shared, id: &str) -> Repl
             break (trailer_error(&trailers), RapidReply::accepted());
         }
     };
-    let log = shared.end_stream(id);
+    let (log, timed_out) = shared.end_stream(id);
+    let end = match timed_out {
+        Some(message) => Some(stream_error(SANDBOX_TIMEDOUT, &message)),
+        None => end,
+    };
     if let Some(caller) = caller {
         let _ = caller.send(StreamEvent::End { error: end, log }).await;
     }

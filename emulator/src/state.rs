@@ -113,6 +113,8 @@ struct InFlight {
     wants_log: bool,
     /// When it was handed out, for the `REPORT` line.
     started: std::time::Instant,
+    /// Its deadline passed while its response was streaming: the timeout's message.
+    timed_out: Option<String>,
 }
 
 pub(crate) struct Shared {
@@ -197,6 +199,7 @@ impl Shared {
                     reply: invocation.reply.take(),
                     wants_log: invocation.wants_log,
                     started: std::time::Instant::now(),
+                    timed_out: None,
                 });
                 drop(runtime);
                 self.output.begin(&format!(
@@ -253,14 +256,16 @@ impl Shared {
         Ok(chunks)
     }
 
-    /// A streamed response to `id` has ended: its log's capture ends, and its tail is given
-    /// when the caller asked for it.
-    pub(crate) fn end_stream(&self, id: &str) -> Option<Vec<u8>> {
+    /// A streamed response to `id` has ended: its log's capture ends. Its log's tail when
+    /// the caller asked for it, and the timeout's message when its deadline cut it off.
+    pub(crate) fn end_stream(&self, id: &str) -> (Option<Vec<u8>>, Option<String>) {
         let mut runtime = lock(&self.runtime);
-        let index = runtime.invocations.iter().position(|i| i.id == id)?;
+        let Some(index) = runtime.invocations.iter().position(|i| i.id == id) else {
+            return (None, None);
+        };
         let invocation = runtime.invocations.swap_remove(index);
         let log = self.finish_log(&runtime, &invocation);
-        invocation.wants_log.then_some(log)
+        (invocation.wants_log.then_some(log), invocation.timed_out)
     }
 
     /// Ends an invocation in flight: its log's capture, then its outcome to the caller.
@@ -346,10 +351,18 @@ impl Shared {
         tokio::spawn(async move {
             tokio::time::sleep(shared.options.timeout).await;
             let mut runtime = lock(&shared.runtime);
+            let message = timed_out_message(&id, shared.options.timeout.as_secs_f64());
             if !runtime.environment.close(&id) {
+                // A response still streaming at its deadline is cut off, as Lambda cuts it:
+                // the stream ends with the timeout (see `end_stream`).
+                let Some(streaming) = runtime.invocations.iter_mut().find(|i| i.id == id) else {
+                    return;
+                };
+                streaming.timed_out = Some(message);
+                drop(runtime);
+                shared.stop_child();
                 return;
             }
-            let message = timed_out_message(&id, shared.options.timeout.as_secs_f64());
             shared.complete(
                 &mut runtime,
                 &id,

@@ -577,6 +577,44 @@ fn boto3_reads_a_streamed_response_and_a_mid_stream_error() {
     assert_eq!(failed.json()["errorType"], "SourceFailed");
 }
 
+/// The function timeout cuts a streaming response off, as Lambda does: the caller keeps what
+/// was streamed and `InvokeComplete` reports `Sandbox.Timedout`; the runtime is restarted.
+#[test]
+fn the_timeout_cuts_a_streamed_response_off() {
+    let local = Local::serve(STREAMING.path(), &["--handler", "lines", "--timeout", "1"]);
+    let out = Command::new(python())
+        .arg(python_dir().join("stream_with_boto3.py"))
+        .args([&local.endpoint(), "function"])
+        .args([r#"{"lines": 20, "delay_ms": 300}"#, r#"{"lines": 1}"#])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let cut = &results[0];
+    let streamed = cut["Chunks"].as_array().unwrap().len();
+    assert!((1..20).contains(&streamed), "{cut}");
+    assert_eq!(
+        cut["InvokeComplete"]["ErrorCode"], "Sandbox.Timedout",
+        "{cut}"
+    );
+    let details = cut["InvokeComplete"]["ErrorDetails"].as_str().unwrap();
+    assert!(
+        details.contains("Task timed out after 1.00 seconds"),
+        "{details}"
+    );
+    // The next invocation gets a new runtime and its whole response.
+    assert_eq!(results[1]["Chunks"][0][1], "line 0\n", "{}", results[1]);
+    assert!(results[1]["InvokeComplete"].get("ErrorCode").is_none());
+}
+
 #[test]
 fn the_runtime_api_refuses_a_second_answer_and_sends_the_content_type() {
     let answers =

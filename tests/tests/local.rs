@@ -124,3 +124,25 @@ fn help_explains_and_bad_options_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option `--nope`"));
 }
+
+#[test]
+fn a_streamed_response_is_printed_as_it_comes_and_its_error_after_it() {
+    static STREAMING: Binary = Binary::example("streaming");
+    let out = run(
+        STREAMING.path(),
+        &["--handler", "lines", r#"{"lines": 3}"#],
+        "",
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(stdout(&out), "line 0\nline 1\nline 2\n");
+    let out = run(
+        STREAMING.path(),
+        &["--handler", "lines", r#"{"lines": 5, "fail_after": 2}"#],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let (lines, error) = stdout(&out).split_at("line 0\nline 1\n".len());
+    assert_eq!(lines, "line 0\nline 1\n");
+    let error: serde_json::Value = serde_json::from_str(error).unwrap();
+    assert_eq!(error["errorType"], "SourceFailed");
+}

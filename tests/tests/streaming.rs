@@ -114,3 +114,27 @@ fn a_50_mb_streamed_response_keeps_memory_one_chunk_deep() {
         after - before
     );
 }
+
+/// With several invocation loops, each streams its own invocation's response at once.
+#[test]
+fn concurrent_loops_stream_their_own_responses() {
+    let api = RuntimeApi::start_concurrent(4);
+    let _process = api.spawn(
+        STREAMING.path(),
+        &[("_HANDLER", "lines"), ("AWS_LAMBDA_MAX_CONCURRENCY", "4")],
+    );
+    for i in 0..8 {
+        let event = format!(r#"{{"lines": {}, "delay_ms": 50}}"#, i + 1);
+        api.push(Event::new(format!("s-{i}"), event));
+    }
+    let answers = api.wait_for_accepted(8, WAIT);
+    for i in 0..8 {
+        let answer = answers
+            .iter()
+            .find(|a| a.path.contains(&format!("/s-{i}/")))
+            .unwrap();
+        let expected: String = (0..=i).map(|l| format!("line {l}\n")).collect();
+        assert_eq!(String::from_utf8_lossy(&answer.body), expected);
+    }
+    assert!(api.most_in_flight() > 1);
+}

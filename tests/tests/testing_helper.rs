@@ -98,3 +98,39 @@ fn the_bytes_and_the_limits_are_lambdas() {
     let unknown = TestHandler::new("nope").err().unwrap();
     assert_eq!(unknown.error_type, "Runtime.HandlerNotFound");
 }
+
+/// A streamed response, run to its end and joined; an error mid-stream is the invocation's.
+#[lambda_handler]
+fn countdown(from: u8) -> lambda_handler::Streaming {
+    let chunks = (0..=from).rev().map(move |n| match n {
+        13 => Err(format!("{n} is unlucky")),
+        n => Ok(format!("{n} ")),
+    });
+    lambda_handler::Streaming::new(Chunks(chunks.collect::<Vec<_>>().into_iter()))
+}
+
+/// A stream without a helper crate.
+struct Chunks(std::vec::IntoIter<Result<String, String>>);
+
+impl futures_core::Stream for Chunks {
+    type Item = Result<String, String>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(self.0.next())
+    }
+}
+
+#[test]
+fn a_streamed_response_is_joined_and_its_error_reported() {
+    let mut countdown = TestHandler::new("countdown").unwrap();
+    let ctx = countdown.context();
+    assert_eq!(
+        countdown.invoke_bytes(b"3".to_vec(), &ctx).unwrap(),
+        b"3 2 1 0 "
+    );
+    let error = countdown.invoke_bytes(b"15".to_vec(), &ctx).unwrap_err();
+    assert_eq!(error.error_type, "String");
+    assert_eq!(error.error_message, "13 is unlucky");
+}
