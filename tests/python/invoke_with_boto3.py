@@ -9,20 +9,12 @@ import base64
 import json
 import sys
 
-import boto3
-from botocore.config import Config
+import local_lambda
 
 
 def main():
     endpoint, function, calls = sys.argv[1], sys.argv[2], sys.argv[3:]
-    client = boto3.client(
-        'lambda',
-        endpoint_url=endpoint,
-        region_name='us-east-1',
-        aws_access_key_id='local',
-        aws_secret_access_key='local',
-        config=Config(retries={'max_attempts': 1}, read_timeout=60, connect_timeout=5),
-    )
+    client = local_lambda.client(endpoint)
     for invocation_type, payload in zip(calls[::2], calls[1::2]):
         tail = invocation_type.endswith('+Tail')
         options = {'LogType': 'Tail'} if tail else {}

@@ -9,20 +9,12 @@ import json
 import sys
 import time
 
-import boto3
-from botocore.config import Config
+import local_lambda
 
 
 def main():
     endpoint, function, payloads = sys.argv[1], sys.argv[2], sys.argv[3:]
-    client = boto3.client(
-        'lambda',
-        endpoint_url=endpoint,
-        region_name='us-east-1',
-        aws_access_key_id='local',
-        aws_secret_access_key='local',
-        config=Config(retries={'max_attempts': 1}, read_timeout=60, connect_timeout=5),
-    )
+    client = local_lambda.client(endpoint)
     for payload in payloads:
         started = time.monotonic()
         response = client.invoke_with_response_stream(

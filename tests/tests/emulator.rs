@@ -218,6 +218,27 @@ fn boto3(local: &Local, function: &str, calls: &[(&str, &str)]) -> Vec<Value> {
         .collect()
 }
 
+/// boto3's view of `invoke_with_response_stream` of `function` with each payload: per
+/// invocation, its status, its chunks with their arrival times, and its `InvokeComplete`.
+fn boto3_stream(local: &Local, payloads: &[&str]) -> Vec<Value> {
+    let out = Command::new(python())
+        .arg(python_dir().join("stream_with_boto3.py"))
+        .args([&local.endpoint(), "function"])
+        .args(payloads)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "boto3 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 fn assert_lambda_semantics_through_boto3(
     local: &Local,
     function: &str,
@@ -502,26 +523,13 @@ fn with_concurrency_invocations_run_at_once_in_one_process() {
 #[test]
 fn boto3_reads_a_streamed_response_and_a_mid_stream_error() {
     let local = Local::serve(STREAMING.path(), &["--handler", "lines"]);
-    let out = Command::new(python())
-        .arg(python_dir().join("stream_with_boto3.py"))
-        .arg(local.endpoint())
-        .arg("function")
-        .args([
+    let results = boto3_stream(
+        &local,
+        &[
             r#"{"lines": 3, "delay_ms": 300}"#,
             r#"{"lines": 5, "fail_after": 2}"#,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    let results: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     let streamed = &results[0];
     assert_eq!(streamed["StatusCode"], 200);
     let chunks = streamed["Chunks"].as_array().unwrap();
@@ -556,12 +564,7 @@ fn boto3_reads_a_streamed_response_and_a_mid_stream_error() {
 
     // A function that does not stream, invoked with a stream: its response is one chunk.
     let hello = Local::serve(HELLO.path(), &[]);
-    let out = Command::new(python())
-        .arg(python_dir().join("stream_with_boto3.py"))
-        .args([&hello.endpoint(), "function", ADA])
-        .output()
-        .unwrap();
-    let one: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let one = &boto3_stream(&hello, &[ADA])[0];
     assert_eq!(
         one["Chunks"][0][1], r#"{"message":"Hello Ada Lovelace!"}"#,
         "{one}"
@@ -582,22 +585,10 @@ fn boto3_reads_a_streamed_response_and_a_mid_stream_error() {
 #[test]
 fn the_timeout_cuts_a_streamed_response_off() {
     let local = Local::serve(STREAMING.path(), &["--handler", "lines", "--timeout", "1"]);
-    let out = Command::new(python())
-        .arg(python_dir().join("stream_with_boto3.py"))
-        .args([&local.endpoint(), "function"])
-        .args([r#"{"lines": 20, "delay_ms": 300}"#, r#"{"lines": 1}"#])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let results = boto3_stream(
+        &local,
+        &[r#"{"lines": 20, "delay_ms": 300}"#, r#"{"lines": 1}"#],
     );
-    let results: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     let cut = &results[0];
     let streamed = cut["Chunks"].as_array().unwrap().len();
     assert!((1..20).contains(&streamed), "{cut}");
