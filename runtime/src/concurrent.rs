@@ -80,6 +80,9 @@ pub(crate) async fn serve_endpoint(endpoint: &OsStr, count: usize) -> i32 {
     drop(client);
     crate::log::request_ids_per_thread();
     let loops: &'static Loops = Box::leak(Box::new(Loops::new(count)));
+    // Only a handler with a shutdown hook listens for SIGTERM, as with one loop; before any
+    // loop asks for an invocation, so that none arrives without the hook ready.
+    let mut terminate = handler.shutdown.and_then(|_| termination());
     let runtime = tokio::runtime::Handle::current();
     for index in 0..count {
         let (runtime, endpoint) = (runtime.clone(), endpoint.to_owned());
@@ -99,8 +102,6 @@ pub(crate) async fn serve_endpoint(endpoint: &OsStr, count: usize) -> i32 {
             break;
         }
     }
-    // Only a handler with a shutdown hook listens for SIGTERM, as with one loop.
-    let mut terminate = handler.shutdown.and_then(|_| termination());
     let all_finished = loops.all_finished();
     let shutdown = match &mut terminate {
         None => {
