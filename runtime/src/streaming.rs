@@ -149,7 +149,7 @@ pub(crate) struct StreamedBody {
     /// The invocation, for the log line of a mid-stream error.
     request_id: String,
     /// Bytes sent so far.
-    pub(crate) sent: u64,
+    sent: u64,
 }
 
 impl StreamedBody {

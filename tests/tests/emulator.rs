@@ -197,39 +197,30 @@ fn python_dir() -> PathBuf {
 
 /// boto3's view of invoking `function` with each `(invocation type, payload)`.
 fn boto3(local: &Local, function: &str, calls: &[(&str, &str)]) -> Vec<Value> {
-    let mut command = Command::new(python());
-    command
-        .arg(python_dir().join("invoke_with_boto3.py"))
-        .arg(local.endpoint())
-        .arg(function);
-    for (kind, payload) in calls {
-        command.args([kind, payload]);
-    }
-    let out = command.output().unwrap();
-    assert!(
-        out.status.success(),
-        "boto3 failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    let args: Vec<&str> = calls
+        .iter()
+        .flat_map(|(kind, payload)| [*kind, *payload])
+        .collect();
+    run_python("invoke_with_boto3.py", local, function, &args)
 }
 
 /// boto3's view of `invoke_with_response_stream` of `function` with each payload: per
 /// invocation, its status, its chunks with their arrival times, and its `InvokeComplete`.
 fn boto3_stream(local: &Local, payloads: &[&str]) -> Vec<Value> {
+    run_python("stream_with_boto3.py", local, "function", payloads)
+}
+
+/// Runs one of `tests/python`'s scripts against `local`: the JSON lines it prints.
+fn run_python(script: &str, local: &Local, function: &str, args: &[&str]) -> Vec<Value> {
     let out = Command::new(python())
-        .arg(python_dir().join("stream_with_boto3.py"))
-        .args([&local.endpoint(), "function"])
-        .args(payloads)
+        .arg(python_dir().join(script))
+        .args([&local.endpoint(), function])
+        .args(args)
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "boto3 failed: {}",
+        "{script} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout)
