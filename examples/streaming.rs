@@ -66,6 +66,14 @@ fn bulk(size: Size) -> Streaming {
     Streaming::new(data)
 }
 
+/// A function URL's streamed page: its status and headers first, then the body as it is made.
+#[lambda_handler]
+async fn page(_request: serde_json::Value) -> Streaming {
+    let parts = ["<html><body>", "<p>streamed</p>", "</body></html>"];
+    let body = stream::iter(parts.map(Ok::<_, std::convert::Infallible>));
+    Streaming::new(body).http_response(200, &[("content-type", "text/html")])
+}
+
 fn main() {
     lambda_handler::run()
 }

@@ -91,6 +91,68 @@ impl Streaming {
     }
 }
 
+impl Streaming {
+    /// The response to a function URL (`InvokeMode: RESPONSE_STREAM`): the HTTP status and
+    /// headers its caller gets, then the stream as the body.
+    ///
+    /// Sent as Lambda's `application/vnd.awslambda.http-integration-response`: a JSON prelude
+    /// (`{"statusCode":..,"headers":{..},"cookies":[]}`) and eight zero bytes before the
+    /// first chunk. Give the body's own `content-type` among `headers`.
+    ///
+    /// ```no_run
+    /// use futures_util::stream;
+    /// use lambda_handler::{lambda_handler, Streaming};
+    ///
+    /// #[lambda_handler]
+    /// fn page(_request: serde_json::Value) -> Streaming {
+    ///     let parts = ["<html><body>", "streamed", "</body></html>"];
+    ///     let body = stream::iter(parts.map(Ok::<_, std::io::Error>));
+    ///     Streaming::new(body).http_response(200, &[("content-type", "text/html")])
+    /// }
+    /// # fn main() { lambda_handler::run() }
+    /// ```
+    pub fn http_response(self, status: u16, headers: &[(&str, &str)]) -> Self {
+        let headers: serde_json::Map<String, serde_json::Value> = headers
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).into()))
+            .collect();
+        let prelude = serde_json::json!({
+            "statusCode": status,
+            "headers": headers,
+            "cookies": [],
+        });
+        let mut first = serde_json::to_vec(&prelude).expect("a JSON value always encodes");
+        first.extend_from_slice(&[0; 8]);
+        Streaming {
+            chunks: Box::pin(Prelude {
+                first: Some(first),
+                rest: self.chunks,
+            }),
+            content_type: HeaderValue::from_static(HTTP_INTEGRATION_RESPONSE),
+        }
+    }
+}
+
+/// The content type of a function URL's streamed response with its HTTP prelude.
+const HTTP_INTEGRATION_RESPONSE: &str = "application/vnd.awslambda.http-integration-response";
+
+/// A chunk, then the rest of a response.
+struct Prelude {
+    first: Option<Vec<u8>>,
+    rest: BoxChunks,
+}
+
+impl Stream for Prelude {
+    type Item = Result<Vec<u8>, InvocationError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        match self.first.take() {
+            Some(first) => Poll::Ready(Some(Ok(first))),
+            None => self.rest.as_mut().poll_next(cx),
+        }
+    }
+}
+
 impl fmt::Debug for Streaming {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Streaming")

@@ -138,3 +138,26 @@ fn concurrent_loops_stream_their_own_responses() {
     }
     assert!(api.most_in_flight() > 1);
 }
+
+/// A function URL's streamed response: Lambda's HTTP prelude (status and headers as JSON, then
+/// eight zero bytes), then the body.
+#[test]
+fn a_function_url_response_begins_with_its_http_prelude() {
+    let api = RuntimeApi::start();
+    let _process = api.spawn(STREAMING.path(), &[("_HANDLER", "page")]);
+    let answer = streamed(&api, 1, "page", "{}");
+    assert_eq!(
+        answer.header("content-type"),
+        Some("application/vnd.awslambda.http-integration-response")
+    );
+    let split = answer.body.windows(8).position(|w| w == [0; 8]).unwrap();
+    let prelude: Value = serde_json::from_slice(&answer.body[..split]).unwrap();
+    assert_eq!(
+        prelude,
+        serde_json::json!({"statusCode": 200, "headers": {"content-type": "text/html"}, "cookies": []})
+    );
+    assert_eq!(
+        &answer.body[split + 8..],
+        b"<html><body><p>streamed</p></body></html>"
+    );
+}
