@@ -25,10 +25,9 @@ use std::time::Duration;
 use lambda_handler_protocol::env::{MAX_CONCURRENCY, parse_concurrency};
 use tokio::sync::Notify;
 
-use crate::context::Context;
 use crate::event_loop::{
-    Buffers, First, NextFailure, client, first, next, prepare, serve_invocations, serve_one,
-    shut_down, termination,
+    First, LoopState, NextFailure, client, first, prepare, serve_invocations, shut_down,
+    termination,
 };
 use crate::log::log;
 use crate::registry::{BuiltState, Handler};
@@ -217,13 +216,11 @@ async fn serve_loop(
         loops.stop(Stop::Finished);
         return;
     };
-    let mut buffers = Buffers::default();
-    let mut ctx = Context::from_environment();
-    let mut trace_env = TraceEnv::disabled();
+    let mut kept = LoopState::new(TraceEnv::disabled());
     let mut unreachable = false;
     while !loops.stopped() {
         // Waiting for an invocation is cancelled when the loops stop; one in flight is not.
-        let next = match first(loops.stopping(), next(&mut client, &mut buffers.body)).await {
+        let next = match first(loops.stopping(), kept.next(&mut client)).await {
             First::A(()) => break,
             First::B(next) => next,
         };
@@ -254,15 +251,7 @@ async fn serve_loop(
         if std::mem::take(&mut unreachable) {
             loops.unreachable.fetch_sub(1, Ordering::SeqCst);
         }
-        let served = serve_one(
-            &mut client,
-            (handler, state),
-            &mut ctx,
-            &mut trace_env,
-            &mut buffers,
-            &invocation,
-        );
-        if let Err(message) = served.await {
+        if let Err(message) = kept.serve(&mut client, (handler, state), &invocation).await {
             log!(Error, "{message}; all invocation loops stop");
             loops.stop(Stop::Finished);
             break;

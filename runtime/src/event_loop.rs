@@ -100,9 +100,9 @@ pub(crate) fn report_init_error(endpoint: &std::ffi::OsStr, error: &InvocationEr
 
 /// The buffers one invocation uses, kept from one to the next.
 #[derive(Default)]
-pub(crate) struct Buffers {
+struct Buffers {
     /// The event, as `/next` delivered it; then the response body the handler wrote.
-    pub(crate) body: Vec<u8>,
+    body: Vec<u8>,
     /// The Runtime API's reply to an answer (read for its error message).
     reply: Vec<u8>,
     /// Where `body` comes back once hyper has sent it.
@@ -138,14 +138,12 @@ pub(crate) async fn serve_invocations(
     handler: &'static Handler,
     state: &State,
 ) -> i32 {
-    let mut buffers = Buffers::default();
-    let mut ctx = Context::from_environment();
-    let mut trace_env = TraceEnv::from_environment();
+    let mut kept = LoopState::new(TraceEnv::from_environment());
     // Only a handler with a shutdown hook listens for SIGTERM; others keep the default (the
     // process ends at once), and the loop pays nothing for it.
     let mut terminate = handler.shutdown.and_then(|_| termination());
     loop {
-        let next = next(client, &mut buffers.body);
+        let next = kept.next(client);
         let next = match &mut terminate {
             None => next.await,
             // Waiting for an invocation: Lambda sends SIGTERM when it ends the environment.
@@ -162,15 +160,7 @@ pub(crate) async fn serve_invocations(
                 return 1;
             }
         };
-        let served = serve_one(
-            client,
-            (handler, state),
-            &mut ctx,
-            &mut trace_env,
-            &mut buffers,
-            &invocation,
-        );
-        if let Err(message) = served.await {
+        if let Err(message) = kept.serve(client, (handler, state), &invocation).await {
             log!(Error, "{message}; exiting");
             return 1;
         }
@@ -278,7 +268,7 @@ impl NextFailure {
 /// `GET /next` until it yields an event. A 204 (an emulator with nothing queued) asks again,
 /// backing off so an idle emulator is not polled hot; a transport failure is retried with
 /// backoff a few times; any other status is what Lambda calls non-recoverable.
-pub(crate) async fn next(client: &mut Client, event: &mut Vec<u8>) -> Result<Reply, NextFailure> {
+async fn next(client: &mut Client, event: &mut Vec<u8>) -> Result<Reply, NextFailure> {
     let mut failures = 0;
     let mut retry_delay = Duration::from_millis(10);
     let mut idle_delay = Duration::from_millis(1);
@@ -314,9 +304,47 @@ pub(crate) async fn next(client: &mut Client, event: &mut Vec<u8>) -> Result<Rep
     }
 }
 
-/// Invokes the handler on one event and posts its response or error. An error is returned
-/// only when the Runtime API answers in a way Lambda calls non-recoverable (500).
-pub(crate) async fn serve_one(
+/// What an invocation loop reuses from one invocation to the next: the context it refills, the
+/// trace-id variable it rewrites, and its buffers.
+pub(crate) struct LoopState {
+    ctx: Context,
+    trace_env: TraceEnv,
+    buffers: Buffers,
+}
+
+impl LoopState {
+    pub(crate) fn new(trace_env: TraceEnv) -> Self {
+        LoopState {
+            ctx: Context::from_environment(),
+            trace_env,
+            buffers: Buffers::default(),
+        }
+    }
+
+    /// `GET /next`, the event read into this loop's buffer.
+    pub(crate) async fn next(&mut self, client: &mut Client) -> Result<Reply, NextFailure> {
+        next(client, &mut self.buffers.body).await
+    }
+
+    /// Invokes the handler on the event `next` delivered and posts its response or error.
+    /// An error is returned only when the Runtime API answers in a way Lambda calls
+    /// non-recoverable (500).
+    pub(crate) async fn serve(
+        &mut self,
+        client: &mut Client,
+        handler: (&Handler, &State),
+        invocation: &Reply,
+    ) -> Result<(), String> {
+        let LoopState {
+            ctx,
+            trace_env,
+            buffers,
+        } = self;
+        serve_one(client, handler, ctx, trace_env, buffers, invocation).await
+    }
+}
+
+async fn serve_one(
     client: &mut Client,
     (handler, state): (&Handler, &State),
     ctx: &mut Context,
