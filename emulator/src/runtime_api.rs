@@ -99,7 +99,8 @@ async fn answer(request: Request<Incoming>, shared: &Shared, id: &str, answer: A
 
 /// A streamed response: each chunk goes on to the caller as it arrives (the runtime waits while
 /// the caller is a few chunks behind), and an error in the trailers ends it. Taken or refused
-/// at its start, as rapid would take a response; 202 once it has ended.
+/// at its start, as rapid's `invocationResponseHandler` takes it; once it has ended, 202, or
+/// rapid's 413 over the limit and 400 for a body cut short.
 async fn streamed(request: Request<Incoming>, shared: &Shared, id: &str) -> Reply {
     let mut caller = match shared.begin_stream(id) {
         Ok(caller) => Some(caller),
@@ -111,8 +112,8 @@ async fn streamed(request: Request<Incoming>, shared: &Shared, id: &str) -> Repl
         let frame = match body.frame().await {
             None => break (None, RapidReply::accepted()),
             Some(Err(e)) => {
-                let error = stream_error(RUNTIME_UNKNOWN, &format!("the stream broke: {e}"));
-                break (Some(error), RapidReply::accepted());
+                let error = StreamError::new(RUNTIME_UNKNOWN, &format!("the stream broke: {e}"));
+                break (Some(error), RapidReply::truncated_http_request());
             }
             Some(Ok(frame)) => frame,
         };
@@ -121,8 +122,8 @@ async fn streamed(request: Request<Incoming>, shared: &Shared, id: &str) -> Repl
                 received += chunk.len();
                 if received > MAX_STREAMED_RESPONSE {
                     let message = response_size_too_large_message();
-                    let error = stream_error(RESPONSE_SIZE_TOO_LARGE, &message);
-                    break (Some(error), RapidReply::streamed_response_too_large());
+                    let error = StreamError::new(RESPONSE_SIZE_TOO_LARGE, &message);
+                    break (Some(error), RapidReply::request_entity_too_large());
                 }
                 // A caller that went away leaves the rest to be read and dropped.
                 if let Some(to) = &caller
@@ -140,7 +141,7 @@ async fn streamed(request: Request<Incoming>, shared: &Shared, id: &str) -> Repl
     };
     let (log, timed_out) = shared.end_stream(id);
     let end = match timed_out {
-        Some(message) => Some(stream_error(SANDBOX_TIMEDOUT, &message)),
+        Some(message) => Some(StreamError::new(SANDBOX_TIMEDOUT, &message)),
         None => end,
     };
     if let Some(caller) = caller {
@@ -169,15 +170,6 @@ fn trailer_error(trailers: &hyper::HeaderMap) -> Option<StreamError> {
         error_type: error_type.to_owned(),
         body: error_or_default(body),
     })
-}
-
-fn stream_error(error_type: &str, message: &str) -> StreamError {
-    StreamError {
-        error_type: error_type.to_owned(),
-        body: Bytes::from(
-            serde_json::json!({"errorType": error_type, "errorMessage": message}).to_string(),
-        ),
-    }
 }
 
 fn rapid_reply(reply: RapidReply) -> Reply {

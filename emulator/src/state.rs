@@ -77,9 +77,24 @@ const STREAM_DEPTH: usize = 4;
 impl Outcome {
     /// A function error of the given type and message.
     pub(crate) fn error(error_type: &str, message: &str) -> Self {
-        let body = serde_json::json!({"errorType": error_type, "errorMessage": message});
-        Outcome::Error(Bytes::from(body.to_string()))
+        Outcome::Error(error_body(error_type, message))
     }
+}
+
+impl StreamError {
+    /// A streamed response ended early by an error of the given type and message.
+    pub(crate) fn new(error_type: &str, message: &str) -> Self {
+        StreamError {
+            error_type: error_type.to_owned(),
+            body: error_body(error_type, message),
+        }
+    }
+}
+
+/// Lambda's error JSON.
+fn error_body(error_type: &str, message: &str) -> Bytes {
+    let body = serde_json::json!({"errorType": error_type, "errorMessage": message});
+    Bytes::from(body.to_string())
 }
 
 /// The runtime process, as the Runtime API and the supervisor see it.

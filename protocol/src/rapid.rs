@@ -82,21 +82,25 @@ impl Reply {
         Self::error(500, "InternalServerError", "Internal Server Error")
     }
 
-    /// 413: the response is over [`MAX_RESPONSE`]; the invocation is closed.
+    /// 413: the response is over its limit; the invocation is closed. rapid's
+    /// `RenderRequestEntityTooLarge` names `interop.MaxPayloadSize` ([`MAX_RESPONSE`]) whatever
+    /// the limit was, a streamed response's included.
     pub fn request_entity_too_large() -> Self {
-        Self::request_entity_over(MAX_RESPONSE)
-    }
-
-    /// 413: a streamed response went over [`MAX_STREAMED_RESPONSE`].
-    pub fn streamed_response_too_large() -> Self {
-        Self::request_entity_over(MAX_STREAMED_RESPONSE)
-    }
-
-    fn request_entity_over(limit: usize) -> Self {
         Self::error(
             413,
             "RequestEntityTooLarge",
-            &format!("Exceeded maximum allowed payload size ({limit} bytes)."),
+            &format!("Exceeded maximum allowed payload size ({MAX_RESPONSE} bytes)."),
+        )
+    }
+
+    /// 400: a streamed response's body ended before its last chunk (the connection broke);
+    /// rapid's `RenderTruncatedHTTPRequestError` for `interop.ErrTruncatedResponse`
+    /// (`rapi/handler/invocationresponse.go`, `rapi/rendering/render_error.go`).
+    pub fn truncated_http_request() -> Self {
+        Self::error(
+            400,
+            "TruncatedHTTPRequest",
+            "HTTP request detected as truncated",
         )
     }
 }
@@ -214,7 +218,7 @@ impl Environment {
     ) -> (Verdict, Reply) {
         if self.close(request_id) {
             if answer == Answer::Response && len > limit {
-                return (Verdict::TooLarge, Reply::request_entity_over(limit));
+                return (Verdict::TooLarge, Reply::request_entity_too_large());
             }
             return (Verdict::Accepted, Reply::accepted());
         }
@@ -354,7 +358,7 @@ mod tests {
         env.handed_out("b");
         let (verdict, reply) = env.answer_streamed("b", MAX_STREAMED_RESPONSE + 1);
         assert_eq!((verdict, reply.status), (Verdict::TooLarge, 413));
-        assert!(reply.body.contains("209715200 bytes"), "{}", reply.body);
+        assert_eq!(reply, Reply::request_entity_too_large());
     }
 
     #[test]

@@ -11,7 +11,9 @@ use hyper::{HeaderMap, Method, Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use lambda_handler_protocol::headers::{ERROR_CONTENT_TYPE, STREAMING};
+use lambda_handler_protocol::headers::{
+    ERROR_CONTENT_TYPE, FUNCTION_ERROR_BODY, FUNCTION_ERROR_TYPE, STREAMING,
+};
 use lambda_handler_protocol::limits::MAX_EVENT;
 use lambda_handler_protocol::paths::{self, Answer, RUNTIME_API};
 
@@ -195,11 +197,10 @@ impl Client {
                 );
                 headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
                 // hyper sends only the trailers a request declares.
+                let trailers = format!("{FUNCTION_ERROR_TYPE}, {FUNCTION_ERROR_BODY}");
                 headers.insert(
                     TRAILER,
-                    HeaderValue::from_static(
-                        "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
-                    ),
+                    HeaderValue::from_str(&trailers).expect("header names are header values"),
                 );
             }
         }

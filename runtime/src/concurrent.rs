@@ -19,7 +19,7 @@
 
 use std::any::Any;
 use std::ffi::{OsStr, OsString};
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use lambda_handler_protocol::env::{MAX_CONCURRENCY, parse_concurrency};
@@ -96,7 +96,7 @@ pub(crate) async fn serve_endpoint(endpoint: &OsStr, count: usize) -> i32 {
             });
         if let Err(e) = spawned {
             log!(Error, "cannot start invocation loop {index}: {e}");
-            loops.stop(Stop::Finished);
+            loops.stop();
             loops.finished.fetch_add(count - index, Ordering::SeqCst);
             break;
         }
@@ -110,7 +110,7 @@ pub(crate) async fn serve_endpoint(endpoint: &OsStr, count: usize) -> i32 {
         Some(signal) => match first(signal.recv(), all_finished).await {
             First::A(_) => {
                 // Invocations in flight are answered first; then the hook runs.
-                loops.stop(Stop::Terminated);
+                loops.stop();
                 loops.all_finished().await;
                 true
             }
@@ -123,21 +123,12 @@ pub(crate) async fn serve_endpoint(endpoint: &OsStr, count: usize) -> i32 {
     1
 }
 
-/// Why the loops stop.
-#[derive(Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-enum Stop {
-    Running = 0,
-    /// Lambda said the environment is finished, or no loop can reach the Runtime API.
-    Finished = 1,
-    /// SIGTERM, with a shutdown hook to run.
-    Terminated = 2,
-}
-
 /// What the loops share: whether to stop, and how many are done.
 struct Loops {
     count: usize,
-    stop: AtomicU8,
+    /// Lambda said the environment is finished, no loop reaches the Runtime API, or SIGTERM
+    /// came for a shutdown hook: the loops stop once their invocation in flight is answered.
+    stopped: AtomicBool,
     stopping: Notify,
     /// Loops that cannot reach the Runtime API now.
     unreachable: AtomicUsize,
@@ -149,7 +140,7 @@ impl Loops {
     fn new(count: usize) -> Self {
         Loops {
             count,
-            stop: AtomicU8::new(Stop::Running as u8),
+            stopped: AtomicBool::new(false),
             stopping: Notify::new(),
             unreachable: AtomicUsize::new(0),
             finished: AtomicUsize::new(0),
@@ -157,19 +148,13 @@ impl Loops {
         }
     }
 
-    fn stop(&self, why: Stop) {
-        // The first reason stands.
-        let _ = self.stop.compare_exchange(
-            Stop::Running as u8,
-            why as u8,
-            Ordering::SeqCst,
-            Ordering::SeqCst,
-        );
+    fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
         self.stopping.notify_waiters();
     }
 
     fn stopped(&self) -> bool {
-        self.stop.load(Ordering::SeqCst) != Stop::Running as u8
+        self.stopped.load(Ordering::SeqCst)
     }
 
     /// Returns once the loops are told to stop.
@@ -213,7 +198,7 @@ async fn serve_loop(
     loops: &Loops,
 ) {
     let Some(mut client) = client(endpoint) else {
-        loops.stop(Stop::Finished);
+        loops.stop();
         return;
     };
     let mut kept = LoopState::new(TraceEnv::disabled());
@@ -228,7 +213,7 @@ async fn serve_loop(
             Ok(invocation) => invocation,
             Err(NextFailure::Finished(message)) => {
                 log!(Error, "{message}; all invocation loops stop");
-                loops.stop(Stop::Finished);
+                loops.stop();
                 break;
             }
             Err(NextFailure::Unreachable(message)) => {
@@ -236,7 +221,7 @@ async fn serve_loop(
                     && loops.unreachable.fetch_add(1, Ordering::SeqCst) + 1 == loops.count
                 {
                     log!(Error, "{message} in every invocation loop; exiting");
-                    loops.stop(Stop::Finished);
+                    loops.stop();
                     break;
                 }
                 log!(Warn, "{message}; other loops serve meanwhile");
@@ -253,7 +238,7 @@ async fn serve_loop(
         }
         if let Err(message) = kept.serve(&mut client, (handler, state), &invocation).await {
             log!(Error, "{message}; all invocation loops stop");
-            loops.stop(Stop::Finished);
+            loops.stop();
             break;
         }
     }

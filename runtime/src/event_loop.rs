@@ -418,14 +418,7 @@ async fn deliver_streamed(
         .respond_streamed(request_id, Payload::Streamed(body), content_type, reply)
         .await
     {
-        Ok(replied) => {
-            let status = AnswerStatus::of(replied.status.as_u16());
-            let body = match status {
-                AnswerStatus::Accepted => String::new(),
-                _ => String::from_utf8_lossy(reply).into_owned(),
-            };
-            Delivery::Status(status, body)
-        }
+        Ok(replied) => Delivery::of(&replied, reply),
         Err(e) => Delivery::Lost(e),
     };
     delivery.into_result(request_id, "streamed response")
@@ -465,6 +458,17 @@ enum Delivery {
 }
 
 impl Delivery {
+    /// The Runtime API's reply to an answer, its `body` read only for a refusal's log line:
+    /// nothing is allocated for the accepted answer of every invocation.
+    fn of(reply: &Reply, body: &[u8]) -> Self {
+        let status = AnswerStatus::of(reply.status.as_u16());
+        let body = match status {
+            AnswerStatus::Accepted => String::new(),
+            _ => String::from_utf8_lossy(body).into_owned(),
+        };
+        Delivery::Status(status, body)
+    }
+
     fn into_result(self, request_id: &str, what: &str) -> Result<(), String> {
         match self {
             Delivery::Status(AnswerStatus::Accepted, _) => Ok(()),
@@ -544,16 +548,7 @@ async fn deliver(
             }
         };
         match reply {
-            Ok(reply) => {
-                let status = AnswerStatus::of(reply.status.as_u16());
-                // The body is read only for a refusal's log line: nothing is allocated for the
-                // accepted answer of every invocation.
-                let body = match status {
-                    AnswerStatus::Accepted => String::new(),
-                    _ => String::from_utf8_lossy(&buffers.reply).into_owned(),
-                };
-                break Delivery::Status(status, body);
-            }
+            Ok(reply) => break Delivery::of(&reply, &buffers.reply),
             Err(e) if attempt >= POST_ATTEMPTS => break Delivery::Lost(e),
             Err(e) => {
                 log!(

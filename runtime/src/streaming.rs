@@ -161,7 +161,8 @@ impl fmt::Debug for Streaming {
     }
 }
 
-/// The user's stream, its chunks as bytes and its errors as Lambda reports them.
+/// The user's stream, its chunks as bytes and its errors as Lambda reports them; a panic in it
+/// is the invocation's error, as a handler's panic is.
 struct Chunks<S>(Pin<Box<S>>);
 
 impl<S, B, E> Stream for Chunks<S>
@@ -173,13 +174,18 @@ where
     type Item = Result<Vec<u8>, InvocationError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.0.as_mut().poll_next(cx).map(|item| {
-            item.map(|chunk| {
-                chunk
-                    .map(Into::into)
-                    .map_err(InvocationError::from_handler_error::<E>)
-            })
-        })
+        // `AssertUnwindSafe`: after a panic the stream is never polled again (its consumers
+        // stop at the first error).
+        match catch_unwind(AssertUnwindSafe(|| self.0.as_mut().poll_next(cx))) {
+            Ok(polled) => polled.map(|item| {
+                item.map(|chunk| {
+                    chunk
+                        .map(Into::into)
+                        .map_err(InvocationError::from_handler_error::<E>)
+                })
+            }),
+            Err(panic) => Poll::Ready(Some(Err(InvocationError::panic(&*panic)))),
+        }
     }
 }
 
@@ -191,11 +197,7 @@ impl Streaming {
         mut each: impl FnMut(&[u8]),
     ) -> Result<(), InvocationError> {
         loop {
-            let next = std::future::poll_fn(|cx| {
-                catch_unwind(AssertUnwindSafe(|| self.chunks.as_mut().poll_next(cx)))
-                    .unwrap_or_else(|panic| Poll::Ready(Some(Err(InvocationError::panic(&*panic)))))
-            });
-            match next.await {
+            match std::future::poll_fn(|cx| self.chunks.as_mut().poll_next(cx)).await {
                 None => return Ok(()),
                 Some(Ok(chunk)) => each(&chunk),
                 Some(Err(error)) => return Err(error),
@@ -232,10 +234,7 @@ impl StreamedBody {
             let Some(chunks) = &mut self.chunks else {
                 return Poll::Ready(None);
             };
-            // A panic in the stream is the invocation's error, as a handler's panic is.
-            let polled = catch_unwind(AssertUnwindSafe(|| chunks.as_mut().poll_next(cx)))
-                .unwrap_or_else(|panic| Poll::Ready(Some(Err(InvocationError::panic(&*panic)))));
-            match polled {
+            match chunks.as_mut().poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => {
                     self.chunks = None;
@@ -267,7 +266,7 @@ impl StreamedBody {
 }
 
 /// The trailers that report `error` after a response has begun.
-pub(crate) fn error_trailers(error: &InvocationError) -> HeaderMap {
+fn error_trailers(error: &InvocationError) -> HeaderMap {
     let mut trailers = HeaderMap::new();
     if let Ok(value) = HeaderValue::from_str(&error.header_value()) {
         trailers.insert(headers::FUNCTION_ERROR_TYPE, value);

@@ -645,14 +645,21 @@ async fn route_inner(
         return Ok(next_event(state).await);
     }
     let line = request_line(&request, &path);
-    let (body, trailers) = match request.into_body().collect().await {
+    let (body, trailers, truncated) = match request.into_body().collect().await {
         Ok(collected) => {
             let trailers = collected.trailers().map(pairs).unwrap_or_default();
-            (collected.to_bytes(), trailers)
+            (collected.to_bytes(), trailers, false)
         }
-        Err(_) => (Bytes::new(), Vec::new()),
+        Err(_) => (Bytes::new(), Vec::new(), true),
     };
     let (status, reply_body) = match (fault, &answer) {
+        // A body cut short (the runtime's connection broke): rapid closes the invocation and
+        // answers 400 `TruncatedHTTPRequest` (see the protocol crate).
+        (_, Some((id, _))) if truncated => {
+            state.environment.lock().unwrap().close(id);
+            let reply = Reply::truncated_http_request();
+            (reply.status, reply.body)
+        }
         (Some(Fault::Status(status)), answer) => {
             let kind = answer
                 .as_ref()

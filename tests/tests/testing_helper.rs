@@ -134,3 +134,36 @@ fn a_streamed_response_is_joined_and_its_error_reported() {
     assert_eq!(error.error_type, "String");
     assert_eq!(error.error_message, "13 is unlucky");
 }
+
+/// A stream that panics after its first chunk.
+struct PanicsAfterOne(bool);
+
+impl futures_core::Stream for PanicsAfterOne {
+    type Item = Result<&'static str, String>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        assert!(
+            !std::mem::replace(&mut self.0, true),
+            "the source went away"
+        );
+        std::task::Poll::Ready(Some(Ok("first ")))
+    }
+}
+
+#[lambda_handler]
+fn panics_midway(_event: serde_json::Value) -> lambda_handler::Streaming {
+    lambda_handler::Streaming::new(PanicsAfterOne(false))
+}
+
+#[test]
+fn a_panic_in_a_stream_is_the_invocations_error() {
+    let mut handler = TestHandler::new("panics_midway").unwrap();
+    let error = handler.invoke(json!({})).unwrap_err();
+    assert_eq!(error.error_type, "Runtime.Panic");
+    assert!(
+        error.error_message.contains("the source went away"),
+        "{error:?}"
+    );
+}
