@@ -81,6 +81,10 @@ fn main() {
     if args.first().map(String::as_str) == Some("build-time") {
         return build_time(&root, args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1));
     }
+    if args.first().map(String::as_str) == Some("sizes") {
+        build(&root);
+        return print_sizes(&root);
+    }
     pin_to_one_core();
     if args.first().map(String::as_str) == Some("json-ab") {
         return json_ab(&root, args.get(1).and_then(|n| n.parse().ok()).unwrap_or(5));
@@ -114,7 +118,7 @@ fn main() {
                 });
             }
             other => panic!(
-                "unknown option {other}: --runs N --invocations N --large N --cold N, or build-time [N]"
+                "unknown option {other}: --runs N --invocations N --large N --cold N, or build-time [N], json-ab [N], sizes"
             ),
         }
     }
@@ -163,6 +167,10 @@ fn build(root: &Path) {
     // The exec floor linked as the handlers are (dynamically), to tell the loader's share of
     // a cold start from the runtime's.
     cargo_build(root, "release", "bench-floor", &[], None);
+    // The size floors, with the handlers' profile: std alone (the exec floor), and the seed
+    // handler on tokio, hyper and serde_json with nothing else (the stack floor).
+    cargo_build(root, "bootstrap", "bench-floor", &[], None);
+    cargo_build(root, "bootstrap", "bench-stack-floor", &[], None);
     // The floors are static, as the smallest possible exec; ours is built static too, to show
     // what of its cold start is the dynamic loader's.
     let static_dir = root.join("target/static");
@@ -244,9 +252,11 @@ fn run(root: &Path, settings: &Settings, musl: bool) {
             true,
         ),
         (root.join("target/release/exec-floor"), false),
+        (root.join(STACK_FLOOR), true),
     ];
     if musl {
         let dir = root.join("target").join(MUSL);
+        // Indices 6 and 7.
         cold_binaries.push((dir.join("bootstrap/hello-ours"), true));
         cold_binaries.push((dir.join("release/exec-floor"), false));
     }
@@ -299,7 +309,11 @@ fn run(root: &Path, settings: &Settings, musl: bool) {
         settings,
         &samples,
         &cold,
-        [size(Subject::Ours), size(Subject::LambdaRuntime)],
+        [
+            size(Subject::Ours),
+            size(Subject::LambdaRuntime),
+            file_mb(&root.join(STACK_FLOOR)),
+        ],
     );
     println!(
         "ours linked static (crt-static, {static_size:.2} MB): exec to first GET next {:.2} ms, {:.2}x the exec floor",
@@ -311,13 +325,57 @@ fn run(root: &Path, settings: &Settings, musl: bool) {
         median(&cold[4].next_ms),
         median(&cold[0].next_ms) / median(&cold[4].next_ms)
     );
+    println!(
+        "stack floor (the seed handler on tokio, hyper and serde_json alone): exec to first GET next {:.2} ms; ours {:.2}x it",
+        median(&cold[5].next_ms),
+        median(&cold[0].next_ms) / median(&cold[5].next_ms)
+    );
     if musl {
         println!(
             "ours built for musl (static, {:.2} MB): exec to first GET next {:.2} ms, {:.2}x the exec floor; a musl exec floor {:.2} ms",
-            std::fs::metadata(&cold_binaries[5].0).map_or(f64::NAN, |m| m.len() as f64 / 1e6),
-            median(&cold[5].next_ms),
-            median(&cold[5].next_ms) / median(&cold[2].next_ms),
+            file_mb(&cold_binaries[6].0),
             median(&cold[6].next_ms),
+            median(&cold[6].next_ms) / median(&cold[2].next_ms),
+            median(&cold[7].next_ms),
+        );
+    }
+    println!();
+    print_sizes(root);
+}
+
+/// The stack floor: the seed handler on tokio, hyper and serde_json with nothing else.
+const STACK_FLOOR: &str = "target/bootstrap/stack-floor";
+
+fn file_mb(path: &Path) -> f64 {
+    std::fs::metadata(path).map_or(f64::NAN, |m| m.len() as f64 / 1e6)
+}
+
+/// The stripped sizes with the handlers' profile, against lambda_runtime's: what of ours is
+/// std's, what the stack's (tokio, hyper, serde_json), and what the runtime's own.
+fn print_sizes(root: &Path) {
+    let theirs = file_mb(&root.join("target/bootstrap/hello-lambda-runtime"));
+    println!(
+        "stripped sizes, all built with the bootstrap profile (lto, opt-level s, one codegen unit):"
+    );
+    for (name, path) in [
+        ("std alone (the exec floor)", "target/bootstrap/exec-floor"),
+        (
+            "the seed handler on tokio, hyper and serde_json alone",
+            STACK_FLOOR,
+        ),
+        (
+            "the seed handler on lambda-handler",
+            "target/bootstrap/hello-ours",
+        ),
+        (
+            "the seed handler on lambda_runtime 1.5",
+            "target/bootstrap/hello-lambda-runtime",
+        ),
+    ] {
+        let mb = file_mb(&root.join(path));
+        println!(
+            "  {name:<56} {mb:>5.2} MB  {:>5.2}x lambda_runtime",
+            mb / theirs
         );
     }
 }
@@ -508,7 +566,7 @@ fn print_table(
     settings: &Settings,
     samples: &[Vec<Sample>],
     cold: &[ColdStarts],
-    sizes_mb: [f64; 2],
+    sizes_mb: [f64; 3],
 ) {
     let of =
         |i: usize, f: fn(&Sample) -> f64| median(&samples[i].iter().map(f).collect::<Vec<_>>());
@@ -528,7 +586,9 @@ fn print_table(
         "{} cold starts of each program a run; server and handlers pinned to CPU 0; medians;",
         settings.cold
     );
-    println!("floor: the raw keep-alive loop, and for cold start the static exec floor\n");
+    println!(
+        "floor: the raw keep-alive loop, for cold start the static exec floor, for size the stack floor\n"
+    );
     println!(
         "{:<40} {:>15} {:>15} {:>11} {:>12}",
         "", "lambda-handler", "lambda_runtime", "floor", "ours/theirs"
@@ -622,11 +682,11 @@ fn print_table(
         2,
     );
     println!(
-        "{:<40} {:>15.2} {:>15.2} {:>11} {:>11.2}x",
+        "{:<40} {:>15.2} {:>15.2} {:>11.2} {:>11.2}x",
         "stripped binary (MB)",
         sizes_mb[0],
         sizes_mb[1],
-        "-",
+        sizes_mb[2],
         sizes_mb[0] / sizes_mb[1]
     );
     println!();
@@ -696,7 +756,13 @@ fn json_ab(root: &Path, runs: usize) {
     let cases = [
         ("seed event", "hello-ours", &seed, 2_000, 20_000),
         ("1 MiB string event", "hello-ours", &string, 20, 200),
-        ("1 MiB event of small records", "records-ours", &records, 20, 200),
+        (
+            "1 MiB event of small records",
+            "records-ours",
+            &records,
+            20,
+            200,
+        ),
     ];
     let mut samples = vec![[Vec::new(), Vec::new()]; cases.len()];
     let mut server = Server::start();
