@@ -1,4 +1,4 @@
-//! The `application/vnd.amazon.eventstream` framing of `InvokeWithResponseStream`'s reply: a
+//! The event-stream framing (`headers::EVENT_STREAM`) of `InvokeWithResponseStream`'s reply: a
 //! `PayloadChunk` event per chunk of the response, then one `InvokeComplete` event.
 //!
 //! A message is: its total length and its headers' length (4 bytes each, big-endian), the CRC32

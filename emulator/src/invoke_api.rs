@@ -276,7 +276,7 @@ fn stream_reply(shared: Arc<Shared>, id: String, outcome: oneshot::Receiver<Comp
     let fields = reply.headers_mut();
     fields.insert(
         CONTENT_TYPE,
-        HeaderValue::from_static("application/vnd.amazon.eventstream"),
+        HeaderValue::from_static(headers::EVENT_STREAM),
     );
     fields.insert(
         headers::EXECUTED_VERSION,

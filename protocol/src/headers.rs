@@ -26,6 +26,11 @@ pub const STREAMING: &str = "streaming";
 
 /// The content type of an error body posted to the Runtime API.
 pub const ERROR_CONTENT_TYPE: &str = "application/vnd.aws.lambda.error+json";
+/// The content type of a function URL's streamed response that begins with its HTTP status
+/// and headers (JSON, then eight zero bytes), which Lambda turns into the URL's reply.
+pub const HTTP_INTEGRATION_RESPONSE: &str = "application/vnd.awslambda.http-integration-response";
+/// The content type of `InvokeWithResponseStream`'s reply: AWS's event-stream framing.
+pub const EVENT_STREAM: &str = "application/vnd.amazon.eventstream";
 
 /// Invoke API request: `RequestResponse`, `Event` or `DryRun`.
 pub const INVOCATION_TYPE: &str = "x-amz-invocation-type";

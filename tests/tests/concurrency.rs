@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use lambda_handler_protocol::env::MAX_CONCURRENCY;
 use lambda_handler_tests::{Binary, Event, Fault, Received, Route, RuntimeApi};
 use serde_json::{Value, json};
 
@@ -17,7 +18,7 @@ fn spawn(api: &RuntimeApi, handler: &str, concurrency: &str) -> lambda_handler_t
         CONCURRENT.path(),
         &[
             ("_HANDLER", handler),
-            ("AWS_LAMBDA_MAX_CONCURRENCY", concurrency),
+            (MAX_CONCURRENCY, concurrency),
             ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
         ],
     )
@@ -195,7 +196,7 @@ fn concurrency_1_or_unset_is_the_single_loop() {
     for concurrency in [None, Some("1")] {
         let api = RuntimeApi::start();
         let mut env = vec![("_HANDLER", "wait")];
-        env.extend(concurrency.map(|c| ("AWS_LAMBDA_MAX_CONCURRENCY", c)));
+        env.extend(concurrency.map(|c| (MAX_CONCURRENCY, c)));
         let _process = api.spawn(CONCURRENT.path(), &env);
         let answers = serve(&api, 5, 1, None);
         for answer in &answers {
@@ -238,7 +239,7 @@ fn eight_loops_serve_400_sleeping_invocations_at_least_5x_faster_than_one() {
 fn loops_serve_on_the_programs_own_runtime_with_run_async() {
     static TOKIO_MAIN: Binary = Binary::example("tokio_main");
     let api = RuntimeApi::start_concurrent(4);
-    let _process = api.spawn(TOKIO_MAIN.path(), &[("AWS_LAMBDA_MAX_CONCURRENCY", "4")]);
+    let _process = api.spawn(TOKIO_MAIN.path(), &[(MAX_CONCURRENCY, "4")]);
     for i in 0..40 {
         api.push(Event::new(format!("inv-{i}"), json!({"n": i}).to_string()));
     }
@@ -266,7 +267,7 @@ fn sigterm_stops_every_loop_and_runs_the_shutdown_hook_once() {
         SHUTDOWN.path(),
         &[
             ("FLUSH_FILE", flushed.to_str().unwrap()),
-            ("AWS_LAMBDA_MAX_CONCURRENCY", "4"),
+            (MAX_CONCURRENCY, "4"),
         ],
     );
     for i in 0..20 {
@@ -294,7 +295,7 @@ fn the_process_gives_up_only_when_no_loop_reaches_the_runtime_api() {
     let port = held.local_addr().unwrap().port();
     let mut process = std::process::Command::new(CONCURRENT.path())
         .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
-        .env("AWS_LAMBDA_MAX_CONCURRENCY", "3")
+        .env(MAX_CONCURRENCY, "3")
         .env("_HANDLER", "wait")
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -567,7 +567,7 @@ fn boto3_reads_a_streamed_response_and_a_mid_stream_error() {
     assert_eq!(whole.status, 200);
     assert_eq!(&whole.body[..], b"line 0\nline 1\n");
     let failed = local.invoke(None, r#"{"lines": 3, "fail_after": 1}"#);
-    assert_eq!(failed.header("x-amz-function-error"), Some("Unhandled"));
+    assert_eq!(failed.header(headers::FUNCTION_ERROR), Some("Unhandled"));
     assert_eq!(failed.json()["errorType"], "SourceFailed");
 }
 

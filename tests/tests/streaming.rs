@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use base64::Engine;
+use lambda_handler_protocol::{env, headers};
 use lambda_handler_tests::{Binary, Event, Received, RuntimeApi};
 use serde_json::Value;
 
@@ -32,20 +33,17 @@ fn a_streamed_response_is_posted_chunked_in_streaming_mode() {
     let _process = api.spawn(STREAMING.path(), &[("_HANDLER", "lines")]);
     let answer = streamed(&api, 1, "stream-1", r#"{"lines": 3}"#);
     assert_eq!(answer.body, b"line 0\nline 1\nline 2\n");
-    assert_eq!(
-        answer.header("lambda-runtime-function-response-mode"),
-        Some("streaming")
-    );
+    assert_eq!(answer.header(headers::RESPONSE_MODE), Some("streaming"));
     assert_eq!(answer.header("transfer-encoding"), Some("chunked"));
     assert_eq!(answer.header("content-type"), Some("text/plain"));
     // Both error trailers are declared, so that hyper sends them.
     let declared = answer.header("trailer").unwrap().to_ascii_lowercase();
     assert!(
-        declared.contains("lambda-runtime-function-error-type"),
+        declared.contains(headers::FUNCTION_ERROR_TYPE),
         "{declared}"
     );
     assert!(
-        declared.contains("lambda-runtime-function-error-body"),
+        declared.contains(headers::FUNCTION_ERROR_BODY),
         "{declared}"
     );
     assert!(answer.trailers.is_empty(), "{answer:?}");
@@ -72,12 +70,10 @@ fn an_error_mid_stream_arrives_in_the_trailers_and_the_loop_serves_on() {
     // The caller keeps what was sent before the error.
     assert_eq!(answer.body, b"line 0\nline 1\n");
     assert_eq!(
-        answer.trailer("lambda-runtime-function-error-type"),
+        answer.trailer(headers::FUNCTION_ERROR_TYPE),
         Some("Function.SourceFailed")
     );
-    let body = answer
-        .trailer("lambda-runtime-function-error-body")
-        .unwrap();
+    let body = answer.trailer(headers::FUNCTION_ERROR_BODY).unwrap();
     let body = base64::engine::general_purpose::STANDARD
         .decode(body)
         .unwrap();
@@ -124,7 +120,7 @@ fn concurrent_loops_stream_their_own_responses() {
     let api = RuntimeApi::start_concurrent(4);
     let _process = api.spawn(
         STREAMING.path(),
-        &[("_HANDLER", "lines"), ("AWS_LAMBDA_MAX_CONCURRENCY", "4")],
+        &[("_HANDLER", "lines"), (env::MAX_CONCURRENCY, "4")],
     );
     for i in 0..8 {
         let event = format!(r#"{{"lines": {}, "delay_ms": 50}}"#, i + 1);
@@ -151,7 +147,7 @@ fn a_function_url_response_begins_with_its_http_prelude() {
     let answer = streamed(&api, 1, "page", "{}");
     assert_eq!(
         answer.header("content-type"),
-        Some("application/vnd.awslambda.http-integration-response")
+        Some(headers::HTTP_INTEGRATION_RESPONSE)
     );
     let split = answer.body.windows(8).position(|w| w == [0; 8]).unwrap();
     let prelude: Value = serde_json::from_slice(&answer.body[..split]).unwrap();
