@@ -17,9 +17,9 @@ use crate::error::InvocationError;
 use crate::headers;
 use crate::invoke::invoke;
 use crate::log::log;
+use crate::payload::StreamedBody;
 use crate::payload::{BufferReturn, Payload};
 use crate::registry::{self, BuiltState, Handler, HandlerChoice, Output, State};
-use crate::streaming::StreamedBody;
 use crate::trace_env::TraceEnv;
 
 /// How often `/next` is tried before the process gives up on an unreachable Runtime API
@@ -35,36 +35,8 @@ const MAX_IDLE_DELAY: Duration = Duration::from_millis(100);
 /// How long a retry waits for hyper to hand back the response body of a failed exchange.
 const BODY_RETURN_WAIT: Duration = Duration::from_millis(200);
 
-/// Serves invocations until the Runtime API fails for good; returns the exit code.
-pub(crate) fn run(endpoint: &std::ffi::OsStr) -> i32 {
-    let loops = crate::concurrent::loops();
-    let Some(runtime) = crate::invoke::async_runtime() else {
-        return 1;
-    };
-    if loops > 1 {
-        return tokio::task::LocalSet::new()
-            .block_on(&runtime, crate::concurrent::serve_endpoint(endpoint, loops));
-    }
-    // The loop and hyper's connection run as tasks of one `LocalSet`: a wake between them is
-    // then a push onto its queue, run in the same turn. Woken from a task, the root future
-    // of `block_on` would make tokio poll the OS once more (`epoll_wait`) before each reply.
-    tokio::task::LocalSet::new().block_on(&runtime, serve_endpoint(endpoint))
-}
-
-/// [`run`] on the caller's tokio runtime (`run_async`): inside a `LocalSet` of its own.
-pub(crate) async fn run_on_current(endpoint: &std::ffi::OsStr) -> i32 {
-    let loops = crate::concurrent::loops();
-    let local = tokio::task::LocalSet::new();
-    if loops > 1 {
-        return local
-            .run_until(crate::concurrent::serve_endpoint(endpoint, loops))
-            .await;
-    }
-    local.run_until(serve_endpoint(endpoint)).await
-}
-
-/// Serves invocations; runs inside a `LocalSet`.
-async fn serve_endpoint(endpoint: &std::ffi::OsStr) -> i32 {
+/// Serves invocations one at a time; runs inside a `LocalSet`.
+pub(crate) async fn serve_endpoint(endpoint: &std::ffi::OsStr) -> i32 {
     crate::heap::keep_freed_memory();
     let Some(mut client) = client(endpoint) else {
         return 1;
@@ -202,7 +174,7 @@ pub(crate) async fn shut_down(handler: &Handler, state: &State) -> i32 {
         return 0;
     };
     log!(Info, "SIGTERM: running the shutdown hook");
-    let hook = crate::invoke::catch_panics(Box::pin(async {
+    let hook = crate::unwind::catch_panics(Box::pin(async {
         hook(state).await;
         Ok(())
     }));

@@ -1,14 +1,12 @@
 //! One call of a handler: decode, call, encode, with panics caught and reported as the
 //! invocation's error so that the process goes on serving.
 
-use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
-use std::task::{Context as TaskContext, Poll};
 
 use crate::Context;
 use crate::error::InvocationError;
 use crate::registry::{Handler, Invoke, Output, State};
+use crate::unwind::CatchUnwind;
 
 /// The runtime handlers run on: one thread, as a 1-vCPU Lambda has, with every driver the
 /// build enabled (a handler's own tokio timers and sockets work). `None` after saying why.
@@ -37,25 +35,5 @@ pub(crate) async fn invoke(
         Invoke::Sync(call) => catch_unwind(AssertUnwindSafe(|| call(body, ctx, state)))
             .unwrap_or_else(|payload| Err(InvocationError::panic(&*payload))),
         Invoke::Async(call) => CatchUnwind(call(body, ctx, state)).await,
-    }
-}
-
-/// A future's output, a panic in any of its polls turned into an error.
-pub(crate) async fn catch_panics<T>(
-    future: impl Future<Output = Result<T, InvocationError>> + Unpin,
-) -> Result<T, InvocationError> {
-    CatchUnwind(future).await
-}
-
-/// Polls a handler's future, turning a panic in any poll into the invocation's error.
-struct CatchUnwind<F>(F);
-
-impl<T, F: Future<Output = Result<T, InvocationError>> + Unpin> Future for CatchUnwind<F> {
-    type Output = F::Output;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        let inner = &mut self.0;
-        catch_unwind(AssertUnwindSafe(|| Pin::new(inner).poll(cx)))
-            .unwrap_or_else(|payload| Poll::Ready(Err(InvocationError::panic(&*payload))))
     }
 }

@@ -50,11 +50,13 @@ mod local;
 mod log;
 mod payload;
 mod registry;
+mod serving;
 mod streaming;
 pub mod testing;
 mod trace_env;
 #[cfg(feature = "tracing")]
 mod tracing_logs;
+mod unwind;
 
 #[doc(hidden)]
 pub mod __private;
@@ -116,7 +118,7 @@ pub fn run() -> ! {
         refuse_nested_runtime();
     }
     let code = match std::env::var_os(lambda_handler_protocol::env::RUNTIME_API) {
-        Some(endpoint) => event_loop::run(&endpoint),
+        Some(endpoint) => serving::run(&endpoint),
         None => local::run(std::env::args_os().skip(1)),
     };
     std::process::exit(code)
@@ -143,7 +145,7 @@ pub async fn run_async() {
     #[cfg(feature = "tracing")]
     tracing_logs::install();
     let code = match std::env::var_os(lambda_handler_protocol::env::RUNTIME_API) {
-        Some(endpoint) => event_loop::run_on_current(&endpoint).await,
+        Some(endpoint) => serving::run_on_current(&endpoint).await,
         None => local::run_on_current(std::env::args_os().skip(1)).await,
     };
     std::process::exit(code)

@@ -7,7 +7,7 @@
 //! - Text: `[WARN]\t2026-11-30T04:50:03.123Z\t<request id>\tmessage` (the Python runtime's)
 //!
 //! The runtime's own messages go through [`write`]; with the `tracing` feature, so do a
-//! handler's `tracing` events (`crate::tracing_logs`).
+//! handler's `tracing` events (the `tracing_logs` module).
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
@@ -122,13 +122,32 @@ pub(crate) fn write(level: Level, message: fmt::Arguments<'_>) {
         return;
     }
     #[cfg(feature = "tracing")]
-    if crate::tracing_logs::forward(level, &message) {
+    if forward(level, &message) {
         return;
     }
     let mut text = String::from("lambda-handler: ");
     let _ = text.write_fmt(message);
     let line = format_line(level, &text, &[]);
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+#[cfg(feature = "tracing")]
+/// One of the runtime's own messages, as a `tracing` event when a subscriber is installed (so
+/// that a program's own subscriber sees it too); false when there is none.
+pub(crate) fn forward(level: Level, message: &fmt::Arguments<'_>) -> bool {
+    if !tracing::dispatcher::has_been_set() {
+        return false;
+    }
+    match level {
+        Level::Trace => tracing::trace!(target: "lambda_handler", "lambda-handler: {message}"),
+        Level::Debug => tracing::debug!(target: "lambda_handler", "lambda-handler: {message}"),
+        Level::Info => tracing::info!(target: "lambda_handler", "lambda-handler: {message}"),
+        Level::Warn => tracing::warn!(target: "lambda_handler", "lambda-handler: {message}"),
+        Level::Error | Level::Fatal => {
+            tracing::error!(target: "lambda_handler", "lambda-handler: {message}")
+        }
+    }
+    true
 }
 
 /// One line, newline included, in the configured format; `fields` are a `tracing` event's

@@ -1,5 +1,6 @@
-//! The body of an answer to the Runtime API, whose buffer comes back for the next invocation
-//! once hyper has written it: the response path allocates nothing in steady state.
+//! The bodies of answers to the Runtime API. A buffered one's buffer comes back for the next
+//! invocation once hyper has written it, so the response path allocates nothing in steady
+//! state; a streamed one is polled a chunk at a time, and ends in trailers if it fails.
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -9,7 +10,14 @@ use std::time::Duration;
 
 use hyper::body::{Body, Buf, Frame, SizeHint};
 
-use crate::streaming::StreamedBody;
+use base64::Engine;
+use hyper::HeaderMap;
+use hyper::header::HeaderValue;
+
+use crate::error::InvocationError;
+use crate::headers;
+use crate::log::log;
+use crate::streaming::{BoxChunks, Streaming};
 
 /// Where a payload's buffer comes back to when hyper drops it, for the next invocation.
 #[derive(Clone, Default)]
@@ -144,6 +152,79 @@ impl Body for Payload {
             Payload::Streamed(_) => SizeHint::default(),
         }
     }
+}
+
+/// A streamed response as hyper sends it: each chunk a data frame, polled only when the
+/// connection wants the next one; an error as the trailers that report it.
+pub(crate) struct StreamedBody {
+    chunks: Option<BoxChunks>,
+    /// The invocation, for the log line of a mid-stream error.
+    request_id: String,
+    /// Bytes sent so far.
+    sent: u64,
+}
+
+impl StreamedBody {
+    pub(crate) fn new(streaming: Streaming, request_id: &str) -> (Self, HeaderValue) {
+        let body = StreamedBody {
+            chunks: Some(streaming.chunks),
+            request_id: request_id.to_owned(),
+            sent: 0,
+        };
+        (body, streaming.content_type)
+    }
+
+    pub(crate) fn poll_frame(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Chunk>, Infallible>>> {
+        loop {
+            let Some(chunks) = &mut self.chunks else {
+                return Poll::Ready(None);
+            };
+            match chunks.as_mut().poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => {
+                    self.chunks = None;
+                    return Poll::Ready(None);
+                }
+                // An empty chunk would end a chunked body: there is nothing to send.
+                Poll::Ready(Some(Ok(bytes))) if bytes.is_empty() => {}
+                Poll::Ready(Some(Ok(bytes))) => {
+                    self.sent += bytes.len() as u64;
+                    return Poll::Ready(Some(Ok(Frame::data(Chunk::once(bytes)))));
+                }
+                Poll::Ready(Some(Err(error))) => {
+                    self.chunks = None;
+                    log!(
+                        Error,
+                        "invocation {} failed after {} bytes of its streamed response: {error}",
+                        self.request_id,
+                        self.sent
+                    );
+                    return Poll::Ready(Some(Ok(Frame::trailers(error_trailers(&error)))));
+                }
+            }
+        }
+    }
+
+    pub(crate) fn is_end_stream(&self) -> bool {
+        self.chunks.is_none()
+    }
+}
+
+/// The trailers that report `error` after a response has begun.
+fn error_trailers(error: &InvocationError) -> HeaderMap {
+    let mut trailers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(&error.header_value()) {
+        trailers.insert(headers::FUNCTION_ERROR_TYPE, value);
+    }
+    let body = base64::engine::general_purpose::STANDARD.encode(error.to_json());
+    trailers.insert(
+        headers::FUNCTION_ERROR_BODY,
+        HeaderValue::from_str(&body).expect("base64 is a valid header value"),
+    );
+    trailers
 }
 
 #[cfg(test)]

@@ -118,7 +118,7 @@ impl Handler {
     /// Runs the handler's `init`, once, before its first invocation; `()` when it has none.
     pub(crate) async fn build_state(&self) -> Result<BuiltState, InvocationError> {
         match self.init {
-            Some(init) => crate::invoke::catch_panics(init()).await,
+            Some(init) => crate::unwind::catch_panics(init()).await,
             None => Ok(BuiltState::Shared(Box::new(()))),
         }
     }

@@ -13,16 +13,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use base64::Engine;
 use futures_core::Stream;
-use hyper::HeaderMap;
-use hyper::body::Frame;
 use hyper::header::HeaderValue;
 
 use crate::error::InvocationError;
-use crate::headers;
 use crate::log::log;
-use crate::payload::Chunk;
 
 /// A response sent to the caller as it is produced: the handler returns it, and the runtime
 /// sends each chunk the stream yields as soon as it is ready.
@@ -58,7 +53,7 @@ pub struct Streaming {
 }
 
 /// A streamed response's chunks, type-erased.
-type BoxChunks = Pin<Box<dyn Stream<Item = Result<Vec<u8>, InvocationError>>>>;
+pub(crate) type BoxChunks = Pin<Box<dyn Stream<Item = Result<Vec<u8>, InvocationError>>>>;
 
 impl Streaming {
     /// A response of the chunks `stream` yields, in order; an `Err` ends it with that error.
@@ -128,13 +123,12 @@ impl Streaming {
                 first: Some(first),
                 rest: self.chunks,
             }),
-            content_type: HeaderValue::from_static(HTTP_INTEGRATION_RESPONSE),
+            content_type: HeaderValue::from_static(
+                lambda_handler_protocol::headers::HTTP_INTEGRATION_RESPONSE,
+            ),
         }
     }
 }
-
-/// The content type of a function URL's streamed response with its HTTP prelude.
-const HTTP_INTEGRATION_RESPONSE: &str = "application/vnd.awslambda.http-integration-response";
 
 /// A chunk, then the rest of a response.
 struct Prelude {
@@ -204,77 +198,4 @@ impl Streaming {
             }
         }
     }
-}
-
-/// A streamed response as hyper sends it: each chunk a data frame, polled only when the
-/// connection wants the next one; an error as the trailers that report it.
-pub(crate) struct StreamedBody {
-    chunks: Option<BoxChunks>,
-    /// The invocation, for the log line of a mid-stream error.
-    request_id: String,
-    /// Bytes sent so far.
-    sent: u64,
-}
-
-impl StreamedBody {
-    pub(crate) fn new(streaming: Streaming, request_id: &str) -> (Self, HeaderValue) {
-        let body = StreamedBody {
-            chunks: Some(streaming.chunks),
-            request_id: request_id.to_owned(),
-            sent: 0,
-        };
-        (body, streaming.content_type)
-    }
-
-    pub(crate) fn poll_frame(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Chunk>, std::convert::Infallible>>> {
-        loop {
-            let Some(chunks) = &mut self.chunks else {
-                return Poll::Ready(None);
-            };
-            match chunks.as_mut().poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => {
-                    self.chunks = None;
-                    return Poll::Ready(None);
-                }
-                // An empty chunk would end a chunked body: there is nothing to send.
-                Poll::Ready(Some(Ok(bytes))) if bytes.is_empty() => {}
-                Poll::Ready(Some(Ok(bytes))) => {
-                    self.sent += bytes.len() as u64;
-                    return Poll::Ready(Some(Ok(Frame::data(Chunk::once(bytes)))));
-                }
-                Poll::Ready(Some(Err(error))) => {
-                    self.chunks = None;
-                    log!(
-                        Error,
-                        "invocation {} failed after {} bytes of its streamed response: {error}",
-                        self.request_id,
-                        self.sent
-                    );
-                    return Poll::Ready(Some(Ok(Frame::trailers(error_trailers(&error)))));
-                }
-            }
-        }
-    }
-
-    pub(crate) fn is_end_stream(&self) -> bool {
-        self.chunks.is_none()
-    }
-}
-
-/// The trailers that report `error` after a response has begun.
-fn error_trailers(error: &InvocationError) -> HeaderMap {
-    let mut trailers = HeaderMap::new();
-    if let Ok(value) = HeaderValue::from_str(&error.header_value()) {
-        trailers.insert(headers::FUNCTION_ERROR_TYPE, value);
-    }
-    let body = base64::engine::general_purpose::STANDARD.encode(error.to_json());
-    trailers.insert(
-        headers::FUNCTION_ERROR_BODY,
-        HeaderValue::from_str(&body).expect("base64 is a valid header value"),
-    );
-    trailers
 }

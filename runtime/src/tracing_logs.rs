@@ -33,24 +33,6 @@ pub(crate) fn install() {
     let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
-/// One of the runtime's own messages, as a `tracing` event when a subscriber is installed (so
-/// that a program's own subscriber sees it too); false when there is none.
-pub(crate) fn forward(level: Level, message: &fmt::Arguments<'_>) -> bool {
-    if !tracing::dispatcher::has_been_set() {
-        return false;
-    }
-    match level {
-        Level::Trace => tracing::trace!(target: "lambda_handler", "lambda-handler: {message}"),
-        Level::Debug => tracing::debug!(target: "lambda_handler", "lambda-handler: {message}"),
-        Level::Info => tracing::info!(target: "lambda_handler", "lambda-handler: {message}"),
-        Level::Warn => tracing::warn!(target: "lambda_handler", "lambda-handler: {message}"),
-        Level::Error | Level::Fatal => {
-            tracing::error!(target: "lambda_handler", "lambda-handler: {message}")
-        }
-    }
-    true
-}
-
 /// Lambda's line format for `tracing_subscriber::fmt`.
 struct LambdaFormat;
 
