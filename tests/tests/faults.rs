@@ -38,7 +38,7 @@ fn assert_error(answer: &Received, id: &str, header: &str, body: Value) {
     assert_eq!(answer.path, format!("{API}/invocation/{id}/error"));
     assert_eq!(
         answer.header("content-type"),
-        Some("application/vnd.aws.lambda.error+json")
+        Some(headers::ERROR_CONTENT_TYPE)
     );
     assert_eq!(answer.header(headers::FUNCTION_ERROR_TYPE), Some(header));
     assert_eq!(answer.json(), body);

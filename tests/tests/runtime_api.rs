@@ -46,7 +46,7 @@ fn a_malformed_event_is_an_unmarshal_error_and_the_loop_goes_on() {
         );
         assert_eq!(
             answer.header("content-type"),
-            Some("application/vnd.aws.lambda.error+json")
+            Some(headers::ERROR_CONTENT_TYPE)
         );
         let body = answer.json();
         assert_eq!(body["errorType"], "Runtime.UnmarshalError");
