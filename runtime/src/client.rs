@@ -276,7 +276,7 @@ impl Client {
                 .handshake(TokioIo::new(stream))
                 .await
                 .map_err(ClientError::Http)?;
-            // Beside the invocation loop, in its `LocalSet` (see `event_loop::run`).
+            // Beside the invocation loop, in its `LocalSet` (see `serving::run`).
             tokio::task::spawn_local(connection);
             self.sender = Some(sender);
         }

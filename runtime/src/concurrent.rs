@@ -25,12 +25,10 @@ use std::time::Duration;
 use lambda_handler_protocol::env::{MAX_CONCURRENCY, parse_concurrency};
 use tokio::sync::Notify;
 
-use crate::event_loop::{
-    First, LoopState, NextFailure, client, first, prepare, serve_invocations, shut_down,
-    termination,
-};
+use crate::event_loop::{LoopState, NextFailure, client, prepare, serve_invocations};
 use crate::log::log;
 use crate::registry::{BuiltState, Handler};
+use crate::shutdown::{First, first, shut_down, termination};
 use crate::trace_env::TraceEnv;
 
 /// How many invocation loops to run: `AWS_LAMBDA_MAX_CONCURRENCY`, or 1 when it is unset (or

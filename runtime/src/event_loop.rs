@@ -1,39 +1,32 @@
 //! The invocation loop against the Lambda Runtime API: next, invoke, respond, forever.
 
-use std::future::Future;
-use std::task::Poll;
 use std::time::Duration;
 
 use lambda_handler_protocol::env::HANDLER;
-use lambda_handler_protocol::error_types::{
-    RESPONSE_SIZE_TOO_LARGE, RUNTIME_EVENT_TOO_LARGE, RUNTIME_RESPONSE_LOST,
-};
-use lambda_handler_protocol::limits::{MAX_EVENT, MAX_RESPONSE, SHUTDOWN_BUDGET};
+use lambda_handler_protocol::error_types::{RUNTIME_EVENT_TOO_LARGE, RUNTIME_RESPONSE_LOST};
+use lambda_handler_protocol::limits::MAX_EVENT;
 use lambda_handler_protocol::rapid::{AnswerStatus, NextStatus};
 
-use crate::client::{Client, ClientError, Reply};
+use crate::client::{Client, Reply};
 use crate::context::Context;
+use crate::delivery::{
+    Answer, Buffers, Delivery, check_size, deliver, deliver_streamed, response_too_large,
+};
 use crate::error::InvocationError;
 use crate::headers;
 use crate::invoke::invoke;
 use crate::log::log;
-use crate::payload::StreamedBody;
-use crate::payload::{BufferReturn, Payload};
+use crate::payload::Payload;
 use crate::registry::{self, BuiltState, Handler, HandlerChoice, Output, State};
+use crate::shutdown::{First, first, shut_down, termination};
 use crate::trace_env::TraceEnv;
 
 /// How often `/next` is tried before the process gives up on an unreachable Runtime API
 /// (with backoff, about 3.4 s in all).
 const NEXT_ATTEMPTS: u32 = 6;
 
-/// How often an answer is posted before it is given up as lost.
-const POST_ATTEMPTS: u32 = 3;
-
 /// The longest pause between two `/next` calls that an emulator answered with 204.
 const MAX_IDLE_DELAY: Duration = Duration::from_millis(100);
-
-/// How long a retry waits for hyper to hand back the response body of a failed exchange.
-const BODY_RETURN_WAIT: Duration = Duration::from_millis(200);
 
 /// Serves invocations one at a time; runs inside a `LocalSet`.
 pub(crate) async fn serve_endpoint(endpoint: &std::ffi::OsStr) -> i32 {
@@ -68,17 +61,6 @@ pub(crate) fn report_init_error(endpoint: &std::ffi::OsStr, error: &InvocationEr
     tokio::task::LocalSet::new().block_on(&runtime, async {
         init_failed(&mut client, error, &mut Vec::new()).await
     });
-}
-
-/// The buffers one invocation uses, kept from one to the next.
-#[derive(Default)]
-struct Buffers {
-    /// The event, as `/next` delivered it; then the response body the handler wrote.
-    body: Vec<u8>,
-    /// The Runtime API's reply to an answer (read for its error message).
-    reply: Vec<u8>,
-    /// Where `body` comes back once hyper has sent it.
-    returned: BufferReturn,
 }
 
 async fn serve(client: &mut Client) -> i32 {
@@ -137,75 +119,6 @@ pub(crate) async fn serve_invocations(
             return 1;
         }
     }
-}
-
-/// SIGTERM, as a stream of deliveries; `None` where it cannot be listened for.
-#[cfg(unix)]
-pub(crate) fn termination() -> Option<tokio::signal::unix::Signal> {
-    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .inspect_err(|e| {
-            log!(
-                Warn,
-                "cannot listen for SIGTERM, so no shutdown hook runs: {e}"
-            )
-        })
-        .ok()
-}
-
-#[cfg(not(unix))]
-pub(crate) fn termination() -> Option<NeverSignal> {
-    None
-}
-
-/// Stands in for a signal where there is none to listen for.
-#[cfg(not(unix))]
-pub(crate) struct NeverSignal;
-
-#[cfg(not(unix))]
-impl NeverSignal {
-    pub(crate) async fn recv(&mut self) -> Option<()> {
-        std::future::pending().await
-    }
-}
-
-/// Runs the handler's shutdown hook within Lambda's budget; the process then exits 0.
-pub(crate) async fn shut_down(handler: &Handler, state: &State) -> i32 {
-    let Some(hook) = handler.shutdown else {
-        return 0;
-    };
-    log!(Info, "SIGTERM: running the shutdown hook");
-    let hook = crate::unwind::catch_panics(Box::pin(async {
-        hook(state).await;
-        Ok(())
-    }));
-    match tokio::time::timeout(SHUTDOWN_BUDGET, hook).await {
-        Ok(Ok(())) => {}
-        Ok(Err(panic)) => log!(Error, "the shutdown hook failed: {panic}"),
-        Err(_) => log!(
-            Warn,
-            "the shutdown hook ran past Lambda's {} ms; exiting without it",
-            SHUTDOWN_BUDGET.as_millis()
-        ),
-    }
-    0
-}
-
-/// Which of two futures finished first.
-pub(crate) enum First<A, B> {
-    A(A),
-    B(B),
-}
-
-/// Polls `a` and then `b` until one finishes.
-pub(crate) async fn first<A: Future, B: Future>(a: A, b: B) -> First<A::Output, B::Output> {
-    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(done) = a.as_mut().poll(cx) {
-            return Poll::Ready(First::A(done));
-        }
-        b.as_mut().poll(cx).map(First::B)
-    })
-    .await
 }
 
 /// Reports a start-up failure as Lambda expects, then gives the exit code.
@@ -375,167 +288,6 @@ async fn serve_one(
     deliver(client, request_id, Answer::Error(&error), buffers)
         .await
         .into_result(request_id, "error")
-}
-
-/// Streams a response to the Runtime API as the handler's stream yields it. It is not
-/// retried: a stream cannot be replayed, and its first chunks may already be with the caller.
-async fn deliver_streamed(
-    client: &mut Client,
-    request_id: &str,
-    streaming: crate::Streaming,
-    reply: &mut Vec<u8>,
-) -> Result<(), String> {
-    let (body, content_type) = StreamedBody::new(streaming, request_id);
-    let delivery = match client
-        .respond_streamed(request_id, Payload::Streamed(body), content_type, reply)
-        .await
-    {
-        Ok(replied) => Delivery::of(&replied, reply),
-        Err(e) => Delivery::Lost(e),
-    };
-    delivery.into_result(request_id, "streamed response")
-}
-
-/// A response within Lambda's limit, or the error Lambda's caller gets for one over it.
-pub(crate) fn check_size(len: usize) -> Result<(), InvocationError> {
-    if len <= MAX_RESPONSE {
-        Ok(())
-    } else {
-        Err(response_too_large())
-    }
-}
-
-fn response_too_large() -> InvocationError {
-    InvocationError::new(
-        RESPONSE_SIZE_TOO_LARGE,
-        lambda_handler_protocol::error_types::response_size_too_large_message(),
-    )
-}
-
-enum Answer<'a> {
-    /// The response body in `Buffers::body`.
-    Response,
-    Error(&'a InvocationError),
-}
-
-/// What became of an answer.
-enum Delivery {
-    /// The Runtime API replied with this status and body.
-    Status(AnswerStatus, String),
-    /// The connection failed every time; whether the answer arrived is unknown.
-    Lost(ClientError),
-    /// The connection failed and the response body never came back from hyper, so it could
-    /// not be posted again.
-    NotSent,
-}
-
-impl Delivery {
-    /// The Runtime API's reply to an answer, its `body` read only for a refusal's log line:
-    /// nothing is allocated for the accepted answer of every invocation.
-    fn of(reply: &Reply, body: &[u8]) -> Self {
-        let status = AnswerStatus::of(reply.status.as_u16());
-        let body = match status {
-            AnswerStatus::Accepted => String::new(),
-            _ => String::from_utf8_lossy(body).into_owned(),
-        };
-        Delivery::Status(status, body)
-    }
-
-    fn into_result(self, request_id: &str, what: &str) -> Result<(), String> {
-        match self {
-            Delivery::Status(AnswerStatus::Accepted, _) => Ok(()),
-            Delivery::Status(AnswerStatus::Fatal, body) => Err(format!(
-                "the Runtime API answered the {what} to {request_id} with 500: {body} (non-recoverable)"
-            )),
-            // The invocation is closed: answered already (a retry whose first try arrived), or
-            // unknown. Nothing is lost; serve the next one.
-            Delivery::Status(AnswerStatus::Closed, body) => {
-                log!(
-                    Warn,
-                    "the Runtime API refused the {what} to {request_id}, which is closed: {body}"
-                );
-                Ok(())
-            }
-            Delivery::Status(status, body) => {
-                log!(
-                    Warn,
-                    "the Runtime API answered the {what} to {request_id} unexpectedly ({status:?}): {body}"
-                );
-                Ok(())
-            }
-            Delivery::Lost(e) => {
-                log!(Warn, "the {what} to {request_id} may be lost: {e}");
-                Ok(())
-            }
-            Delivery::NotSent => {
-                log!(Warn, "the {what} to {request_id} could not be sent again");
-                Ok(())
-            }
-        }
-    }
-}
-
-/// Posts an answer. A transport failure is retried on a new connection: if the first try did
-/// arrive, Lambda refuses the second (403, the invocation is closed), so an answer is never
-/// accepted twice.
-async fn deliver(
-    client: &mut Client,
-    request_id: &str,
-    answer: Answer<'_>,
-    buffers: &mut Buffers,
-) -> Delivery {
-    let mut attempt = 0;
-    let mut response = Some(std::mem::take(&mut buffers.body));
-    let delivery = loop {
-        attempt += 1;
-        let reply = match &answer {
-            Answer::Response => {
-                let bytes = match response.take() {
-                    Some(bytes) => bytes,
-                    // A retry: the body hyper was sending comes back once its exchange has
-                    // wound down. Never posted empty in its place.
-                    None => match buffers.returned.wait(BODY_RETURN_WAIT).await {
-                        Some(bytes) => bytes,
-                        None => break Delivery::NotSent,
-                    },
-                };
-                client
-                    .respond(
-                        request_id,
-                        buffers.returned.payload(bytes),
-                        &mut buffers.reply,
-                    )
-                    .await
-            }
-            Answer::Error(error) => {
-                let payload = Payload::once(error.to_json());
-                client
-                    .report_error(
-                        Some(request_id),
-                        payload,
-                        &error.header_value(),
-                        &mut buffers.reply,
-                    )
-                    .await
-            }
-        };
-        match reply {
-            Ok(reply) => break Delivery::of(&reply, &buffers.reply),
-            Err(e) if attempt >= POST_ATTEMPTS => break Delivery::Lost(e),
-            Err(e) => {
-                log!(
-                    Warn,
-                    "posting the answer to {request_id} failed ({e}); retrying"
-                );
-                tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
-            }
-        }
-    };
-    // The response buffer, back from hyper, serves the next invocation.
-    buffers.body = response
-        .or_else(|| buffers.returned.take())
-        .unwrap_or_default();
-    delivery
 }
 
 /// The request id, when it is safe to put into a URL path: Lambda's ids are UUIDs.

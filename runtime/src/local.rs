@@ -67,7 +67,7 @@ pub(crate) fn run(args: impl Iterator<Item = OsString>) -> i32 {
             let Some(runtime) = crate::invoke::async_runtime() else {
                 return 1;
             };
-            // In a `LocalSet`, as on Lambda (see `event_loop::run`): a handler that spawns
+            // In a `LocalSet`, as on Lambda (see `serving::run`): a handler that spawns
             // local tasks behaves the same here.
             tokio::task::LocalSet::new().block_on(&runtime, invoke_all(handler, event))
         }

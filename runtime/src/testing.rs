@@ -98,7 +98,7 @@ impl TestHandler {
         )?;
         match output {
             Output::Buffered => {
-                crate::event_loop::check_size(body.len())?;
+                crate::delivery::check_size(body.len())?;
                 Ok(body)
             }
             Output::Streamed(streaming) => {
