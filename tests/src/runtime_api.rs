@@ -1,0 +1,592 @@
+//! A Lambda Runtime API server on 127.0.0.1: it queues events, serves them on `GET /next` as
+//! Lambda does, answers as Lambda's `rapid` does (`protocol::rapid`), records every answer the
+//! runtime sends, and starts handler binaries pointed at itself.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use lambda_handler_protocol::rapid::{Environment, Reply};
+use lambda_handler_protocol::{env, headers, ids, paths};
+use tokio::sync::Notify;
+
+use crate::process::Handler;
+
+/// An event to serve on `/next`.
+#[derive(Clone, Debug)]
+pub struct Event {
+    /// The `Lambda-Runtime-Aws-Request-Id` header.
+    pub request_id: String,
+    /// The body.
+    pub body: Vec<u8>,
+    /// More headers, or replacements of the default ones.
+    pub headers: Vec<(String, String)>,
+    /// Default headers not to send.
+    pub without: Vec<String>,
+}
+
+impl Event {
+    /// An event with the default headers.
+    pub fn new(request_id: impl Into<String>, body: impl Into<Vec<u8>>) -> Self {
+        Event {
+            request_id: request_id.into(),
+            body: body.into(),
+            headers: Vec::new(),
+            without: Vec::new(),
+        }
+    }
+
+    /// Leaves out one of the default headers.
+    pub fn without(mut self, name: &str) -> Self {
+        self.without.push(name.to_ascii_lowercase());
+        self
+    }
+
+    /// Adds or replaces a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers
+            .push((name.to_ascii_lowercase(), value.to_owned()));
+        self
+    }
+}
+
+/// A request the runtime sent, other than `GET /next`.
+#[derive(Clone, Debug)]
+pub struct Received {
+    /// `POST` or anything else the runtime sent.
+    pub method: String,
+    /// The path after the base path, such as `/2018-06-01/runtime/invocation/ID/response`.
+    pub path: String,
+    /// The headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// The trailers sent after a chunked body, names in lower case.
+    pub trailers: Vec<(String, String)>,
+    /// The status the server answered with; 0 when it closed the connection instead.
+    pub status: u16,
+}
+
+/// Which requests a [`Fault`] applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// `GET /runtime/invocation/next`
+    Next,
+    /// `POST /runtime/invocation/{id}/response`
+    Response,
+    /// `POST /runtime/invocation/{id}/error`
+    Error,
+}
+
+/// Something the server does to the next request on a [`Route`] instead of answering it well.
+#[derive(Clone, Copy, Debug)]
+pub enum Fault {
+    /// Closes the connection without reading or answering the request.
+    CloseBeforeReply,
+    /// Takes an answer (it counts as accepted), then closes the connection without replying.
+    AcceptThenClose,
+    /// Answers with this status, and rapid's body for it (400, 403, 413, 500); for `/next`,
+    /// without handing out an event. The invocation stays as it was.
+    Status(u16),
+    /// Takes a response as if it were over Lambda's limit: 413, and the invocation is closed,
+    /// as Lambda's Runtime API does (Lambda tells the caller itself).
+    TooLarge,
+    /// Waits this long, then answers normally.
+    Delay(Duration),
+}
+
+impl Received {
+    /// The value of a header, if it was sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of a trailer, if it was sent.
+    pub fn trailer(&self, name: &str) -> Option<&str> {
+        self.trailers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "{} {} sent a body that is not JSON ({e}): {:?}",
+                self.method,
+                self.path,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+}
+
+#[derive(Default)]
+struct State {
+    faults: Mutex<Vec<(Route, Fault)>>,
+    close_every_reply: std::sync::atomic::AtomicBool,
+    /// The invocation in flight and its answers, as Lambda's Runtime API takes them.
+    environment: Mutex<Environment>,
+    events: Mutex<VecDeque<Event>>,
+    event_queued: Notify,
+    received: Mutex<Vec<Received>>,
+    answered: Condvar,
+    connections: AtomicUsize,
+    next_requests: AtomicUsize,
+    accepted: AtomicUsize,
+    /// The most invocations in flight at once.
+    most_in_flight: AtomicUsize,
+}
+
+/// The server; it stops when dropped (its thread ends with the test process).
+pub struct RuntimeApi {
+    addr: SocketAddr,
+    base_path: String,
+    state: Arc<State>,
+}
+
+/// The path prefix of every Runtime API call.
+pub const API: &str = paths::RUNTIME_API;
+
+impl RuntimeApi {
+    /// Starts a server on 127.0.0.1 at a free port.
+    pub fn start() -> Self {
+        Self::start_with_base_path("")
+    }
+
+    /// Starts a server whose API lives under `base_path`, as cargo-lambda's emulator's does.
+    pub fn start_with_base_path(base_path: &str) -> Self {
+        Self::start_with(base_path, 1)
+    }
+
+    /// Starts a server that takes up to `concurrency` invocations in flight at once, each
+    /// answered on its own id, as on Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY`).
+    pub fn start_concurrent(concurrency: usize) -> Self {
+        Self::start_with("", concurrency)
+    }
+
+    fn start_with(base_path: &str, concurrency: usize) -> Self {
+        let state = Arc::new(State {
+            environment: Mutex::new(Environment::with_concurrency(concurrency)),
+            ..State::default()
+        });
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server_state = Arc::clone(&state);
+        let base = base_path.to_owned();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(serve(listener, base, server_state));
+        });
+        RuntimeApi {
+            addr,
+            base_path: base_path.to_owned(),
+            state,
+        }
+    }
+
+    /// `AWS_LAMBDA_RUNTIME_API` for a runtime: `127.0.0.1:PORT`, or the URL form with a base path.
+    pub fn endpoint(&self) -> String {
+        if self.base_path.is_empty() {
+            self.addr.to_string()
+        } else {
+            format!("http://{}{}", self.addr, self.base_path)
+        }
+    }
+
+    /// Queues an event for `/next`.
+    pub fn push(&self, event: Event) {
+        self.state.events.lock().unwrap().push_back(event);
+        self.state.event_queued.notify_one();
+    }
+
+    /// Applies `fault` to the next request on `route` (faults on one route apply in order).
+    pub fn fault(&self, route: Route, fault: Fault) {
+        self.state.faults.lock().unwrap().push((route, fault));
+    }
+
+    /// Sends `Connection: close` with every reply, so each request needs a new connection.
+    pub fn close_every_reply(&self) {
+        self.state.close_every_reply.store(true, Ordering::SeqCst);
+    }
+
+    /// Waits until `count` answers (responses and errors) have been accepted since the start,
+    /// and returns the accepted ones not cleared; panics after `timeout` with everything that did arrive.
+    pub fn wait_for_accepted(&self, count: usize, timeout: Duration) -> Vec<Received> {
+        let deadline = Instant::now() + timeout;
+        let mut received = self.state.received.lock().unwrap();
+        while self.state.accepted.load(Ordering::SeqCst) < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "waited {timeout:?} for {count} accepted answers: {received:#?}"
+            );
+            received = self.state.answered.wait_timeout(received, left).unwrap().0;
+        }
+        received
+            .iter()
+            .filter(|r| r.status == 202)
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets the requests received so far (a long run's memory); counts go on.
+    pub fn clear_received(&self) {
+        self.state.received.lock().unwrap().clear();
+    }
+
+    /// Waits until `count` requests other than `/next` have arrived, and returns all of them;
+    /// panics after `timeout` with what did arrive.
+    pub fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Received> {
+        let deadline = Instant::now() + timeout;
+        let mut received = self.state.received.lock().unwrap();
+        while received.len() < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "waited {timeout:?} for {count} answers, got {}: {received:#?}",
+                received.len()
+            );
+            received = self.state.answered.wait_timeout(received, left).unwrap().0;
+        }
+        received.clone()
+    }
+
+    /// Every request other than `/next` so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.state.received.lock().unwrap().clone()
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.state.connections.load(Ordering::SeqCst)
+    }
+
+    /// `GET /next` requests so far.
+    pub fn next_requests(&self) -> usize {
+        self.state.next_requests.load(Ordering::SeqCst)
+    }
+
+    /// The most invocations that were in flight (handed out, not yet answered) at once.
+    pub fn most_in_flight(&self) -> usize {
+        self.state.most_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Starts a handler binary with `AWS_LAMBDA_RUNTIME_API` pointing here and Lambda's
+    /// standard environment, plus `env`.
+    pub fn spawn(&self, binary: &str, env: &[(&str, &str)]) -> Handler {
+        let mut command = Command::new(binary);
+        command
+            .env_clear()
+            .env(env::RUNTIME_API, self.endpoint())
+            .env(env::FUNCTION_NAME, "test-function")
+            .env(env::FUNCTION_VERSION, "$LATEST")
+            .env(env::FUNCTION_MEMORY_SIZE, "128")
+            .env(env::LOG_GROUP_NAME, "/aws/lambda/test-function")
+            .env(env::LOG_STREAM_NAME, "2026/11/27/[$LATEST]0123456789abcdef")
+            .env("AWS_REGION", "us-east-1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"))
+            .into()
+    }
+}
+
+async fn serve(listener: std::net::TcpListener, base_path: String, state: Arc<State>) {
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    let base_path: Arc<str> = base_path.into();
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        stream.set_nodelay(true).unwrap();
+        state.connections.fetch_add(1, Ordering::SeqCst);
+        let state = Arc::clone(&state);
+        let base_path = Arc::clone(&base_path);
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let state = Arc::clone(&state);
+                let base_path = Arc::clone(&base_path);
+                async move { route(request, &base_path, &state).await }
+            });
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// Closes the connection instead of answering (hyper drops it when the service fails).
+#[derive(Debug)]
+struct Close;
+
+impl std::fmt::Display for Close {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("scripted close")
+    }
+}
+
+impl std::error::Error for Close {}
+
+async fn route(
+    request: Request<Incoming>,
+    base_path: &str,
+    state: &State,
+) -> Result<Response<Full<Bytes>>, Close> {
+    let mut response = route_inner(request, base_path, state).await?;
+    if state.close_every_reply.load(Ordering::SeqCst) {
+        response.headers_mut().insert(
+            hyper::header::CONNECTION,
+            hyper::header::HeaderValue::from_static("close"),
+        );
+    }
+    Ok(response)
+}
+
+fn take_fault(state: &State, route: Route) -> Option<Fault> {
+    let mut faults = state.faults.lock().unwrap();
+    let index = faults.iter().position(|(r, _)| *r == route)?;
+    Some(faults.remove(index).1)
+}
+
+async fn route_inner(
+    request: Request<Incoming>,
+    base_path: &str,
+    state: &State,
+) -> Result<Response<Full<Bytes>>, Close> {
+    let Some(path) = request
+        .uri()
+        .path()
+        .strip_prefix(base_path)
+        .map(str::to_owned)
+    else {
+        return Ok(reply(
+            StatusCode::NOT_FOUND,
+            "{\"errorMessage\":\"no such path\"}",
+        ));
+    };
+    let api_path = path.strip_prefix(API).unwrap_or_default();
+    let is_next = request.method() == hyper::Method::GET && api_path == paths::NEXT;
+    let answer = paths::parse_answer(api_path).map(|(id, answer)| (id.to_owned(), answer));
+    let route = match &answer {
+        _ if is_next => Some(Route::Next),
+        Some((_, paths::Answer::Response)) => Some(Route::Response),
+        Some((_, paths::Answer::Error)) => Some(Route::Error),
+        None => None,
+    };
+    let mut fault = route.and_then(|r| take_fault(state, r));
+    if let Some(Fault::Delay(delay)) = fault {
+        tokio::time::sleep(delay).await;
+        fault = None;
+    }
+    if matches!(fault, Some(Fault::CloseBeforeReply)) {
+        if !is_next {
+            record(
+                state,
+                &request_line(&request, &path),
+                Vec::new(),
+                Vec::new(),
+                0,
+            );
+        }
+        return Err(Close);
+    }
+    if is_next {
+        state.next_requests.fetch_add(1, Ordering::SeqCst);
+        if let Some(Fault::Status(status)) = fault {
+            let body = scripted(status, paths::Answer::Response).body;
+            let mut response = Response::new(Full::new(Bytes::from(body)));
+            *response.status_mut() = StatusCode::from_u16(status).unwrap();
+            return Ok(response);
+        }
+        return Ok(next_event(state).await);
+    }
+    let line = request_line(&request, &path);
+    let (body, trailers, truncated) = match request.into_body().collect().await {
+        Ok(collected) => {
+            let trailers = collected.trailers().map(pairs).unwrap_or_default();
+            (collected.to_bytes(), trailers, false)
+        }
+        Err(_) => (Bytes::new(), Vec::new(), true),
+    };
+    let (status, reply_body) = match (fault, &answer) {
+        // A body cut short (the runtime's connection broke): rapid closes the invocation and
+        // answers 400 `TruncatedHTTPRequest` (see the protocol crate).
+        (_, Some((id, _))) if truncated => {
+            state.environment.lock().unwrap().close(id);
+            let reply = Reply::truncated_http_request();
+            (reply.status, reply.body)
+        }
+        (Some(Fault::Status(status)), answer) => {
+            let kind = answer
+                .as_ref()
+                .map_or(paths::Answer::Response, |(_, kind)| *kind);
+            (status, scripted(status, kind).body)
+        }
+        // The status and body Lambda's Runtime API gives (rapid's, see the protocol crate).
+        (_, Some((id, kind))) => {
+            let len = match fault {
+                Some(Fault::TooLarge) => lambda_handler_protocol::limits::MAX_RESPONSE + 1,
+                _ => body.len(),
+            };
+            let streamed = line
+                .headers
+                .iter()
+                .any(|(name, value)| name == headers::RESPONSE_MODE && value == headers::STREAMING);
+            let mut environment = state.environment.lock().unwrap();
+            let (_, reply) = if streamed {
+                environment.answer_streamed(id, len)
+            } else {
+                environment.answer(id, *kind, len)
+            };
+            (reply.status, reply.body)
+        }
+        (_, None) => (202, "{\"status\":\"OK\"}".to_owned()),
+    };
+    record(state, &line, body.to_vec(), trailers, status);
+    if matches!(fault, Some(Fault::AcceptThenClose)) {
+        return Err(Close);
+    }
+    let mut response = Response::new(Full::new(Bytes::from(reply_body)));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap();
+    Ok(response)
+}
+
+/// The reply Lambda's Runtime API gives with `status` (rapid's bodies, see the protocol crate),
+/// for a scripted fault.
+fn scripted(status: u16, answer: paths::Answer) -> Reply {
+    match status {
+        400 => Reply::invalid_request_id(),
+        403 => Reply::invalid_state_transition("RuntimeResponseSentState", answer),
+        413 => Reply::request_entity_too_large(),
+        500 => Reply::internal_server_error(),
+        _ => Reply {
+            status,
+            body: "{\"errorMessage\":\"scripted\"}".to_owned(),
+        },
+    }
+}
+
+struct RequestLine {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+}
+
+fn request_line(request: &Request<Incoming>, path: &str) -> RequestLine {
+    RequestLine {
+        method: request.method().to_string(),
+        path: path.to_owned(),
+        headers: pairs(request.headers()),
+    }
+}
+
+/// Header names and values as strings.
+fn pairs(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+fn record(
+    state: &State,
+    line: &RequestLine,
+    body: Vec<u8>,
+    trailers: Vec<(String, String)>,
+    status: u16,
+) {
+    let received = Received {
+        method: line.method.clone(),
+        path: line.path.clone(),
+        headers: line.headers.clone(),
+        body,
+        trailers,
+        status,
+    };
+    let mut all = state.received.lock().unwrap();
+    if status == 202 {
+        state.accepted.fetch_add(1, Ordering::SeqCst);
+    }
+    all.push(received);
+    state.answered.notify_all();
+}
+
+async fn next_event(state: &State) -> Response<Full<Bytes>> {
+    let event = loop {
+        let notified = state.event_queued.notified();
+        if let Some(event) = state.events.lock().unwrap().pop_front() {
+            break event;
+        }
+        notified.await;
+    };
+    {
+        let mut environment = state.environment.lock().unwrap();
+        environment.handed_out(&event.request_id);
+        state
+            .most_in_flight
+            .fetch_max(environment.in_flight().len(), Ordering::SeqCst);
+    }
+    let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(3);
+    // As Lambda sends them: a new trace id with every invocation.
+    let mut fields = vec![
+        ("content-type".to_owned(), "application/json".to_owned()),
+        (headers::REQUEST_ID.to_owned(), event.request_id.clone()),
+        (
+            headers::DEADLINE_MS.to_owned(),
+            deadline.as_millis().to_string(),
+        ),
+        (
+            headers::FUNCTION_ARN.to_owned(),
+            "arn:aws:lambda:us-east-1:123456789012:function:test-function".to_owned(),
+        ),
+        (headers::TRACE_ID.to_owned(), ids::trace_id()),
+    ];
+    for (name, value) in event.headers {
+        fields.retain(|(n, _)| *n != name);
+        fields.push((name, value));
+    }
+    fields.retain(|(name, _)| !event.without.contains(name));
+    let mut response = Response::new(Full::new(Bytes::from(event.body)));
+    for (name, value) in fields {
+        response.headers_mut().insert(
+            hyper::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            hyper::header::HeaderValue::from_str(&value).unwrap(),
+        );
+    }
+    response
+}
+
+fn reply(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
+    response
+}
