@@ -2,8 +2,8 @@
 //! `rapid` model): `/next` waits for an invocation and carries every `Lambda-Runtime-*`
 //! header and `Content-Type`; an answer is taken once (202), a second one is refused (403
 //! `InvalidStateTransition`), one for another id too (400 `InvalidRequestID`), and a response
-//! over the limit closes the invocation with 413; `/init/error` fails the invocation whose
-//! cold start it was.
+//! over the limit closes the invocation with 413, one in a response mode rapid does not know
+//! with 400; `/init/error` fails the invocation whose cold start it was.
 
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ use lambda_handler_protocol::error_types::{
 };
 use lambda_handler_protocol::limits::{MAX_RESPONSE, MAX_STREAMED_RESPONSE};
 use lambda_handler_protocol::paths::{self, Answer, RUNTIME_API};
-use lambda_handler_protocol::rapid::Reply as RapidReply;
+use lambda_handler_protocol::rapid::{Reply as RapidReply, ResponseMode};
 use lambda_handler_protocol::{headers, ids};
 
 use crate::http::{Reply, full, json};
@@ -71,12 +71,16 @@ async fn next(shared: &Arc<Shared>) -> Reply {
 }
 
 async fn answer(request: Request<Incoming>, shared: &Shared, id: &str, answer: Answer) -> Reply {
-    let streaming = request
-        .headers()
-        .get(headers::RESPONSE_MODE)
-        .is_some_and(|mode| mode == headers::STREAMING);
-    if answer == Answer::Response && streaming {
-        return streamed(request, shared, id).await;
+    if answer == Answer::Response {
+        let mode = request.headers().get(headers::RESPONSE_MODE);
+        match ResponseMode::of(mode.map(HeaderValue::as_bytes)) {
+            Some(ResponseMode::Buffered) => {}
+            Some(ResponseMode::Streaming) => return streamed(request, shared, id).await,
+            None => {
+                let mode = String::from_utf8_lossy(mode.map_or(&[][..], HeaderValue::as_bytes));
+                return rapid_reply(shared.answer_in_unknown_mode(id, &mode));
+            }
+        }
     }
     let body = Limited::new(request.into_body(), MAX_RESPONSE)
         .collect()

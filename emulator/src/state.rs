@@ -8,8 +8,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hyper::body::Bytes;
 use lambda_handler_protocol::error_types::{
-    RESPONSE_SIZE_TOO_LARGE, SANDBOX_TIMEDOUT, response_size_too_large_message, timed_out_message,
+    RESPONSE_SIZE_TOO_LARGE, RUNTIME_INVALID_RESPONSE_MODE, SANDBOX_TIMEDOUT,
+    response_size_too_large_message, timed_out_message,
 };
+use lambda_handler_protocol::headers;
 use lambda_handler_protocol::paths::Answer;
 use lambda_handler_protocol::rapid::{Environment, Reply, Verdict};
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -240,7 +242,8 @@ impl Shared {
         let mut runtime = lock(&self.runtime);
         let (verdict, reply) = runtime.environment.answer(id, answer, len);
         let outcome = match verdict {
-            Verdict::Refused => return reply,
+            // (A response mode is judged only by `answer_in_unknown_mode`.)
+            Verdict::Refused | Verdict::InvalidResponseMode => return reply,
             // rapid answers the caller itself when the response is over the limit.
             Verdict::TooLarge => {
                 Outcome::error(RESPONSE_SIZE_TOO_LARGE, &response_size_too_large_message())
@@ -248,6 +251,23 @@ impl Shared {
             Verdict::Accepted => outcome.expect("an accepted answer was read whole"),
         };
         self.complete(&mut runtime, id, outcome);
+        reply
+    }
+
+    /// A response to `id` in a mode rapid does not know (`mode`): rapid's verdict, which
+    /// fails an invocation in flight with `Runtime.InvalidResponseModeHeader`.
+    pub(crate) fn answer_in_unknown_mode(&self, id: &str, mode: &str) -> Reply {
+        let mut runtime = lock(&self.runtime);
+        let (verdict, reply) = runtime.environment.answer_in_unknown_mode(id);
+        if verdict == Verdict::InvalidResponseMode {
+            let message = format!(
+                "the runtime posted its response with {}: {mode:?}, which is neither absent nor {:?}",
+                headers::RESPONSE_MODE,
+                headers::STREAMING
+            );
+            let outcome = Outcome::error(RUNTIME_INVALID_RESPONSE_MODE, &message);
+            self.complete(&mut runtime, id, outcome);
+        }
         reply
     }
 

@@ -16,6 +16,9 @@ pub const RUNTIME_EVENT_TOO_LARGE: &str = "Runtime.EventTooLarge";
 pub const RUNTIME_RESPONSE_LOST: &str = "Runtime.ResponseLost";
 /// `run()` called inside a tokio runtime, which it cannot start another inside.
 pub const RUNTIME_NESTED_RUNTIME: &str = "Runtime.NestedRuntime";
+/// A response posted with a `Lambda-Runtime-Function-Response-Mode` other than `streaming`
+/// (RIE's `fatalerror.RuntimeInvalidResponseModeHeader`).
+pub const RUNTIME_INVALID_RESPONSE_MODE: &str = "Runtime.InvalidResponseModeHeader";
 
 /// The message of [`RESPONSE_SIZE_TOO_LARGE`], as Lambda's callers see it.
 pub fn response_size_too_large_message() -> String {

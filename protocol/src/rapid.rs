@@ -12,6 +12,12 @@
 //!   a response over `interop.MaxPayloadSize` is sent to the caller as
 //!   `Function.ResponseSizeTooLarge` by rapid itself, the runtime is moved to
 //!   RuntimeResponseSentState, and the runtime gets 413 `RequestEntityTooLarge`.
+//! - `lambda/rapi/handler/invocationresponse.go` (the streaming version): a
+//!   `Lambda-Runtime-Function-Response-Mode` that is neither absent, empty nor `streaming`
+//!   fails the invocation with `Runtime.InvalidResponseModeHeader` for the caller, and the
+//!   runtime gets 400 `InvalidFunctionResponseMode`; Lambda Managed Instances' rapid
+//!   (`internal/lambda-managed-instances/.../invoke/runtime_response.go`) takes the same three
+//!   values and refuses `buffered` too.
 //! - `lambda/rapi/rendering/render_error.go`, `rendering.go`: the bodies, JSON.
 //! - The OpenAPI spec (runtime-api.zip, 2018-06-01): `/next` answers 200, 403 or 500;
 //!   `/response` 202, 400, 403, 413 or 500; `/error` 202, 400, 403 or 500; only 500 is
@@ -19,6 +25,7 @@
 
 use std::collections::VecDeque;
 
+use crate::headers::STREAMING;
 use crate::limits::{MAX_RESPONSE, MAX_STREAMED_RESPONSE};
 use crate::paths::Answer;
 
@@ -93,6 +100,16 @@ impl Reply {
         )
     }
 
+    /// 400: a response's `Lambda-Runtime-Function-Response-Mode` is not one rapid knows
+    /// (`RenderInvalidFunctionResponseMode`).
+    pub fn invalid_function_response_mode() -> Self {
+        Self::error(
+            400,
+            "InvalidFunctionResponseMode",
+            "Invalid function response mode",
+        )
+    }
+
     /// 400: a streamed response's body ended before its last chunk (the connection broke);
     /// rapid's `RenderTruncatedHTTPRequestError` for `interop.ErrTruncatedResponse`
     /// (`rapi/handler/invocationresponse.go`, `rapi/rendering/render_error.go`).
@@ -115,6 +132,30 @@ pub enum Verdict {
     TooLarge,
     /// Refused; nothing changes for the caller.
     Refused,
+    /// A response in a mode rapid does not know: the caller gets
+    /// `Runtime.InvalidResponseModeHeader` from Lambda itself, and the invocation is closed.
+    InvalidResponseMode,
+}
+
+/// How a runtime sends a response (`Lambda-Runtime-Function-Response-Mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponseMode {
+    /// No header, or an empty one: the body is the whole response.
+    Buffered,
+    /// `streaming`: the body is sent in chunks, an error after them in trailers.
+    Streaming,
+}
+
+impl ResponseMode {
+    /// The mode the header's value names, or `None` for one rapid refuses (anything but
+    /// absent, empty or exactly `streaming`).
+    pub fn of(header: Option<&[u8]>) -> Option<Self> {
+        match header {
+            None | Some(b"") => Some(ResponseMode::Buffered),
+            Some(value) if value == STREAMING.as_bytes() => Some(ResponseMode::Streaming),
+            Some(_) => None,
+        }
+    }
 }
 
 /// The execution environment's invocations in flight, as rapid tracks its runtime.
@@ -222,15 +263,34 @@ impl Environment {
             }
             return (Verdict::Accepted, Reply::accepted());
         }
+        (Verdict::Refused, self.refusal(request_id, answer))
+    }
+
+    /// A response to `request_id` in a mode [`ResponseMode::of`] refuses. rapid checks the
+    /// state first: an invocation already answered is 403 as any answer would be; otherwise
+    /// the runtime gets 400 `InvalidFunctionResponseMode`, and an invocation in flight is
+    /// closed with `Runtime.InvalidResponseModeHeader` for its caller.
+    pub fn answer_in_unknown_mode(&mut self, request_id: &str) -> (Verdict, Reply) {
+        if self.close(request_id) {
+            return (
+                Verdict::InvalidResponseMode,
+                Reply::invalid_function_response_mode(),
+            );
+        }
+        match self.refusal(request_id, Answer::Response) {
+            forbidden if forbidden.status == 403 => (Verdict::Refused, forbidden),
+            _ => (Verdict::Refused, Reply::invalid_function_response_mode()),
+        }
+    }
+
+    /// rapid's reply to an answer for an invocation that is not in flight.
+    fn refusal(&self, request_id: &str, answer: Answer) -> Reply {
         let duplicate = self.closed.iter().any(|id| id == request_id);
         if !self.in_flight.is_empty() && !duplicate {
-            return (Verdict::Refused, Reply::invalid_request_id());
+            return Reply::invalid_request_id();
         }
         let from = if self.started { RESPONSE_SENT } else { STARTED };
-        (
-            Verdict::Refused,
-            Reply::invalid_state_transition(from, answer),
-        )
+        Reply::invalid_state_transition(from, answer)
     }
 }
 
@@ -304,6 +364,44 @@ mod tests {
             r#"{"errorMessage":"State transition from RuntimeResponseSentState to InvocationResponse failed for runtime. Error: State transition is not allowed","errorType":"InvalidStateTransition"}"#
         );
         assert_eq!(env.answer("a", Answer::Error, 2).1.status, 403);
+    }
+
+    #[test]
+    fn only_absent_empty_or_streaming_is_a_response_mode() {
+        assert_eq!(ResponseMode::of(None), Some(ResponseMode::Buffered));
+        assert_eq!(ResponseMode::of(Some(b"")), Some(ResponseMode::Buffered));
+        assert_eq!(
+            ResponseMode::of(Some(b"streaming")),
+            Some(ResponseMode::Streaming)
+        );
+        for refused in [&b"buffered"[..], b"Streaming", b"streaming ", b"stream"] {
+            assert_eq!(ResponseMode::of(Some(refused)), None, "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_response_mode_closes_the_invocation_with_rapids_400() {
+        let mut env = Environment::default();
+        env.handed_out("a");
+        let (verdict, reply) = env.answer_in_unknown_mode("a");
+        assert_eq!(verdict, Verdict::InvalidResponseMode);
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (
+                400,
+                r#"{"errorMessage":"Invalid function response mode","errorType":"InvalidFunctionResponseMode"}"#
+            )
+        );
+        assert!(env.in_flight().is_empty());
+        // Closed: a second answer is refused as any duplicate is.
+        assert_eq!(env.answer("a", Answer::Response, 2).1.status, 403);
+        assert_eq!(env.answer_in_unknown_mode("a").1.status, 403);
+        // An id not in flight while another is: still the mode's 400, and nothing closes.
+        env.handed_out("b");
+        let (verdict, reply) = env.answer_in_unknown_mode("c");
+        assert_eq!((verdict, reply.status), (Verdict::Refused, 400));
+        assert!(reply.body.contains("InvalidFunctionResponseMode"));
+        assert_eq!(env.in_flight(), ["b"]);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use lambda_handler_protocol::rapid::{Environment, Reply};
+use lambda_handler_protocol::rapid::{Environment, Reply, ResponseMode};
 use lambda_handler_protocol::{env, headers, ids, paths};
 use tokio::sync::Notify;
 
@@ -452,15 +452,17 @@ async fn route_inner(
                 Some(Fault::TooLarge) => lambda_handler_protocol::limits::MAX_RESPONSE + 1,
                 _ => body.len(),
             };
-            let streamed = line
+            let mode = line
                 .headers
                 .iter()
-                .any(|(name, value)| name == headers::RESPONSE_MODE && value == headers::STREAMING);
+                .find(|(name, _)| name == headers::RESPONSE_MODE)
+                .map(|(_, value)| value.as_bytes());
             let mut environment = state.environment.lock().unwrap();
-            let (_, reply) = if streamed {
-                environment.answer_streamed(id, len)
-            } else {
-                environment.answer(id, *kind, len)
+            let (_, reply) = match (kind, ResponseMode::of(mode)) {
+                (paths::Answer::Error, _) => environment.answer(id, *kind, len),
+                (_, Some(ResponseMode::Buffered)) => environment.answer(id, *kind, len),
+                (_, Some(ResponseMode::Streaming)) => environment.answer_streamed(id, len),
+                (_, None) => environment.answer_in_unknown_mode(id),
             };
             (reply.status, reply.body)
         }

@@ -597,10 +597,14 @@ fn the_timeout_cuts_a_streamed_response_off() {
     assert!(results[1]["InvokeComplete"].get("ErrorCode").is_none());
 }
 
-#[test]
-fn the_runtime_api_refuses_a_second_answer_and_sends_the_content_type() {
-    let answers =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("answers-{}.json", std::process::id()));
+/// Runs `answers_twice.py` under the emulator (with `RESPONSE_MODE` for its first answer when
+/// given): what the caller got, and the statuses and request the runtime recorded.
+fn answered_twice(response_mode: Option<&str>) -> (Reply, Value) {
+    let answers = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "answers-{}-{}.json",
+        std::process::id(),
+        response_mode.unwrap_or("none")
+    ));
     let _ = std::fs::remove_file(&answers);
     let mut command = Command::new(EMULATOR.path());
     command
@@ -608,9 +612,11 @@ fn the_runtime_api_refuses_a_second_answer_and_sends_the_content_type() {
         .arg(python())
         .arg(python_dir().join("answers_twice.py"))
         .env("ANSWERS_FILE", &answers);
+    if let Some(mode) = response_mode {
+        command.env("RESPONSE_MODE", mode);
+    }
     let local = Local::start(command);
     let reply = local.invoke(None, r#"{"n":1}"#);
-    assert_eq!(reply.json(), json!("first"));
     let deadline = Instant::now() + Duration::from_secs(10);
     let seen: Value = loop {
         if let Ok(text) = std::fs::read_to_string(&answers) {
@@ -622,11 +628,33 @@ fn the_runtime_api_refuses_a_second_answer_and_sends_the_content_type() {
         );
         std::thread::sleep(Duration::from_millis(20));
     };
+    (reply, seen)
+}
+
+#[test]
+fn the_runtime_api_refuses_a_second_answer_and_sends_the_content_type() {
+    let (reply, seen) = answered_twice(None);
+    assert_eq!(reply.json(), json!("first"));
     // The second answer gets rapid's 403 InvalidStateTransition, as on Lambda.
     assert_eq!(
         seen,
         json!({"statuses": [202, 403], "content_type": "application/json", "event": {"n": 1}})
     );
+}
+
+/// A response mode rapid does not know fails the invocation for its caller with
+/// `Runtime.InvalidResponseModeHeader`, and the runtime gets 400 `InvalidFunctionResponseMode`
+/// (RIE's `invocationresponse.go`); the invocation is then closed. `buffered` is refused too,
+/// as Lambda Managed Instances' rapid refuses it.
+#[test]
+fn a_response_in_an_unknown_mode_fails_the_invocation_as_rapid_does() {
+    let (reply, seen) = answered_twice(Some("buffered"));
+    assert_eq!(reply.header(headers::FUNCTION_ERROR), Some("Unhandled"));
+    assert_eq!(
+        reply.json()["errorType"],
+        lambda_handler_protocol::error_types::RUNTIME_INVALID_RESPONSE_MODE
+    );
+    assert_eq!(seen["statuses"], json!([400, 403]), "{seen}");
 }
 
 #[test]
