@@ -244,7 +244,12 @@ impl Session {
         self.ctx.deadline = SystemTime::now() + lambda_env::function_timeout();
         let outcome = invoke(self.handler, &mut body, &self.ctx, self.state.get()).await;
         match outcome {
-            Ok(Output::Buffered) => print(&body, 0),
+            // Over Lambda's limit, the error Lambda's caller would get, not a response that
+            // works here and fails on AWS.
+            Ok(Output::Buffered) => match crate::delivery::check_size(body.len()) {
+                Ok(()) => print(&body, 0),
+                Err(error) => print(&failure(&error), 1),
+            },
             // Each chunk as it comes; an error that ends the stream after it, on its own line.
             Ok(Output::Streamed(streaming)) => {
                 let streamed = streaming

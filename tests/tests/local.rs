@@ -1,11 +1,14 @@
 //! Local mode: the example binaries with no Runtime API, from the command line and stdin.
 
+use lambda_handler_protocol::error_types::RESPONSE_SIZE_TOO_LARGE;
+use lambda_handler_protocol::limits::MAX_RESPONSE;
 use lambda_handler_tests::Binary;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 static HELLO: Binary = Binary::example("hello");
 static MULTI: Binary = Binary::example("multi");
+static FAULTS: Binary = Binary::example("faults");
 
 fn run(binary: &str, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(binary)
@@ -81,6 +84,30 @@ fn a_failed_invocation_prints_the_error_json_and_exits_non_zero() {
         serde_json::json!({"errorMessage": "first_name is empty", "errorType": "EmptyName", "stackTrace": []})
     );
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// A response over Lambda's 6 MB limit fails here as on Lambda, with the error its caller
+/// would get; one at the limit is printed.
+#[test]
+fn a_response_over_lambdas_limit_fails_as_on_lambda() {
+    // `big` answers a JSON string of the event's number of bytes, two more with its quotes.
+    let at_limit = (MAX_RESPONSE - 2).to_string();
+    let out = run(FAULTS.path(), &["--handler", "big", &at_limit], "");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stdout(&out).len(),
+        MAX_RESPONSE + 1,
+        "the response and a newline"
+    );
+    let over = (MAX_RESPONSE - 1).to_string();
+    let out = run(FAULTS.path(), &["--handler", "big", &over], "");
+    assert_eq!(out.status.code(), Some(1));
+    let error: serde_json::Value = serde_json::from_str(stdout(&out)).unwrap();
+    assert_eq!(error["errorType"], RESPONSE_SIZE_TOO_LARGE);
+    assert_eq!(
+        error["errorMessage"],
+        lambda_handler_protocol::error_types::response_size_too_large_message()
+    );
 }
 
 #[test]
