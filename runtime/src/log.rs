@@ -131,10 +131,10 @@ pub(crate) fn write(level: Level, message: fmt::Arguments<'_>) {
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
-#[cfg(feature = "tracing")]
 /// One of the runtime's own messages, as a `tracing` event when a subscriber is installed (so
 /// that a program's own subscriber sees it too); false when there is none.
-pub(crate) fn forward(level: Level, message: &fmt::Arguments<'_>) -> bool {
+#[cfg(feature = "tracing")]
+fn forward(level: Level, message: &fmt::Arguments<'_>) -> bool {
     if !tracing::dispatcher::has_been_set() {
         return false;
     }

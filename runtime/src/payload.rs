@@ -8,10 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use hyper::body::{Body, Buf, Frame, SizeHint};
-
 use base64::Engine;
 use hyper::HeaderMap;
+use hyper::body::{Body, Buf, Frame, SizeHint};
 use hyper::header::HeaderValue;
 
 use crate::error::InvocationError;
