@@ -6,7 +6,7 @@
 //! - JSON: `{"timestamp":"2026-11-30T04:50:03.123Z","level":"WARN","requestId":"...","message":"..."}`
 //! - Text: `[WARN]\t2026-11-30T04:50:03.123Z\t<request id>\tmessage` (the Python runtime's)
 //!
-//! The runtime's own messages go through [`write`]; with the `tracing` feature, so do a
+//! The runtime's own messages go through [`write()`]; with the `tracing` feature, so do a
 //! handler's `tracing` events (the `tracing_logs` module).
 
 use std::cell::RefCell;
