@@ -71,7 +71,16 @@ fn bulk(size: Size) -> Streaming {
 async fn page(_request: serde_json::Value) -> Streaming {
     let parts = ["<html><body>", "<p>streamed</p>", "</body></html>"];
     let body = stream::iter(parts.map(Ok::<_, std::convert::Infallible>));
-    Streaming::new(body).http_response(200, &[("content-type", "text/html")])
+    Streaming::new(body).http_response(
+        200,
+        &[
+            ("content-type", "text/html"),
+            ("set-cookie", "session=1; Secure"),
+            ("cache-control", "no-store"),
+            ("set-cookie", "theme=dark"),
+            ("cache-control", "private"),
+        ],
+    )
 }
 
 fn main() {

@@ -91,8 +91,10 @@ impl Streaming {
     /// headers its caller gets, then the stream as the body.
     ///
     /// Sent as Lambda's `application/vnd.awslambda.http-integration-response`: a JSON prelude
-    /// (`{"statusCode":..,"headers":{..},"cookies":[]}`) and eight zero bytes before the
-    /// first chunk. Give the body's own `content-type` among `headers`.
+    /// (`{"statusCode":..,"headers":{..},"cookies":[..]}`) and eight zero bytes before the
+    /// first chunk. Give the body's own `content-type` among `headers`. Each `set-cookie`
+    /// goes into the prelude's `cookies`, as Lambda expects them; another header given more
+    /// than once is sent once, its values joined with `, `.
     ///
     /// ```no_run
     /// use futures_util::stream;
@@ -107,14 +109,27 @@ impl Streaming {
     /// # fn main() { lambda_handler::run() }
     /// ```
     pub fn http_response(self, status: u16, headers: &[(&str, &str)]) -> Self {
-        let headers: serde_json::Map<String, serde_json::Value> = headers
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).into()))
-            .collect();
+        let mut fields = serde_json::Map::new();
+        let mut cookies = Vec::new();
+        for (name, value) in headers {
+            if name.eq_ignore_ascii_case("set-cookie") {
+                cookies.push(serde_json::Value::from(*value));
+                continue;
+            }
+            match fields.get_mut(*name) {
+                Some(serde_json::Value::String(joined)) => {
+                    joined.push_str(", ");
+                    joined.push_str(value);
+                }
+                _ => {
+                    fields.insert((*name).to_owned(), (*value).into());
+                }
+            }
+        }
         let prelude = serde_json::json!({
             "statusCode": status,
-            "headers": headers,
-            "cookies": [],
+            "headers": fields,
+            "cookies": cookies,
         });
         let mut first = serde_json::to_vec(&prelude).expect("a JSON value always encodes");
         first.extend_from_slice(&[0; 8]);

@@ -138,8 +138,8 @@ fn concurrent_loops_stream_their_own_responses() {
     assert!(api.most_in_flight() > 1);
 }
 
-/// A function URL's streamed response: Lambda's HTTP prelude (status and headers as JSON, then
-/// eight zero bytes), then the body.
+/// A function URL's streamed response: Lambda's HTTP prelude (status, headers and cookies as
+/// JSON, then eight zero bytes), then the body; each `set-cookie` is one of the cookies.
 #[test]
 fn a_function_url_response_begins_with_its_http_prelude() {
     let api = RuntimeApi::start();
@@ -153,7 +153,11 @@ fn a_function_url_response_begins_with_its_http_prelude() {
     let prelude: Value = serde_json::from_slice(&answer.body[..split]).unwrap();
     assert_eq!(
         prelude,
-        serde_json::json!({"statusCode": 200, "headers": {"content-type": "text/html"}, "cookies": []})
+        serde_json::json!({
+            "statusCode": 200,
+            "headers": {"content-type": "text/html", "cache-control": "no-store, private"},
+            "cookies": ["session=1; Secure", "theme=dark"]
+        })
     );
     assert_eq!(
         &answer.body[split + 8..],
