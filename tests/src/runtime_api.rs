@@ -458,11 +458,13 @@ async fn route_inner(
                 .find(|(name, _)| name == headers::RESPONSE_MODE)
                 .map(|(_, value)| value.as_bytes());
             let mut environment = state.environment.lock().unwrap();
+            // Only a response has a mode; an error report is always whole.
             let (_, reply) = match (kind, ResponseMode::of(mode)) {
-                (paths::Answer::Error, _) => environment.answer(id, *kind, len),
-                (_, Some(ResponseMode::Buffered)) => environment.answer(id, *kind, len),
-                (_, Some(ResponseMode::Streaming)) => environment.answer_streamed(id, len),
-                (_, None) => environment.answer_in_unknown_mode(id),
+                (paths::Answer::Response, Some(ResponseMode::Streaming)) => {
+                    environment.answer_streamed(id, len)
+                }
+                (paths::Answer::Response, None) => environment.answer_in_unknown_mode(id),
+                _ => environment.answer(id, *kind, len),
             };
             (reply.status, reply.body)
         }
