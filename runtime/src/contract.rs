@@ -70,10 +70,10 @@ impl Response for Streaming {
     }
 }
 
-/// A type a Lambda handler can return as `Err`.
+/// A type a Lambda handler, or its init function, can return as `Err`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be the error of a Lambda handler",
-    label = "a Lambda handler's error type must implement `std::fmt::Display`",
+    message = "`{Self}` cannot be the error Lambda reports",
+    label = "the error of a handler or of its init function must implement `std::fmt::Display`",
     note = "implement `std::fmt::Display` for `{Self}` (the message Lambda reports), or return `Box<dyn std::error::Error + Send + Sync>` or `anyhow::Error`"
 )]
 pub trait HandlerError: Display {}
