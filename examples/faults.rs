@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use lambda_handler::{InvocationError, lambda_handler};
+use lambda_handler::{Context, InvocationError, lambda_handler};
 use serde_json::Value;
 
 /// Panics in a synchronous handler are caught and reported; the process serves on.
@@ -116,6 +118,90 @@ fn exits(event: i32) {
 #[lambda_handler]
 fn echo(event: Value) -> Value {
     event
+}
+
+/// What a thread reading `_X_AMZN_TRACE_ID` all the time saw: as the AWS SDK's recursion
+/// detection reads it, from any thread, at any moment.
+#[derive(Default)]
+struct TraceReads {
+    reads: AtomicU64,
+    absent: AtomicU64,
+    /// Values that are no whole trace id of the shape the tests send (see `well_formed`).
+    torn: AtomicU64,
+    first_torn: Mutex<Option<String>>,
+}
+
+/// Starts the reading thread; it runs as long as the process.
+fn read_trace_env_forever() -> &'static TraceReads {
+    let reads: &'static TraceReads = Box::leak(Box::default());
+    std::thread::spawn(move || {
+        loop {
+            match std::env::var("_X_AMZN_TRACE_ID") {
+                Ok(value) if well_formed(&value) => {}
+                Err(std::env::VarError::NotPresent) => {
+                    reads.absent.fetch_add(1, Ordering::Relaxed);
+                }
+                torn => {
+                    reads.torn.fetch_add(1, Ordering::Relaxed);
+                    reads
+                        .first_torn
+                        .lock()
+                        .unwrap()
+                        .get_or_insert(format!("{torn:?}"));
+                }
+            }
+            reads.reads.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    reads
+}
+
+/// The tests' trace ids check themselves: `Root=1-{n:08x}-{pad};Len={len:04}`, where `pad` is
+/// one letter (chosen by `n`) repeated, and `len` is the whole value's length. A value that
+/// mixes two ids, or is cut short, fails one of the three.
+fn well_formed(value: &str) -> bool {
+    let parse = || -> Option<bool> {
+        let rest = value.strip_prefix("Root=1-")?;
+        let (n, rest) = rest.split_once('-')?;
+        let (pad, len) = rest.split_once(";Len=")?;
+        let n = u64::from_str_radix(n, 16).ok()?;
+        let letter = char::from(b'a' + (n % 26) as u8);
+        Some(pad.chars().all(|c| c == letter) && len.parse::<usize>().ok()? == value.len())
+    };
+    parse().unwrap_or(false)
+}
+
+#[derive(serde::Deserialize)]
+struct TraceEnvStep {
+    /// Set the variable to this before answering, as user code might.
+    #[serde(default)]
+    set: Option<String>,
+    /// Remove the variable before answering.
+    #[serde(default)]
+    remove: bool,
+}
+
+/// The variable as this invocation sees it, and what the reading thread saw so far; with
+/// `set`/`remove`, changes the variable itself afterwards, as user code might.
+#[lambda_handler(init = read_trace_env_forever)]
+fn trace_env(step: TraceEnvStep, ctx: &Context, reads: &&'static TraceReads) -> Value {
+    let seen = std::env::var("_X_AMZN_TRACE_ID").ok();
+    // SAFETY (of the test fixture): the runtime's own writes happen between invocations on
+    // this thread, and the reading thread reads through `std::env` only.
+    if let Some(value) = &step.set {
+        unsafe { std::env::set_var("_X_AMZN_TRACE_ID", value) };
+    }
+    if step.remove {
+        unsafe { std::env::remove_var("_X_AMZN_TRACE_ID") };
+    }
+    serde_json::json!({
+        "env": seen,
+        "trace_id": ctx.xray_trace_id,
+        "reads": reads.reads.load(Ordering::Relaxed),
+        "absent": reads.absent.load(Ordering::Relaxed),
+        "torn": reads.torn.load(Ordering::Relaxed),
+        "first_torn": *reads.first_torn.lock().unwrap(),
+    })
 }
 
 fn main() {

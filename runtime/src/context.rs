@@ -55,12 +55,10 @@ pub struct Context {
     ///
     /// The runtime also sets the `_X_AMZN_TRACE_ID` environment variable to it before each
     /// invocation (and removes it for an invocation without one), as Lambda's other runtimes
-    /// do, for AWS SDKs that read it there. Changing the environment is only sound while no
-    /// other thread reads it: the runtime does so on the invocation loop's thread, between
-    /// invocations. A function whose handlers leave threads or blocking tasks (DNS lookups)
-    /// running past their return sets `LAMBDA_HANDLER_TRACE_ENV=off` and reads this field.
-    /// With several invocations at once (`AWS_LAMBDA_MAX_CONCURRENCY`), the variable is never
-    /// set and this field is the only source.
+    /// do, for AWS SDKs that read it there; any thread may read it meanwhile and gets one
+    /// invocation's whole trace id. `LAMBDA_HANDLER_TRACE_ENV=off` leaves the environment
+    /// alone. With several invocations at once (`AWS_LAMBDA_MAX_CONCURRENCY`), the variable is
+    /// never set and this field is the only source.
     pub xray_trace_id: Option<String>,
     /// The Amazon Cognito identity that authorized the request, for calls from the AWS
     /// Mobile SDK.

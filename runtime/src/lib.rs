@@ -104,10 +104,10 @@ pub use streaming::Streaming;
 /// says more.
 ///
 /// Before each handler runs, `_X_AMZN_TRACE_ID` is set to the invocation's trace id (or
-/// removed when it has none), rewritten in place so that memory stays flat. This is sound
-/// while no other thread reads the environment at that moment; a function whose handlers
-/// leave threads or blocking tasks running sets `LAMBDA_HANDLER_TRACE_ENV=off` and reads
-/// [`Context::xray_trace_id`] instead.
+/// removed when it has none), as Lambda's other runtimes set it for AWS SDKs. Any thread may
+/// read it meanwhile: each value read through `std::env` is one invocation's whole trace id,
+/// or none, and memory stays flat however many trace ids go by. `LAMBDA_HANDLER_TRACE_ENV=off`
+/// leaves the environment alone; [`Context::xray_trace_id`] always has the trace id.
 ///
 /// Serving the Runtime API on glibc, the process keeps the memory handlers free for the next
 /// invocation rather than returning it to the kernel (see "Memory between invocations" in
