@@ -63,6 +63,7 @@ fn answer(work: &Work, ctx: &Context, shared: &Shared) -> Value {
         "served": shared.served.fetch_add(1, Ordering::SeqCst) + 1,
         "most_at_once": shared.most_at_once.load(Ordering::SeqCst),
         "thread": std::thread::current().name().unwrap_or("main"),
+        "pid": std::process::id(),
         // Unset with several loops: one environment cannot carry each invocation's trace id.
         "trace_env": std::env::var("_X_AMZN_TRACE_ID").ok(),
         "trace_id": ctx.xray_trace_id,

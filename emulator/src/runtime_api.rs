@@ -44,7 +44,8 @@ pub(crate) async fn route(request: Request<Incoming>, shared: Arc<Shared>) -> Re
 
 async fn next(shared: &Arc<Shared>) -> Reply {
     shared.mark_initialized();
-    let (invocation, deadline) = shared.next().await;
+    let handed_out = shared.next().await;
+    let (invocation, deadline) = (handed_out.invocation, handed_out.deadline);
     let function = &shared.options.function_name;
     let mut reply = Response::new(full(invocation.payload));
     let fields = reply.headers_mut();
@@ -55,6 +56,7 @@ async fn next(shared: &Arc<Shared>) -> Reply {
     };
     set("content-type", "application/json".to_owned());
     set(headers::REQUEST_ID, invocation.id);
+    set(headers::INVOCATION_ID, handed_out.invocation_id);
     set(headers::DEADLINE_MS, epoch_ms(deadline).to_string());
     set(
         headers::FUNCTION_ARN,
@@ -71,14 +73,20 @@ async fn next(shared: &Arc<Shared>) -> Reply {
 }
 
 async fn answer(request: Request<Incoming>, shared: &Shared, id: &str, answer: Answer) -> Reply {
+    // The invocation id the runtime echoes (rapid refuses another attempt's with 410).
+    let echoed = request
+        .headers()
+        .get(headers::INVOCATION_ID)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let to = (id, echoed.as_deref());
     if answer == Answer::Response {
         let mode = request.headers().get(headers::RESPONSE_MODE);
         match ResponseMode::of(mode.map(HeaderValue::as_bytes)) {
             Some(ResponseMode::Buffered) => {}
-            Some(ResponseMode::Streaming) => return streamed(request, shared, id).await,
+            Some(ResponseMode::Streaming) => return streamed(request, shared, to).await,
             None => {
                 let mode = String::from_utf8_lossy(mode.map_or(&[][..], HeaderValue::as_bytes));
-                return rapid_reply(shared.answer_in_unknown_mode(id, &mode));
+                return rapid_reply(shared.answer_in_unknown_mode(to, &mode));
             }
         }
     }
@@ -93,10 +101,10 @@ async fn answer(request: Request<Incoming>, shared: &Shared, id: &str, answer: A
                 Answer::Response => Outcome::Response(body),
                 Answer::Error => Outcome::Error(error_or_default(body)),
             };
-            shared.answer(id, answer, len, Some(outcome))
+            shared.answer(to, answer, len, Some(outcome))
         }
         // Over the limit: rapid's verdict closes the invocation and tells the caller.
-        Err(_) => shared.answer(id, answer, MAX_RESPONSE + 1, None),
+        Err(_) => shared.answer(to, answer, MAX_RESPONSE + 1, None),
     };
     rapid_reply(reply)
 }
@@ -104,16 +112,27 @@ async fn answer(request: Request<Incoming>, shared: &Shared, id: &str, answer: A
 /// A streamed response: each chunk goes on to the caller as it arrives (the runtime waits while
 /// the caller is a few chunks behind), and an error in the trailers ends it. Taken or refused
 /// at its start, as rapid's `invocationResponseHandler` takes it; once it has ended, 202, or
-/// rapid's 413 over the limit and 400 for a body cut short.
-async fn streamed(request: Request<Incoming>, shared: &Shared, id: &str) -> Reply {
-    let mut caller = match shared.begin_stream(id) {
-        Ok(caller) => Some(caller),
+/// rapid's 413 over the limit and 400 for a body cut short. The invocation's deadline cuts it
+/// off: the caller's stream ends with `Sandbox.Timedout`, and the runtime gets 410
+/// `InvokeTimeout` (Managed Instances' `invocationresponse.go` renders a response that ran
+/// into the function timeout so).
+async fn streamed(
+    request: Request<Incoming>,
+    shared: &Shared,
+    (id, echoed): (&str, Option<&str>),
+) -> Reply {
+    let (mut caller, deadline) = match shared.begin_stream((id, echoed)) {
+        Ok((caller, deadline)) => (Some(caller), deadline),
         Err(refused) => return rapid_reply(refused),
     };
     let mut body = request.into_body();
     let mut received = 0;
     let (end, reply) = loop {
-        let frame = match body.frame().await {
+        let Ok(frame) = tokio::time::timeout_at(deadline, body.frame()).await else {
+            let error = StreamError::new(SANDBOX_TIMEDOUT, &shared.timeout_message(id));
+            break (Some(error), RapidReply::invoke_timeout());
+        };
+        let frame = match frame {
             None => break (None, RapidReply::accepted()),
             Some(Err(e)) => {
                 let error = StreamError::new(RUNTIME_UNKNOWN, &format!("the stream broke: {e}"));
@@ -143,11 +162,8 @@ async fn streamed(request: Request<Incoming>, shared: &Shared, id: &str) -> Repl
             break (trailer_error(&trailers), RapidReply::accepted());
         }
     };
-    let (log, timed_out) = shared.end_stream(id);
-    let end = match timed_out {
-        Some(message) => Some(StreamError::new(SANDBOX_TIMEDOUT, &message)),
-        None => end,
-    };
+    let timed_out = reply.status == RapidReply::invoke_timeout().status;
+    let log = shared.end_stream(id, timed_out);
     if let Some(caller) = caller {
         let _ = caller.send(StreamEvent::End { error: end, log }).await;
     }

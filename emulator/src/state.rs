@@ -130,8 +130,27 @@ struct InFlight {
     wants_log: bool,
     /// When it was handed out, for the `REPORT` line.
     started: std::time::Instant,
-    /// Its deadline passed while its response was streaming: the timeout's message.
-    timed_out: Option<String>,
+    /// Its deadline, which a streamed response must end by.
+    deadline: tokio::time::Instant,
+    /// The task that ends it at its deadline, stopped when it ends first.
+    deadline_watch: Option<tokio::task::AbortHandle>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some(watch) = self.deadline_watch.take() {
+            watch.abort();
+        }
+    }
+}
+
+/// An invocation `/next` handed out: what the runtime gets.
+pub(crate) struct HandedOut {
+    pub(crate) invocation: Invocation,
+    /// The invocation's deadline, for `Lambda-Runtime-Deadline-Ms`.
+    pub(crate) deadline: SystemTime,
+    /// A nonce of this attempt, for `Lambda-Runtime-Invocation-Id`: the runtime echoes it.
+    pub(crate) invocation_id: String,
 }
 
 pub(crate) struct Shared {
@@ -187,17 +206,30 @@ impl Shared {
         pending.len() != before
     }
 
-    /// Waits for an invocation and makes it the one in flight; its deadline starts now.
-    pub(crate) async fn next(self: &Arc<Self>) -> (Invocation, SystemTime) {
+    /// Waits for an invocation and makes it one in flight; its deadline starts now. With a
+    /// concurrency above 1, waits too while that many are in flight (a streamed response
+    /// counts until its stream ends), as Lambda hands a runtime no more.
+    pub(crate) async fn next(self: &Arc<Self>) -> HandedOut {
         loop {
+            // Created before the checks: an invocation queued, or one ended, meanwhile wakes it.
             let queued = self.queued.notified();
-            if let Some(mut invocation) = lock(&self.pending).pop_front() {
+            let room = self.options.concurrency == 1
+                || lock(&self.runtime).invocations.len() < self.options.concurrency;
+            let popped = if room {
+                lock(&self.pending).pop_front()
+            } else {
+                None
+            };
+            if let Some(mut invocation) = popped {
                 // `checked_add`: a library caller may set any timeout.
                 let deadline = SystemTime::now()
                     .checked_add(self.options.timeout)
                     .unwrap_or(SystemTime::now() + lambda_handler_protocol::limits::MAX_TIMEOUT);
+                let invocation_id = lambda_handler_protocol::ids::request_id();
                 let mut runtime = lock(&self.runtime);
-                runtime.environment.handed_out(&invocation.id);
+                runtime
+                    .environment
+                    .handed_out(&invocation.id, &invocation_id);
                 // With a concurrency of 1, a `/next` abandons the invocation in flight, as
                 // rapid's transition to Ready does: its caller is told it is gone.
                 let Runtime {
@@ -216,17 +248,28 @@ impl Shared {
                     reply: invocation.reply.take(),
                     wants_log: invocation.wants_log,
                     started: std::time::Instant::now(),
-                    timed_out: None,
+                    deadline: tokio::time::Instant::now() + self.options.timeout,
+                    deadline_watch: Some(self.watch_deadline(invocation.id.clone())),
                 });
                 drop(runtime);
                 self.output.begin(&format!(
                     "START RequestId: {} Version: $LATEST\n",
                     invocation.id
                 ));
-                self.watch_deadline(invocation.id.clone());
-                return (invocation, deadline);
+                return HandedOut {
+                    invocation,
+                    deadline,
+                    invocation_id,
+                };
             }
             queued.await;
+        }
+    }
+
+    /// An invocation in flight ended: a `/next` waiting for room may go on.
+    fn made_room(&self) {
+        if self.options.concurrency > 1 {
+            self.queued.notify_waiters();
         }
     }
 
@@ -234,13 +277,13 @@ impl Shared {
     /// verdict decides whether it ends the invocation, and the reply the runtime gets.
     pub(crate) fn answer(
         &self,
-        id: &str,
+        (id, echoed): (&str, Option<&str>),
         answer: Answer,
         len: usize,
         outcome: Option<Outcome>,
     ) -> Reply {
         let mut runtime = lock(&self.runtime);
-        let (verdict, reply) = runtime.environment.answer(id, answer, len);
+        let (verdict, reply) = runtime.environment.answer(id, echoed, answer, len);
         let outcome = match verdict {
             // (A response mode is judged only by `answer_in_unknown_mode`.)
             Verdict::Refused | Verdict::InvalidResponseMode => return reply,
@@ -256,9 +299,13 @@ impl Shared {
 
     /// A response to `id` in a mode rapid does not know (`mode`): rapid's verdict, which
     /// fails an invocation in flight with `Runtime.InvalidResponseModeHeader`.
-    pub(crate) fn answer_in_unknown_mode(&self, id: &str, mode: &str) -> Reply {
+    pub(crate) fn answer_in_unknown_mode(
+        &self,
+        (id, echoed): (&str, Option<&str>),
+        mode: &str,
+    ) -> Reply {
         let mut runtime = lock(&self.runtime);
-        let (verdict, reply) = runtime.environment.answer_in_unknown_mode(id);
+        let (verdict, reply) = runtime.environment.answer_in_unknown_mode(id, echoed);
         if verdict == Verdict::InvalidResponseMode {
             let message = format!(
                 "the runtime posted its response with {}: {mode:?}, which is neither absent nor {:?}",
@@ -272,35 +319,45 @@ impl Shared {
     }
 
     /// A streamed response to `id` begins: rapid's verdict, and when it is taken, where its
-    /// chunks go (the invocation's caller gets them as they arrive). Its log is captured until
-    /// [`Shared::end_stream`].
-    pub(crate) fn begin_stream(&self, id: &str) -> Result<mpsc::Sender<StreamEvent>, Reply> {
+    /// chunks go (the invocation's caller gets them as they arrive) and the deadline it must
+    /// end by. Its log is captured until [`Shared::end_stream`].
+    pub(crate) fn begin_stream(
+        &self,
+        (id, echoed): (&str, Option<&str>),
+    ) -> Result<(mpsc::Sender<StreamEvent>, tokio::time::Instant), Reply> {
         let mut runtime = lock(&self.runtime);
-        let (verdict, reply) = runtime.environment.answer_streamed(id, 0);
+        let (verdict, reply) = runtime.environment.answer_streamed(id, echoed, 0);
         if verdict != Verdict::Accepted {
             return Err(reply);
         }
         let (chunks, received) = mpsc::channel(STREAM_DEPTH);
-        let caller = runtime
-            .invocations
-            .iter_mut()
-            .find(|i| i.id == id)
-            .and_then(|i| i.reply.take());
+        let Some(streaming) = runtime.invocations.iter_mut().find(|i| i.id == id) else {
+            return Err(Reply::invalid_request_id());
+        };
+        // The stream's own deadline ends it (see `runtime_api::streamed`).
+        if let Some(watch) = streaming.deadline_watch.take() {
+            watch.abort();
+        }
+        let deadline = streaming.deadline;
         let outcome = Outcome::Streamed(received);
-        deliver(id, caller, Completed { outcome, log: None });
-        Ok(chunks)
+        deliver(id, streaming.reply.take(), Completed { outcome, log: None });
+        Ok((chunks, deadline))
     }
 
-    /// A streamed response to `id` has ended: its log's capture ends. Its log's tail when
-    /// the caller asked for it, and the timeout's message when its deadline cut it off.
-    pub(crate) fn end_stream(&self, id: &str) -> (Option<Vec<u8>>, Option<String>) {
+    /// A streamed response to `id` has ended: its log's capture ends; its tail when the caller
+    /// asked for it. `timed_out`: its deadline cut it off, which resets the environment as any
+    /// timeout does (with a concurrency of 1).
+    pub(crate) fn end_stream(&self, id: &str, timed_out: bool) -> Option<Vec<u8>> {
         let mut runtime = lock(&self.runtime);
-        let Some(index) = runtime.invocations.iter().position(|i| i.id == id) else {
-            return (None, None);
-        };
+        let index = runtime.invocations.iter().position(|i| i.id == id)?;
         let invocation = runtime.invocations.swap_remove(index);
         let log = self.finish_log(&runtime, &invocation);
-        (invocation.wants_log.then_some(log), invocation.timed_out)
+        drop(runtime);
+        self.made_room();
+        if timed_out {
+            self.timed_out();
+        }
+        invocation.wants_log.then_some(log)
     }
 
     /// Ends an invocation in flight: its log's capture, then its outcome to the caller.
@@ -308,10 +365,11 @@ impl Shared {
         let Some(index) = runtime.invocations.iter().position(|i| i.id == id) else {
             return;
         };
-        let invocation = runtime.invocations.swap_remove(index);
+        let mut invocation = runtime.invocations.swap_remove(index);
         let log = self.finish_log(runtime, &invocation);
         let log = invocation.wants_log.then_some(log);
-        deliver(id, invocation.reply, Completed { outcome, log });
+        deliver(id, invocation.reply.take(), Completed { outcome, log });
+        self.made_room();
     }
 
     /// Ends an invocation's log capture with its `END` and `REPORT` lines: what it wrote.
@@ -381,32 +439,39 @@ impl Shared {
         }
     }
 
-    fn watch_deadline(self: &Arc<Self>, id: String) {
+    /// Ends the invocation `id` at its deadline, if it is still in flight then; a streamed
+    /// response ends itself (see `runtime_api::streamed`).
+    fn watch_deadline(self: &Arc<Self>, id: String) -> tokio::task::AbortHandle {
         let shared = Arc::clone(self);
-        tokio::spawn(async move {
+        let watch = tokio::spawn(async move {
             tokio::time::sleep(shared.options.timeout).await;
             let mut runtime = lock(&shared.runtime);
-            let message = timed_out_message(&id, shared.options.timeout.as_secs_f64());
-            if !runtime.environment.close(&id) {
-                // A response still streaming at its deadline is cut off, as Lambda cuts it:
-                // the stream ends with the timeout (see `end_stream`).
-                let Some(streaming) = runtime.invocations.iter_mut().find(|i| i.id == id) else {
-                    return;
-                };
-                streaming.timed_out = Some(message);
-                drop(runtime);
-                shared.stop_child();
+            // A late answer to it is refused with 410 `InvokeTimeout`.
+            if !runtime.environment.time_out(&id) {
                 return;
             }
-            shared.complete(
-                &mut runtime,
-                &id,
-                Outcome::error(SANDBOX_TIMEDOUT, &message),
-            );
+            let message = shared.timeout_message(&id);
+            let outcome = Outcome::error(SANDBOX_TIMEDOUT, &message);
+            shared.complete(&mut runtime, &id, outcome);
             drop(runtime);
-            // Lambda resets the execution environment after a timeout.
-            shared.stop_child();
+            shared.timed_out();
         });
+        watch.abort_handle()
+    }
+
+    /// Lambda's message for the invocation `id` timing out.
+    pub(crate) fn timeout_message(&self, id: &str) -> String {
+        timed_out_message(id, self.options.timeout.as_secs_f64())
+    }
+
+    /// An invocation timed out. Lambda resets an execution environment that serves one
+    /// invocation at a time: the runtime is stopped and started again for the next one. On
+    /// Lambda Managed Instances (a concurrency above 1) the other invocations in flight go on:
+    /// only the one invocation is closed.
+    fn timed_out(&self) {
+        if self.options.concurrency == 1 {
+            self.stop_child();
+        }
     }
 
     /// The runtime's process id, while it runs.

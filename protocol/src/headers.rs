@@ -8,6 +8,10 @@ pub const DEADLINE_MS: &str = "lambda-runtime-deadline-ms";
 pub const FUNCTION_ARN: &str = "lambda-runtime-invoked-function-arn";
 /// `GET /next`: the X-Ray trace header.
 pub const TRACE_ID: &str = "lambda-runtime-trace-id";
+/// `GET /next`: the invocation id, a nonce of this attempt at the invocation (Lambda, July
+/// 2026); a runtime echoes it on the invocation's `/response` and `/error`, and rapid refuses
+/// an answer that echoes another (410 `InvokeTimeout`).
+pub const INVOCATION_ID: &str = "lambda-runtime-invocation-id";
 /// `GET /next`: the tenant of a multi-tenant function.
 pub const TENANT_ID: &str = "lambda-runtime-aws-tenant-id";
 /// `GET /next`: the Cognito identity, JSON.

@@ -37,6 +37,14 @@ pub(crate) struct Reply {
     pub(crate) over_limit: bool,
 }
 
+/// Which invocation an answer is for: its request id (in the path; a plausible id, see
+/// `event_loop`) and the invocation id `/next` gave with it, echoed as rapid asks.
+#[derive(Clone, Copy)]
+pub(crate) struct AnswerTo<'a> {
+    pub(crate) request_id: &'a str,
+    pub(crate) invocation_id: Option<&'a HeaderValue>,
+}
+
 /// The Runtime API could not be reached or answered with something that is not HTTP.
 #[derive(Debug)]
 pub(crate) enum ClientError {
@@ -101,52 +109,65 @@ impl Client {
     /// `GET /runtime/invocation/next`: waits for the next event, read into `event`.
     pub(crate) async fn next(&mut self, event: &mut Vec<u8>) -> Result<Reply, ClientError> {
         let uri = self.next_uri.clone();
-        self.request(Method::GET, uri, Kind::Next, Payload::empty(), event)
+        self.request(Method::GET, uri, Kind::Next, None, Payload::empty(), event)
             .await
     }
 
-    /// `POST /runtime/invocation/{id}/response`. `request_id` must be a plausible id.
+    /// `POST /runtime/invocation/{id}/response`.
     pub(crate) async fn respond(
         &mut self,
-        request_id: &str,
+        to: AnswerTo<'_>,
         payload: Payload,
         reply: &mut Vec<u8>,
     ) -> Result<Reply, ClientError> {
-        let uri = self.answer_uri(request_id, Answer::Response);
-        self.request(Method::POST, uri, Kind::Response, payload, reply)
-            .await
+        let uri = self.answer_uri(to.request_id, Answer::Response);
+        self.request(
+            Method::POST,
+            uri,
+            Kind::Response,
+            to.invocation_id,
+            payload,
+            reply,
+        )
+        .await
     }
 
     /// `POST /runtime/invocation/{id}/response` of a streamed response: chunked, with the
     /// error trailers declared. The connection is closed afterwards, as Lambda asks of a
-    /// streaming runtime. `request_id` must be a plausible id.
+    /// streaming runtime.
     pub(crate) async fn respond_streamed(
         &mut self,
-        request_id: &str,
+        to: AnswerTo<'_>,
         payload: Payload,
         content_type: HeaderValue,
         reply: &mut Vec<u8>,
     ) -> Result<Reply, ClientError> {
-        let uri = self.answer_uri(request_id, Answer::Response);
+        let uri = self.answer_uri(to.request_id, Answer::Response);
         let kind = Kind::Streamed(content_type);
-        let replied = self.request(Method::POST, uri, kind, payload, reply).await;
+        let replied = self
+            .request(Method::POST, uri, kind, to.invocation_id, payload, reply)
+            .await;
         self.sender = None;
         replied
     }
 
-    /// `POST /runtime/invocation/{id}/error`, or `/runtime/init/error` without an id.
+    /// `POST /runtime/invocation/{id}/error`, or `/runtime/init/error` without an invocation.
     pub(crate) async fn report_error(
         &mut self,
-        request_id: Option<&str>,
+        to: Option<AnswerTo<'_>>,
         payload: Payload,
         error_type: &str,
         reply: &mut Vec<u8>,
     ) -> Result<Reply, ClientError> {
-        let uri = match request_id {
-            Some(id) => self.answer_uri(id, Answer::Error),
-            None => self.uri(format_args!("{}", paths::INIT_ERROR)),
+        let (uri, invocation_id) = match to {
+            Some(to) => (
+                self.answer_uri(to.request_id, Answer::Error),
+                to.invocation_id,
+            ),
+            None => (self.uri(format_args!("{}", paths::INIT_ERROR)), None),
         };
-        self.request(Method::POST, uri, Kind::Error(error_type), payload, reply)
+        let kind = Kind::Error(error_type);
+        self.request(Method::POST, uri, kind, invocation_id, payload, reply)
             .await
     }
 
@@ -164,12 +185,13 @@ impl Client {
             .expect("request ids are checked before they reach a path")
     }
 
-    /// One exchange of the given kind.
+    /// One exchange of the given kind; an answer echoes its invocation's id.
     async fn request(
         &mut self,
         method: Method,
         uri: Uri,
         kind: Kind<'_>,
+        invocation_id: Option<&HeaderValue>,
         payload: Payload,
         reply_body: &mut Vec<u8>,
     ) -> Result<Reply, ClientError> {
@@ -178,6 +200,9 @@ impl Client {
         *request.uri_mut() = uri;
         let headers = request.headers_mut();
         headers.insert(HOST, self.host.clone());
+        if let Some(invocation_id) = invocation_id {
+            headers.insert(crate::headers::INVOCATION_ID, invocation_id.clone());
+        }
         match kind {
             Kind::Next => {}
             Kind::Response => {

@@ -9,7 +9,7 @@ use lambda_handler_protocol::error_types::RESPONSE_SIZE_TOO_LARGE;
 use lambda_handler_protocol::limits::MAX_RESPONSE;
 use lambda_handler_protocol::rapid::AnswerStatus;
 
-use crate::client::{Client, ClientError, Reply};
+use crate::client::{AnswerTo, Client, ClientError, Reply};
 use crate::error::InvocationError;
 use crate::log::log;
 use crate::payload::{BufferReturn, Payload, StreamedBody};
@@ -29,25 +29,27 @@ pub(crate) struct Buffers {
     pub(crate) reply: Vec<u8>,
     /// Where `body` comes back once hyper has sent it.
     pub(crate) returned: BufferReturn,
+    /// The number of the last answer posted, which its returned buffer carries.
+    pub(crate) answers: u64,
 }
 
 /// Streams a response to the Runtime API as the handler's stream yields it. It is not
 /// retried: a stream cannot be replayed, and its first chunks may already be with the caller.
 pub(crate) async fn deliver_streamed(
     client: &mut Client,
-    request_id: &str,
+    to: AnswerTo<'_>,
     streaming: crate::Streaming,
     reply: &mut Vec<u8>,
 ) -> Result<(), String> {
-    let (body, content_type) = StreamedBody::new(streaming, request_id);
+    let (body, content_type) = StreamedBody::new(streaming, to.request_id);
     let delivery = match client
-        .respond_streamed(request_id, Payload::Streamed(body), content_type, reply)
+        .respond_streamed(to, Payload::Streamed(body), content_type, reply)
         .await
     {
         Ok(replied) => Delivery::of(&replied, reply),
         Err(e) => Delivery::Lost(e),
     };
-    delivery.into_result(request_id, "streamed response")
+    delivery.into_result(to.request_id, "streamed response")
 }
 
 /// A response within Lambda's limit, or the error Lambda's caller gets for one over it.
@@ -102,6 +104,16 @@ impl Delivery {
             Delivery::Status(AnswerStatus::Fatal, body) => Err(format!(
                 "the Runtime API answered the {what} to {request_id} with 500: {body} (non-recoverable)"
             )),
+            // Lambda closed the invocation at its deadline (or the answer is an older
+            // attempt's): the answer reached no one, and the next invocation is waiting.
+            Delivery::Status(AnswerStatus::TimedOut, _) => {
+                log!(
+                    Warn,
+                    "the Runtime API refused the {what} to {request_id}: the invocation timed out \
+                     before it arrived (410 InvokeTimeout)"
+                );
+                Ok(())
+            }
             // The invocation is closed: answered already (a retry whose first try arrived), or
             // unknown. Nothing is lost; serve the next one.
             Delivery::Status(AnswerStatus::Closed, body) => {
@@ -135,12 +147,14 @@ impl Delivery {
 /// accepted twice.
 pub(crate) async fn deliver(
     client: &mut Client,
-    request_id: &str,
+    to: AnswerTo<'_>,
     answer: Answer<'_>,
     buffers: &mut Buffers,
 ) -> Delivery {
     let mut attempt = 0;
     let mut response = Some(std::mem::take(&mut buffers.body));
+    buffers.answers += 1;
+    let this_answer = buffers.answers;
     let delivery = loop {
         attempt += 1;
         let reply = match &answer {
@@ -148,29 +162,21 @@ pub(crate) async fn deliver(
                 let bytes = match response.take() {
                     Some(bytes) => bytes,
                     // A retry: the body hyper was sending comes back once its exchange has
-                    // wound down. Never posted empty in its place.
-                    None => match buffers.returned.wait(BODY_RETURN_WAIT).await {
+                    // wound down; this answer's own, never an earlier one's, and never posted
+                    // empty in its place.
+                    None => match buffers.returned.wait(this_answer, BODY_RETURN_WAIT).await {
                         Some(bytes) => bytes,
                         None => break Delivery::NotSent,
                     },
                 };
-                client
-                    .respond(
-                        request_id,
-                        buffers.returned.payload(bytes),
-                        &mut buffers.reply,
-                    )
-                    .await
+                let payload = buffers.returned.payload(bytes, this_answer);
+                client.respond(to, payload, &mut buffers.reply).await
             }
             Answer::Error(error) => {
                 let payload = Payload::once(error.to_json());
+                let error_type = error.header_value();
                 client
-                    .report_error(
-                        Some(request_id),
-                        payload,
-                        &error.header_value(),
-                        &mut buffers.reply,
-                    )
+                    .report_error(Some(to), payload, &error_type, &mut buffers.reply)
                     .await
             }
         };
@@ -180,15 +186,16 @@ pub(crate) async fn deliver(
             Err(e) => {
                 log!(
                     Warn,
-                    "posting the answer to {request_id} failed ({e}); retrying"
+                    "posting the answer to {} failed ({e}); retrying",
+                    to.request_id
                 );
                 tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
             }
         }
     };
-    // The response buffer, back from hyper, serves the next invocation.
+    // The response buffer, back from hyper, serves the next invocation (cleared before use).
     buffers.body = response
-        .or_else(|| buffers.returned.take())
+        .or_else(|| buffers.returned.take_any())
         .unwrap_or_default();
     delivery
 }

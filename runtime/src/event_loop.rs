@@ -7,7 +7,7 @@ use lambda_handler_protocol::error_types::{RUNTIME_EVENT_TOO_LARGE, RUNTIME_RESP
 use lambda_handler_protocol::limits::MAX_EVENT;
 use lambda_handler_protocol::rapid::{AnswerStatus, NextStatus};
 
-use crate::client::{Client, Reply};
+use crate::client::{AnswerTo, Client, Reply};
 use crate::context::Context;
 use crate::delivery::{
     Answer, Buffers, Delivery, check_size, deliver, deliver_streamed, response_too_large,
@@ -246,8 +246,12 @@ async fn serve_one(
         );
         return Ok(());
     };
-    crate::log::set_request_id(request_id);
+    let to = AnswerTo {
+        request_id,
+        invocation_id: invocation.headers.get(headers::INVOCATION_ID),
+    };
     ctx.begin_invocation(request_id, &invocation.headers);
+    crate::log::set_invocation(request_id, ctx.tenant_id.as_deref());
     let outcome = if invocation.over_limit {
         Err(InvocationError::new(
             RUNTIME_EVENT_TOO_LARGE,
@@ -260,12 +264,12 @@ async fn serve_one(
     let outcome = match outcome {
         Ok(Output::Buffered) => check_size(buffers.body.len()),
         Ok(Output::Streamed(streaming)) => {
-            return deliver_streamed(client, request_id, streaming, &mut buffers.reply).await;
+            return deliver_streamed(client, to, streaming, &mut buffers.reply).await;
         }
         Err(error) => Err(error),
     };
     let error = match outcome {
-        Ok(()) => match deliver(client, request_id, Answer::Response, buffers).await {
+        Ok(()) => match deliver(client, to, Answer::Response, buffers).await {
             // Lambda has closed the invocation and told the caller; the error below is posted
             // for a Runtime API that has not (Lambda refuses it with 403).
             Delivery::Status(AnswerStatus::TooLarge, _) => {
@@ -285,7 +289,7 @@ async fn serve_one(
         Err(error) => error,
     };
     log!(Error, "invocation {request_id} failed: {error}");
-    deliver(client, request_id, Answer::Error(&error), buffers)
+    deliver(client, to, Answer::Error(&error), buffers)
         .await
         .into_result(request_id, "error")
 }

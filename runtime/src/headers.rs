@@ -9,6 +9,7 @@ pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static(headers::REQUE
 pub(crate) const DEADLINE_MS: HeaderName = HeaderName::from_static(headers::DEADLINE_MS);
 pub(crate) const FUNCTION_ARN: HeaderName = HeaderName::from_static(headers::FUNCTION_ARN);
 pub(crate) const TRACE_ID: HeaderName = HeaderName::from_static(headers::TRACE_ID);
+pub(crate) const INVOCATION_ID: HeaderName = HeaderName::from_static(headers::INVOCATION_ID);
 pub(crate) const TENANT_ID: HeaderName = HeaderName::from_static(headers::TENANT_ID);
 pub(crate) const COGNITO_IDENTITY: HeaderName = HeaderName::from_static(headers::COGNITO_IDENTITY);
 pub(crate) const CLIENT_CONTEXT: HeaderName = HeaderName::from_static(headers::CLIENT_CONTEXT);

@@ -242,6 +242,8 @@ impl Session {
     async fn invoke_and_print(&mut self, mut body: Vec<u8>) -> i32 {
         self.ctx.request_id = lambda_handler_protocol::ids::request_id();
         self.ctx.deadline = SystemTime::now() + lambda_env::function_timeout();
+        // The runtime's lines (and the handler's, with `tracing`) carry the id, as on Lambda.
+        crate::log::set_invocation(&self.ctx.request_id, None);
         let outcome = invoke(self.handler, &mut body, &self.ctx, self.state.get()).await;
         match outcome {
             // Over Lambda's limit, the error Lambda's caller would get, not a response that

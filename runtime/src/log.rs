@@ -75,8 +75,36 @@ pub(crate) fn settings() -> &'static Settings {
     })
 }
 
+/// The invocation a line belongs to: its request id, and its tenant for a multi-tenant
+/// function (empty for none).
+struct Invocation {
+    request_id: String,
+    tenant_id: String,
+}
+
+impl Invocation {
+    const NONE: Invocation = Invocation {
+        request_id: String::new(),
+        tenant_id: String::new(),
+    };
+
+    fn set(&mut self, request_id: &str, tenant_id: Option<&str>) {
+        self.request_id.clear();
+        self.request_id.push_str(request_id);
+        self.tenant_id.clear();
+        self.tenant_id.push_str(tenant_id.unwrap_or_default());
+    }
+
+    fn copy(&self) -> Invocation {
+        Invocation {
+            request_id: self.request_id.clone(),
+            tenant_id: self.tenant_id.clone(),
+        }
+    }
+}
+
 /// The invocation being served, for the lines written meanwhile (from any thread).
-static REQUEST_ID: Mutex<String> = Mutex::new(String::new());
+static INVOCATION: Mutex<Invocation> = Mutex::new(Invocation::NONE);
 
 /// Whether each thread serves invocations of its own (`AWS_LAMBDA_MAX_CONCURRENCY`): a line
 /// then belongs to the invocation its thread serves.
@@ -84,7 +112,7 @@ static PER_THREAD: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
     /// The invocation this thread serves, when [`PER_THREAD`].
-    static THREAD_REQUEST_ID: RefCell<String> = const { RefCell::new(String::new()) };
+    static THREAD_INVOCATION: RefCell<Invocation> = const { RefCell::new(Invocation::NONE) };
 }
 
 /// From now on each thread's lines belong to the invocation that thread serves: several
@@ -93,26 +121,23 @@ pub(crate) fn request_ids_per_thread() {
     PER_THREAD.store(true, Ordering::Relaxed);
 }
 
-/// Lines written from now on (on this thread, with several loops) belong to `request_id`
-/// (empty: to none, as during init).
-pub(crate) fn set_request_id(request_id: &str) {
-    let set = |current: &mut String| {
-        current.clear();
-        current.push_str(request_id);
-    };
+/// Lines written from now on (on this thread, with several loops) belong to the invocation
+/// `request_id` (empty: to none, as during init), of the tenant `tenant_id` if it has one.
+pub(crate) fn set_invocation(request_id: &str, tenant_id: Option<&str>) {
     if PER_THREAD.load(Ordering::Relaxed) {
-        THREAD_REQUEST_ID.with_borrow_mut(set);
+        THREAD_INVOCATION.with_borrow_mut(|current| current.set(request_id, tenant_id));
     } else {
-        set(&mut REQUEST_ID.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut current = INVOCATION.lock().unwrap_or_else(|p| p.into_inner());
+        current.set(request_id, tenant_id);
     }
 }
 
 /// The invocation a line written now belongs to.
-fn request_id() -> String {
+fn invocation() -> Invocation {
     if PER_THREAD.load(Ordering::Relaxed) {
-        THREAD_REQUEST_ID.with_borrow(String::clone)
+        THREAD_INVOCATION.with_borrow(Invocation::copy)
     } else {
-        REQUEST_ID.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        INVOCATION.lock().unwrap_or_else(|p| p.into_inner()).copy()
     }
 }
 
@@ -153,7 +178,10 @@ fn forward(level: Level, message: &fmt::Arguments<'_>) -> bool {
 /// One line, newline included, in the configured format; `fields` are a `tracing` event's
 /// other fields (JSON values, already encoded).
 pub(crate) fn format_line(level: Level, message: &str, fields: &[(&str, String)]) -> String {
-    let request_id = request_id();
+    let Invocation {
+        request_id,
+        tenant_id,
+    } = invocation();
     let timestamp = timestamp(SystemTime::now());
     let mut line = String::with_capacity(message.len() + 128);
     if settings().json {
@@ -166,6 +194,10 @@ pub(crate) fn format_line(level: Level, message: &str, fields: &[(&str, String)]
         );
         if !request_id.is_empty() {
             let _ = write!(line, r#","requestId":{}"#, quote(&request_id));
+        }
+        // As Lambda's own runtimes write it, for a tenant's invocation only.
+        if !tenant_id.is_empty() {
+            let _ = write!(line, r#","tenantId":{}"#, quote(&tenant_id));
         }
         for (name, value) in fields {
             let _ = write!(line, ",{}:{value}", quote(name));

@@ -18,37 +18,74 @@ use crate::headers;
 use crate::log::log;
 use crate::streaming::{BoxChunks, Streaming};
 
-/// Where a payload's buffer comes back to when hyper drops it, for the next invocation.
+/// Where a payload's buffer comes back to when hyper drops it, for a retry of the same answer
+/// or as the next invocation's buffer. A buffer is tagged with the answer it carried (a number
+/// each delivery of an answer takes anew): hyper may drop an answer's body long
+/// after the exchange that sent it failed (a server that replied without reading it), and a
+/// retry must post its own invocation's bytes, never those.
 #[derive(Clone, Default)]
-pub(crate) struct BufferReturn(Arc<Mutex<Option<Vec<u8>>>>);
+pub(crate) struct BufferReturn(Arc<Mutex<Returned>>);
+
+/// The buffer that came back last, and the answer it carried.
+#[derive(Default)]
+struct Returned {
+    answer: u64,
+    bytes: Option<Vec<u8>>,
+}
 
 impl BufferReturn {
-    /// A payload of `bytes` that returns here.
-    pub(crate) fn payload(&self, bytes: Vec<u8>) -> Payload {
+    /// A payload of `bytes`, carrying the answer numbered `answer`, that returns here.
+    pub(crate) fn payload(&self, bytes: Vec<u8>, answer: u64) -> Payload {
         Payload::Once(Some(Chunk {
             bytes,
             read: 0,
-            returns_to: Some(self.clone()),
+            returns_to: Some((self.clone(), answer)),
         }))
     }
 
-    /// The buffer, once returned: its bytes as sent, for a retry, or to clear and reuse.
-    pub(crate) fn take(&self) -> Option<Vec<u8>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    fn lock(&self) -> std::sync::MutexGuard<'_, Returned> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The buffer, waiting up to `limit` for hyper to drop it: after a failed exchange, the
-    /// connection's task may still hold the request until it has wound down.
-    pub(crate) async fn wait(&self, limit: Duration) -> Option<Vec<u8>> {
+    /// The buffer of the answer numbered `answer`, once returned: its bytes as sent, for a retry.
+    pub(crate) fn take(&self, answer: u64) -> Option<Vec<u8>> {
+        let mut returned = self.lock();
+        if returned.answer == answer {
+            returned.bytes.take()
+        } else {
+            None
+        }
+    }
+
+    /// Whichever buffer came back, to clear and reuse.
+    pub(crate) fn take_any(&self) -> Option<Vec<u8>> {
+        self.lock().bytes.take()
+    }
+
+    /// The buffer of the answer numbered `answer`, waiting up to `limit` for hyper to drop it:
+    /// after a failed exchange, the connection's task may still hold the request until it has
+    /// wound down.
+    pub(crate) async fn wait(&self, answer: u64, limit: Duration) -> Option<Vec<u8>> {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
-            if let Some(bytes) = self.take() {
+            if let Some(bytes) = self.take(answer) {
                 return Some(bytes);
             }
             if tokio::time::Instant::now() >= deadline {
                 return None;
             }
             tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
+    /// A buffer hyper dropped: kept unless a later answer's is already here.
+    fn give_back(&self, answer: u64, bytes: Vec<u8>) {
+        let mut returned = self.lock();
+        if returned.bytes.is_none() || returned.answer <= answer {
+            *returned = Returned {
+                answer,
+                bytes: Some(bytes),
+            };
         }
     }
 }
@@ -75,7 +112,8 @@ impl Payload {
 pub(crate) struct Chunk {
     bytes: Vec<u8>,
     read: usize,
-    returns_to: Option<BufferReturn>,
+    /// Where the buffer goes back to, and the answer it carries.
+    returns_to: Option<(BufferReturn, u64)>,
 }
 
 impl Chunk {
@@ -109,9 +147,8 @@ impl Buf for Chunk {
 
 impl Drop for Chunk {
     fn drop(&mut self) {
-        if let Some(returns_to) = &self.returns_to {
-            *returns_to.0.lock().unwrap_or_else(|p| p.into_inner()) =
-                Some(std::mem::take(&mut self.bytes));
+        if let Some((returns_to, answer)) = &self.returns_to {
+            returns_to.give_back(*answer, std::mem::take(&mut self.bytes));
         }
     }
 }
@@ -234,17 +271,17 @@ mod tests {
     #[test]
     fn the_buffer_comes_back_when_the_body_is_dropped() {
         let returned = BufferReturn::default();
-        let payload = returned.payload(b"{\"a\":1}".to_vec());
+        let payload = returned.payload(b"{\"a\":1}".to_vec(), 1);
         assert_eq!(payload.size_hint().exact(), Some(7));
         drop(payload);
-        assert_eq!(returned.take().as_deref(), Some(&b"{\"a\":1}"[..]));
-        assert_eq!(returned.take(), None);
+        assert_eq!(returned.take(1).as_deref(), Some(&b"{\"a\":1}"[..]));
+        assert_eq!(returned.take(1), None);
     }
 
     #[test]
     fn a_chunk_reads_like_a_buf() {
         let returned = BufferReturn::default();
-        let mut payload = returned.payload(b"abc".to_vec());
+        let mut payload = returned.payload(b"abc".to_vec(), 1);
         let Payload::Once(chunk) = &mut payload else {
             unreachable!("a payload of bytes")
         };
@@ -252,8 +289,31 @@ mod tests {
         chunk.advance(1);
         assert_eq!(chunk.chunk(), b"bc");
         drop(chunk);
-        assert_eq!(returned.take().unwrap(), b"abc");
+        assert_eq!(returned.take(1).unwrap(), b"abc");
         assert!(Payload::empty().is_end_stream());
+    }
+
+    /// hyper may drop an earlier answer's body late, while a later answer waits for its own
+    /// to post it again: the later answer gets its own bytes, or none, never the earlier's.
+    #[test]
+    fn a_retry_gets_its_own_answers_bytes_whenever_the_others_come_back() {
+        let returned = BufferReturn::default();
+        let earlier = returned.payload(b"earlier".to_vec(), 1);
+        let later = returned.payload(b"later".to_vec(), 2);
+        drop(earlier);
+        assert_eq!(returned.take(2), None, "not the earlier answer's bytes");
+        drop(later);
+        assert_eq!(returned.take(2).unwrap(), b"later");
+        // Late the other way round: the earlier one does not displace the later one.
+        let later = returned.payload(b"later".to_vec(), 4);
+        let earlier = returned.payload(b"earlier".to_vec(), 3);
+        drop(later);
+        drop(earlier);
+        assert_eq!(returned.take(3), None);
+        assert_eq!(returned.take(4).unwrap(), b"later");
+        // Any of them serves as the next invocation's buffer.
+        drop(returned.payload(b"old".to_vec(), 5));
+        assert_eq!(returned.take_any().unwrap(), b"old");
     }
 
     #[test]
@@ -263,10 +323,11 @@ mod tests {
             .build()
             .unwrap();
         let returned = BufferReturn::default();
-        let held = returned.payload(b"held".to_vec());
+        let held = returned.payload(b"held".to_vec(), 7);
         let limit = std::time::Duration::from_millis(20);
-        assert_eq!(runtime.block_on(returned.wait(limit)), None);
+        assert_eq!(runtime.block_on(returned.wait(7, limit)), None);
         drop(held);
-        assert_eq!(runtime.block_on(returned.wait(limit)).unwrap(), b"held");
+        assert_eq!(runtime.block_on(returned.wait(6, limit)), None);
+        assert_eq!(runtime.block_on(returned.wait(7, limit)).unwrap(), b"held");
     }
 }

@@ -102,6 +102,11 @@ pub enum Fault {
     TooLarge,
     /// Waits this long, then answers normally.
     Delay(Duration),
+    /// Answers at once with this status (and rapid's body for it), without reading the
+    /// request's body, as a server that refuses an answer early may; the invocation is closed
+    /// for a 403 or 410. The connection is then closed after the given time, so the client
+    /// holds its unsent body until then.
+    ReplyUnread(u16, Duration),
 }
 
 impl Received {
@@ -425,6 +430,22 @@ async fn route_inner(
         return Ok(next_event(state).await);
     }
     let line = request_line(&request, &path);
+    if let (Some(Fault::ReplyUnread(status, linger)), Some((id, kind))) = (fault, &answer) {
+        if matches!(status, 403 | 410) {
+            state.environment.lock().unwrap().close(id);
+        }
+        record(state, &line, Vec::new(), Vec::new(), status);
+        let body = request.into_body();
+        // The body is neither read nor dropped until the linger is over: the connection stays
+        // open, and the client's write of it stalls.
+        tokio::spawn(async move {
+            tokio::time::sleep(linger).await;
+            drop(body);
+        });
+        let mut response = Response::new(Full::new(Bytes::from(scripted(status, *kind).body)));
+        *response.status_mut() = StatusCode::from_u16(status).unwrap();
+        return Ok(response);
+    }
     let (body, trailers, truncated) = match request.into_body().collect().await {
         Ok(collected) => {
             let trailers = collected.trailers().map(pairs).unwrap_or_default();
@@ -457,14 +478,19 @@ async fn route_inner(
                 .iter()
                 .find(|(name, _)| name == headers::RESPONSE_MODE)
                 .map(|(_, value)| value.as_bytes());
+            let echoed = line
+                .headers
+                .iter()
+                .find(|(name, _)| name == headers::INVOCATION_ID)
+                .map(|(_, value)| value.as_str());
             let mut environment = state.environment.lock().unwrap();
             // Only a response has a mode; an error report is always whole.
             let (_, reply) = match (kind, ResponseMode::of(mode)) {
                 (paths::Answer::Response, Some(ResponseMode::Streaming)) => {
-                    environment.answer_streamed(id, len)
+                    environment.answer_streamed(id, echoed, len)
                 }
-                (paths::Answer::Response, None) => environment.answer_in_unknown_mode(id),
-                _ => environment.answer(id, *kind, len),
+                (paths::Answer::Response, None) => environment.answer_in_unknown_mode(id, echoed),
+                _ => environment.answer(id, echoed, *kind, len),
             };
             (reply.status, reply.body)
         }
@@ -485,6 +511,7 @@ fn scripted(status: u16, answer: paths::Answer) -> Reply {
     match status {
         400 => Reply::invalid_request_id(),
         403 => Reply::invalid_state_transition("RuntimeResponseSentState", answer),
+        410 => Reply::invoke_timeout(),
         413 => Reply::request_entity_too_large(),
         500 => Reply::internal_server_error(),
         _ => Reply {
@@ -552,18 +579,12 @@ async fn next_event(state: &State) -> Response<Full<Bytes>> {
         }
         notified.await;
     };
-    {
-        let mut environment = state.environment.lock().unwrap();
-        environment.handed_out(&event.request_id);
-        state
-            .most_in_flight
-            .fetch_max(environment.in_flight().len(), Ordering::SeqCst);
-    }
     let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(3);
-    // As Lambda sends them: a new trace id with every invocation.
+    // As Lambda sends them: a new trace id and a new invocation id with every invocation.
     let mut fields = vec![
         ("content-type".to_owned(), "application/json".to_owned()),
         (headers::REQUEST_ID.to_owned(), event.request_id.clone()),
+        (headers::INVOCATION_ID.to_owned(), ids::request_id()),
         (
             headers::DEADLINE_MS.to_owned(),
             deadline.as_millis().to_string(),
@@ -579,6 +600,18 @@ async fn next_event(state: &State) -> Response<Full<Bytes>> {
         fields.push((name, value));
     }
     fields.retain(|(name, _)| !event.without.contains(name));
+    {
+        // The attempt rapid expects an answer to echo, if `/next` gave one.
+        let invocation_id = fields
+            .iter()
+            .find(|(name, _)| name == headers::INVOCATION_ID)
+            .map_or("", |(_, value)| value.as_str());
+        let mut environment = state.environment.lock().unwrap();
+        environment.handed_out(&event.request_id, invocation_id);
+        state
+            .most_in_flight
+            .fetch_max(environment.in_flight().len(), Ordering::SeqCst);
+    }
     let mut response = Response::new(Full::new(Bytes::from(event.body)));
     for (name, value) in fields {
         response.headers_mut().insert(

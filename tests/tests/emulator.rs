@@ -32,6 +32,8 @@ const INVOKE: &str = "/2015-03-31/functions/function/invocations";
 struct Local {
     process: Child,
     port: u16,
+    /// Every line it wrote to stderr (its own, and its runtime's, passed on).
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Local {
@@ -60,8 +62,11 @@ impl Local {
         // The emulator's first line names its address; the rest of its log is passed on.
         let stderr = process.stderr.take().unwrap();
         let (port_found, port) = std::sync::mpsc::channel();
+        let log: std::sync::Arc<std::sync::Mutex<Vec<String>>> = std::sync::Arc::default();
+        let lines = std::sync::Arc::clone(&log);
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line.clone());
                 if let Some(port) = line
                     .split("http://127.0.0.1:")
                     .nth(1)
@@ -76,11 +81,27 @@ impl Local {
         let port = port
             .recv_timeout(Duration::from_secs(20))
             .expect("the local Lambda says where it listens");
-        let local = Local { process, port };
+        let local = Local { process, port, log };
         // Ready when this child answers: a GET is refused with 405, by the Invoke API itself.
         let refused = get(port, INVOKE);
         assert_eq!(refused, 405, "the local Lambda on {port} answers");
         local
+    }
+
+    /// Waits up to `timeout` for a line of its stderr that contains `text`.
+    fn wait_for_line(&self, text: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(line) = self.log.lock().unwrap().iter().find(|l| l.contains(text)) {
+                return line.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no line with {text:?} in {:#?}",
+                self.log.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     fn endpoint(&self) -> String {
@@ -507,6 +528,68 @@ fn with_concurrency_invocations_run_at_once_in_one_process() {
         .unwrap();
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("1 to 1024"));
+}
+
+/// On Lambda Managed Instances a timeout closes the one invocation: the others in flight go on
+/// in the same process, and the late answer of the one that timed out is refused with 410
+/// `InvokeTimeout` (Managed Instances' rapid), which the runtime logs and serves on.
+#[test]
+fn with_concurrency_a_timeout_closes_one_invocation_and_keeps_the_process() {
+    let local = Local::serve(
+        CONCURRENT.path(),
+        &["--handler", "block", "--concurrency", "4", "--timeout", "1"],
+    );
+    let (slow, quick) = std::thread::scope(|scope| {
+        let slow = scope.spawn(|| local.invoke(None, r#"{"id": 1, "sleep_ms": 2500}"#));
+        // Started while the slow one runs, and answered before its deadline.
+        std::thread::sleep(Duration::from_millis(200));
+        let quick: Vec<Reply> = (2..5)
+            .map(|i| local.invoke(None, json!({"id": i, "sleep_ms": 50}).to_string()))
+            .collect();
+        (slow.join().unwrap(), quick)
+    });
+    assert_eq!(slow.header(headers::FUNCTION_ERROR), Some("Unhandled"));
+    assert_eq!(slow.json()["errorType"], "Sandbox.Timedout");
+    let pids: Vec<Value> = quick.iter().map(|r| r.json()["pid"].clone()).collect();
+    assert!(pids.iter().all(|p| *p == pids[0] && p.is_u64()), "{pids:?}");
+    // The slow handler returns after 2.5 s: its answer is refused, and the loop serves on.
+    let slow_id = slow.header(headers::AMZN_REQUEST_ID).unwrap();
+    let refused = local.wait_for_line("410 InvokeTimeout", Duration::from_secs(10));
+    assert!(refused.contains(slow_id), "{refused}");
+    let later = local.invoke(None, r#"{"id": 5}"#);
+    assert_eq!(
+        later.json()["pid"],
+        pids[0],
+        "the process was not restarted"
+    );
+}
+
+/// With a concurrency of N, the Runtime API hands out no more than N invocations at once,
+/// however many `/next` requests a runtime has open (here a Python runtime with three, at a
+/// concurrency of two).
+#[test]
+fn with_concurrency_no_more_than_that_many_invocations_are_handed_out() {
+    let held = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("most-held-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&held);
+    let mut command = Command::new(EMULATOR.path());
+    command
+        .args(["--port", "0", "--concurrency", "2", "--"])
+        .arg(python())
+        .arg(python_dir().join("three_nexts.py"))
+        .env("HELD_FILE", &held);
+    let local = &Local::start(command);
+    let replies: Vec<Reply> = std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..6)
+            .map(|i: u64| scope.spawn(move || local.invoke(None, i.to_string())))
+            .collect();
+        calls.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    let mut answered: Vec<Value> = replies.iter().map(Reply::json).collect();
+    answered.sort_by_key(|v| v.as_u64());
+    assert_eq!(answered, (0..6).map(|i| json!(i)).collect::<Vec<_>>());
+    let most: Value = serde_json::from_str(&std::fs::read_to_string(&held).unwrap()).unwrap();
+    assert_eq!(most, json!(2), "invocations the runtime held at once");
 }
 
 /// `InvokeWithResponseStream` through boto3: chunks arrive as the function streams them, and

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use lambda_handler_protocol::headers;
 use lambda_handler_tests::{Binary, Event, RuntimeApi};
 use serde_json::Value;
 
@@ -88,4 +89,33 @@ fn the_level_setting_filters_and_text_lines_are_readable() {
         errors_only.contains("invocation order-3 failed"),
         "{errors_only}"
     );
+}
+
+/// A multi-tenant function's lines carry the invocation's `tenantId`, as Lambda's own runtimes
+/// write it; an invocation without a tenant has no such key.
+#[test]
+fn json_lines_carry_the_tenant_of_the_invocation_that_wrote_them() {
+    let api = RuntimeApi::start();
+    let process = api.spawn(LOGS.path(), &[("AWS_LAMBDA_LOG_FORMAT", "JSON")]);
+    let order = |id: &str, body: &str| Event::new(id, body);
+    api.push(order("t-1", r#"{"order_id": 1, "items": 3}"#).header(headers::TENANT_ID, "blue"));
+    api.push(order("t-2", r#"{"order_id": 2, "items": 1}"#));
+    api.push(order("t-3", r#"{"order_id": "x"}"#).header(headers::TENANT_ID, "green"));
+    api.wait_for_accepted(3, Duration::from_secs(30));
+    let log = process.stop();
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let tenant_of = |request_id: &str| -> Vec<Option<&str>> {
+        lines
+            .iter()
+            .filter(|l| l["requestId"] == request_id)
+            .map(|l| l.get("tenantId").map(|t| t.as_str().unwrap()))
+            .collect()
+    };
+    assert_eq!(tenant_of("t-1"), [Some("blue")], "{log}");
+    assert_eq!(tenant_of("t-2"), [None], "{log}");
+    // The runtime's own line about an invocation that failed (its event does not decode).
+    assert_eq!(tenant_of("t-3"), [Some("green")], "{log}");
 }
