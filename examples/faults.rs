@@ -16,6 +16,19 @@ fn panics(event: Value) -> Value {
     panic!("handler exploded on {event}")
 }
 
+/// A panic whose payload panics again when it is dropped: reported as any panic, and the
+/// process serves on.
+#[lambda_handler]
+fn panics_twice(_event: Value) -> Value {
+    struct Bomb;
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            panic!("the panic's payload panicked when dropped");
+        }
+    }
+    std::panic::panic_any(Bomb)
+}
+
 /// So are panics in an async handler, across an await.
 #[lambda_handler]
 async fn panics_async(event: Value) -> Value {

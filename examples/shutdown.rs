@@ -26,8 +26,13 @@ async fn flush(metrics: &Metrics) {
     }
 }
 
+/// Counts its invocations; an event `{"hang_ms": N}` first blocks for N ms, as a handler stuck
+/// on a call without a timeout would.
 #[lambda_handler(init = open_metrics, shutdown = flush)]
-fn count(_event: serde_json::Value, metrics: &Metrics) -> u32 {
+fn count(event: serde_json::Value, metrics: &Metrics) -> u32 {
+    if let Some(ms) = event["hang_ms"].as_u64() {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
     metrics.served.fetch_add(1, Ordering::SeqCst) + 1
 }
 

@@ -103,15 +103,25 @@ fn error_body(error_type: &str, message: &str) -> Bytes {
 pub(crate) enum Child {
     Stopped,
     Running {
-        /// Its process id, for SIGTERM.
+        /// Its process id, for the `REPORT` line's memory.
         pid: Option<u32>,
-        /// Stops the process (sent by a timeout).
-        stop: Option<oneshot::Sender<()>>,
+        /// Tells the task that owns the process to signal it: only that task may, since only
+        /// it knows the process has not been reaped (and its pid not reused).
+        signals: mpsc::UnboundedSender<StopSignal>,
         /// It asked `/next`: its initialization is over.
         initialized: bool,
         /// It reported `/init/error`, which already answered an invocation.
         init_failed: bool,
     },
+}
+
+/// How the runtime process is asked to stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StopSignal {
+    /// SIGTERM, as Lambda ends an execution environment: its shutdown hook may run.
+    Terminate,
+    /// SIGKILL, as Lambda resets an environment after a timeout.
+    Kill,
 }
 
 /// The invocations in flight, as rapid tracks them, and where their outcomes go.
@@ -432,10 +442,13 @@ impl Shared {
 
     /// Stops the runtime process, as Lambda resets an execution environment after a timeout.
     pub(crate) fn stop_child(&self) {
-        if let Child::Running { stop, .. } = &mut *lock(&self.child)
-            && let Some(stop) = stop.take()
-        {
-            let _ = stop.send(());
+        self.signal_child(StopSignal::Kill);
+    }
+
+    /// Asks the task that owns the runtime process to signal it.
+    pub(crate) fn signal_child(&self, signal: StopSignal) {
+        if let Child::Running { signals, .. } = &*lock(&self.child) {
+            let _ = signals.send(signal);
         }
     }
 

@@ -7,12 +7,12 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use tokio::sync::oneshot;
+use tokio::sync::mpsc;
 
 use lambda_handler_protocol::env as lambda_env;
 use lambda_handler_protocol::error_types::{RUNTIME_EXIT_ERROR, RUNTIME_INVALID_ENTRYPOINT};
 
-use crate::state::{Child, Outcome, Shared};
+use crate::state::{Child, Outcome, Shared, StopSignal};
 
 /// Starts the child unless it is running.
 pub(crate) fn ensure_running(shared: &Arc<Shared>) {
@@ -26,14 +26,14 @@ pub(crate) fn ensure_running(shared: &Arc<Shared>) {
             shared
                 .output
                 .attach(process.stdout.take(), process.stderr.take());
-            let (stop, stopped) = oneshot::channel();
+            let (signals, received) = mpsc::unbounded_channel();
             *child = Child::Running {
                 pid: process.id(),
-                stop: Some(stop),
+                signals,
                 initialized: false,
                 init_failed: false,
             };
-            tokio::spawn(watch(Arc::clone(shared), process, stopped));
+            tokio::spawn(watch(Arc::clone(shared), process, received));
         }
         Err(e) => {
             drop(child);
@@ -52,16 +52,10 @@ pub(crate) fn ensure_running(shared: &Arc<Shared>) {
 /// Ends the runtime as Lambda ends an execution environment: SIGTERM, time for its shutdown
 /// hook, then SIGKILL if it is still running; returns once it has exited.
 pub(crate) async fn terminate(shared: &Shared, grace: std::time::Duration) {
-    let Some(pid) = shared.child_pid() else {
+    if shared.child_pid().is_none() {
         return;
-    };
-    if let Ok(pid) = libc::pid_t::try_from(pid) {
-        // SAFETY: `kill` has no memory-safety preconditions; the pid is our own child's, which
-        // `watch` has not reaped yet (it is still `Running`).
-        unsafe {
-            libc::kill(pid, libc::SIGTERM);
-        }
     }
+    shared.signal_child(StopSignal::Terminate);
     let deadline = tokio::time::Instant::now() + grace;
     while shared.child_pid().is_some() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -122,17 +116,22 @@ fn command(shared: &Shared) -> tokio::process::Command {
     command
 }
 
+/// Owns the runtime process until it exits: signals it when asked, then tells the state.
 async fn watch(
     shared: Arc<Shared>,
     mut process: tokio::process::Child,
-    stopped: oneshot::Receiver<()>,
+    mut signals: mpsc::UnboundedReceiver<StopSignal>,
 ) {
-    let waited = first(Box::pin(process.wait()), stopped).await;
-    let (status, stopped) = match waited {
-        First::A(status) => (status, false),
-        First::B(_) => {
-            let _ = process.start_kill();
-            (process.wait().await, true)
+    let (status, stopped) = loop {
+        let waited = first(Box::pin(process.wait()), Box::pin(signals.recv())).await;
+        match waited {
+            First::A(status) => break (status, false),
+            First::B(Some(StopSignal::Terminate)) => terminate_process(&process),
+            // A kill, or no one left to ask for anything.
+            First::B(_) => {
+                let _ = process.start_kill();
+                break (process.wait().await, true);
+            }
         }
     };
     let state = std::mem::replace(&mut *shared.child(), Child::Stopped);
@@ -161,6 +160,19 @@ async fn watch(
     }
     if shared.has_pending() {
         ensure_running(&shared);
+    }
+}
+
+/// SIGTERM to the runtime process.
+fn terminate_process(process: &tokio::process::Child) {
+    // `id` is `None` once the process has been reaped; until then its pid is still its own
+    // (a zombie's pid is not reused), and only this task reaps it.
+    let Some(pid) = process.id().and_then(|pid| libc::pid_t::try_from(pid).ok()) else {
+        return;
+    };
+    // SAFETY: `kill` has no memory-safety preconditions; the pid is our own child's, unreaped.
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
     }
 }
 

@@ -23,12 +23,13 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use lambda_handler_protocol::env::{MAX_CONCURRENCY, parse_concurrency};
+use lambda_handler_protocol::limits::SHUTDOWN_BUDGET;
 use tokio::sync::Notify;
 
 use crate::event_loop::{LoopState, NextFailure, client, prepare, serve_invocations};
 use crate::log::log;
 use crate::registry::{BuiltState, Handler};
-use crate::shutdown::{First, first, shut_down, termination};
+use crate::shutdown::{First, first, shut_down, shutdown_deadline, termination};
 use crate::trace_env::TraceEnv;
 
 /// How many invocation loops to run: `AWS_LAMBDA_MAX_CONCURRENCY`, or 1 when it is unset (or
@@ -53,7 +54,6 @@ const UNREACHABLE_RETRY: Duration = Duration::from_secs(1);
 /// Serves up to `count` invocations at once, inside a `LocalSet` on the runtime that drives
 /// I/O for every loop; returns the exit code.
 pub(crate) async fn serve_endpoint(endpoint: &OsStr, count: usize) -> i32 {
-    crate::heap::keep_freed_memory();
     let Some(mut client) = client(endpoint) else {
         return 1;
     };
@@ -103,20 +103,35 @@ pub(crate) async fn serve_endpoint(endpoint: &OsStr, count: usize) -> i32 {
     let shutdown = match &mut terminate {
         None => {
             all_finished.await;
-            false
+            None
         }
         Some(signal) => match first(signal.recv(), all_finished).await {
             First::A(_) => {
-                // Invocations in flight are answered first; then the hook runs.
+                // Invocations in flight are answered first, within half of Lambda's shutdown
+                // budget; then the hook runs in the rest, whatever a handler still does: it
+                // is SIGKILLed at the budget's end.
+                let deadline = shutdown_deadline();
                 loops.stop();
-                loops.all_finished().await;
-                true
+                let in_flight = deadline - SHUTDOWN_BUDGET / 2;
+                if tokio::time::timeout_at(in_flight, loops.all_finished())
+                    .await
+                    .is_err()
+                {
+                    log!(
+                        Warn,
+                        "SIGTERM: {} invocations still running after {} ms; running the \
+                         shutdown hook without waiting for them",
+                        loops.live(),
+                        (SHUTDOWN_BUDGET / 2).as_millis()
+                    );
+                }
+                Some(deadline)
             }
-            First::B(()) => false,
+            First::B(()) => None,
         },
     };
-    if shutdown {
-        return shut_down(handler, state).await;
+    if let Some(deadline) = shutdown {
+        return shut_down(handler, state, deadline).await;
     }
     1
 }
@@ -169,6 +184,17 @@ impl Loops {
         }
     }
 
+    /// Loops still running: a loop's thread may also end in a way no loop reports (a panic
+    /// in the runtime itself), which counts too.
+    fn live(&self) -> usize {
+        self.count - self.finished.load(Ordering::SeqCst).min(self.count)
+    }
+
+    /// Whether every loop still running has failed to reach the Runtime API.
+    fn none_reachable(&self) -> bool {
+        self.unreachable.load(Ordering::SeqCst) >= self.live()
+    }
+
     /// Returns once every loop has finished.
     async fn all_finished(&self) {
         while self.finished.load(Ordering::SeqCst) < self.count {
@@ -215,9 +241,11 @@ async fn serve_loop(
                 break;
             }
             Err(NextFailure::Unreachable(message)) => {
-                if !std::mem::replace(&mut unreachable, true)
-                    && loops.unreachable.fetch_add(1, Ordering::SeqCst) + 1 == loops.count
-                {
+                if !std::mem::replace(&mut unreachable, true) {
+                    loops.unreachable.fetch_add(1, Ordering::SeqCst);
+                }
+                // Checked at every failure: a loop that ended meanwhile no longer counts.
+                if loops.none_reachable() {
                     log!(Error, "{message} in every invocation loop; exiting");
                     loops.stop();
                     break;
@@ -239,5 +267,29 @@ async fn serve_loop(
             loops.stop();
             break;
         }
+    }
+    if unreachable {
+        loops.unreachable.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Loops;
+    use std::sync::atomic::Ordering;
+
+    #[test]
+    fn the_process_gives_up_when_every_live_loop_is_unreachable() {
+        let loops = Loops::new(3);
+        loops.unreachable.fetch_add(2, Ordering::SeqCst);
+        assert!(
+            !loops.none_reachable(),
+            "one loop of three still reaches it"
+        );
+        // The third loop's thread ended without a word (it counts as finished, not as
+        // unreachable): the two left are all there is.
+        loops.finished.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(loops.live(), 2);
+        assert!(loops.none_reachable());
     }
 }

@@ -201,7 +201,9 @@ fn log_once(logged: &AtomicBool, message: std::fmt::Arguments<'_>) {
 }
 
 /// The deadline, when the header is an epoch time in milliseconds. Emulators have been seen
-/// sending small constants; anything before 2001 is not a deadline.
+/// sending small constants; anything before 2001 is not a deadline. One further away than
+/// Lambda's longest timeout (with a minute for clocks that disagree) is taken as that timeout:
+/// `Instant::now() + ctx.remaining_time()` in a handler must not overflow.
 fn deadline(header: Option<&str>) -> Option<SystemTime> {
     const EARLIEST_MS: u64 = 1_000_000_000_000;
     let ms = header?
@@ -209,8 +211,19 @@ fn deadline(header: Option<&str>) -> Option<SystemTime> {
         .parse::<u64>()
         .ok()
         .filter(|ms| *ms >= EARLIEST_MS)?;
-    UNIX_EPOCH.checked_add(Duration::from_millis(ms))
+    let latest = SystemTime::now() + MAX_TIMEOUT;
+    let deadline = UNIX_EPOCH
+        .checked_add(Duration::from_millis(ms))
+        .unwrap_or(latest);
+    Some(if deadline > latest + CLOCK_SLACK {
+        latest
+    } else {
+        deadline
+    })
 }
+
+/// How far past Lambda's longest timeout a deadline may be before it is taken as wrong.
+const CLOCK_SLACK: Duration = Duration::from_secs(60);
 
 fn replace(field: &mut String, value: &str) {
     field.clear();
@@ -332,8 +345,34 @@ mod tests {
         for bad in ["", "-5", "1.5", "600000", "18446744073709551615x"] {
             assert_eq!(deadline(Some(bad)), None, "{bad}");
         }
-        assert!(deadline(Some("18446744073709551615")).is_some());
         assert_eq!(deadline(None), None);
+    }
+
+    #[test]
+    fn a_deadline_past_lambdas_longest_timeout_is_that_timeout() {
+        let far = Context {
+            deadline: deadline(Some("18446744073709551615")).unwrap(),
+            ..Context::default()
+        };
+        let remaining = far.remaining_time();
+        assert!(remaining <= MAX_TIMEOUT, "{remaining:?}");
+        assert!(
+            remaining > MAX_TIMEOUT - Duration::from_secs(5),
+            "{remaining:?}"
+        );
+        // What a handler computes with it does not overflow.
+        let _ = std::time::Instant::now() + remaining;
+        // Within the slack, the header is believed.
+        let soon = SystemTime::now() + MAX_TIMEOUT + Duration::from_secs(30);
+        let ms = soon
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+            .to_string();
+        assert_eq!(
+            deadline(Some(&ms)),
+            Some(UNIX_EPOCH + Duration::from_millis(ms.parse().unwrap()))
+        );
     }
 
     #[test]

@@ -73,13 +73,16 @@ impl InvocationError {
         )
     }
 
-    pub(crate) fn panic(payload: &(dyn Any + Send)) -> Self {
+    /// The error of a caught panic, whose payload is dropped here.
+    pub(crate) fn panic(payload: Box<dyn Any + Send>) -> Self {
         let message = payload
             .downcast_ref::<&str>()
             .copied()
             .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
             .unwrap_or("a panic with a non-string payload");
-        Self::new("Runtime.Panic", format!("the handler panicked: {message}"))
+        let error = Self::new("Runtime.Panic", format!("the handler panicked: {message}"));
+        drop_payload(payload);
+        error
     }
 
     /// The value of the `Lambda-Runtime-Function-Error-Type` header: Lambda records anything
@@ -110,6 +113,16 @@ impl fmt::Display for InvocationError {
 }
 
 impl std::error::Error for InvocationError {}
+
+/// Drops a panic's payload where a panic in its `Drop` is caught too: a payload type whose
+/// `drop` panics (`panic_any(Bomb)`) would otherwise unwind out of the runtime's own code and
+/// end the invocation loop. A second payload is forgotten, not dropped.
+fn drop_payload(payload: Box<dyn Any + Send>) {
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(payload)));
+    if let Err(again) = dropped {
+        std::mem::forget(again);
+    }
+}
 
 /// `MyError` for `my_crate::error::MyError`, `Error` for `Box<dyn Error + Send + Sync>`, as
 /// Python reports an exception by its class name.
@@ -163,9 +176,21 @@ mod tests {
 
     #[test]
     fn panic_payloads_become_messages() {
-        let e = InvocationError::panic(&"boom");
+        let e = InvocationError::panic(Box::new("boom"));
         assert_eq!(e.error_message, "the handler panicked: boom");
-        let e = InvocationError::panic(&String::from("owned"));
+        let e = InvocationError::panic(Box::new(String::from("owned")));
         assert_eq!(e.error_message, "the handler panicked: owned");
+    }
+
+    #[test]
+    fn a_payload_whose_drop_panics_is_contained() {
+        struct Bomb;
+        impl Drop for Bomb {
+            fn drop(&mut self) {
+                panic!("the payload's drop panicked");
+            }
+        }
+        let e = InvocationError::panic(Box::new(Bomb));
+        assert_eq!(e.error_type, "Runtime.Panic");
     }
 }

@@ -18,7 +18,7 @@ use crate::invoke::invoke;
 use crate::log::log;
 use crate::payload::Payload;
 use crate::registry::{self, BuiltState, Handler, HandlerChoice, Output, State};
-use crate::shutdown::{First, first, shut_down, termination};
+use crate::shutdown::{First, first, shut_down, shutdown_deadline, termination};
 use crate::trace_env::TraceEnv;
 
 /// How often `/next` is tried before the process gives up on an unreachable Runtime API
@@ -30,7 +30,6 @@ const MAX_IDLE_DELAY: Duration = Duration::from_millis(100);
 
 /// Serves invocations one at a time; runs inside a `LocalSet`.
 pub(crate) async fn serve_endpoint(endpoint: &std::ffi::OsStr) -> i32 {
-    crate::heap::keep_freed_memory();
     let Some(mut client) = client(endpoint) else {
         return 1;
     };
@@ -103,7 +102,7 @@ pub(crate) async fn serve_invocations(
             // Waiting for an invocation: Lambda sends SIGTERM when it ends the environment.
             // One that arrives during an invocation is taken once it is answered.
             Some(signal) => match first(signal.recv(), next).await {
-                First::A(_) => return shut_down(handler, state).await,
+                First::A(_) => return shut_down(handler, state, shutdown_deadline()).await,
                 First::B(next) => next,
             },
         };

@@ -33,7 +33,7 @@ pub(crate) async fn invoke(
     // is shared by reference, so a panic cannot leave it half-moved).
     match handler.invoke {
         Invoke::Sync(call) => catch_unwind(AssertUnwindSafe(|| call(body, ctx, state)))
-            .unwrap_or_else(|payload| Err(InvocationError::panic(&*payload))),
+            .unwrap_or_else(|payload| Err(InvocationError::panic(payload))),
         Invoke::Async(call) => CatchUnwind(call(body, ctx, state)).await,
     }
 }

@@ -112,7 +112,12 @@ pub use streaming::Streaming;
 /// Serving the Runtime API on glibc, the process keeps the memory handlers free for the next
 /// invocation rather than returning it to the kernel (see "Memory between invocations" in
 /// the README); `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_` or `GLIBC_TUNABLES` set in
-/// the environment leave glibc as configured.
+/// the environment leave glibc as configured. This changes glibc's policy for the whole
+/// process, which [`run`] owns; [`run_async`] leaves it alone.
+///
+/// On SIGTERM (with a `shutdown` hook), invocations in flight get half of Lambda's 500 ms
+/// shutdown budget to be answered, and the hook the rest: a handler that never returns does
+/// not keep the hook from running before Lambda's SIGKILL.
 pub fn run() -> ! {
     #[cfg(feature = "tracing")]
     tracing_logs::install();
@@ -142,7 +147,11 @@ pub fn run() -> ! {
 /// The loop runs inside a `tokio::task::LocalSet` on the calling task, so handlers' futures
 /// need not be `Send`, and both `tokio::spawn` (onto your runtime) and
 /// `tokio::task::spawn_local` work in handlers. The returned future is not `Send`: await it
-/// in `main` (or `block_on`), not in a spawned task. Everything else is as [`run`] does it.
+/// in `main` (or `block_on`), not in a spawned task. Everything else is as [`run`] does it,
+/// but one: the process is your program's, so glibc's memory policy is left as it is (where
+/// [`run`] keeps freed memory for the next invocation, see "Memory between invocations" in the
+/// README). To have it here, set `MALLOC_MMAP_THRESHOLD_=33554432` and
+/// `MALLOC_TRIM_THRESHOLD_=67108864` in the function's environment.
 pub async fn run_async() {
     #[cfg(feature = "tracing")]
     tracing_logs::install();

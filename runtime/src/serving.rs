@@ -3,8 +3,10 @@
 
 use crate::{concurrent, event_loop};
 
-/// Serves invocations until the Runtime API fails for good; returns the exit code.
+/// Serves invocations until the Runtime API fails for good; returns the exit code. The process
+/// is the runtime's (`run()`): glibc keeps freed memory for the next invocation.
 pub(crate) fn run(endpoint: &std::ffi::OsStr) -> i32 {
+    crate::heap::keep_freed_memory();
     let loops = concurrent::loops();
     let Some(runtime) = crate::invoke::async_runtime() else {
         return 1;
@@ -19,7 +21,8 @@ pub(crate) fn run(endpoint: &std::ffi::OsStr) -> i32 {
     tokio::task::LocalSet::new().block_on(&runtime, event_loop::serve_endpoint(endpoint))
 }
 
-/// [`run`] on the caller's tokio runtime (`run_async`): inside a `LocalSet` of its own.
+/// [`run`] on the caller's tokio runtime (`run_async`): inside a `LocalSet` of its own. The
+/// process is the program's: its allocator's policy is left as the program set it.
 pub(crate) async fn run_on_current(endpoint: &std::ffi::OsStr) -> i32 {
     let loops = concurrent::loops();
     let local = tokio::task::LocalSet::new();

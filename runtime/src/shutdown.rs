@@ -5,6 +5,7 @@ use std::future::Future;
 use std::task::Poll;
 
 use lambda_handler_protocol::limits::SHUTDOWN_BUDGET;
+use tokio::time::Instant;
 
 use crate::log::log;
 use crate::registry::{Handler, State};
@@ -38,8 +39,9 @@ impl NeverSignal {
     }
 }
 
-/// Runs the handler's shutdown hook within Lambda's budget; the process then exits 0.
-pub(crate) async fn shut_down(handler: &Handler, state: &State) -> i32 {
+/// Runs the handler's shutdown hook until `deadline` (Lambda sends SIGKILL at the end of its
+/// shutdown budget, [`SHUTDOWN_BUDGET`] after SIGTERM); the process then exits 0.
+pub(crate) async fn shut_down(handler: &Handler, state: &State, deadline: Instant) -> i32 {
     let Some(hook) = handler.shutdown else {
         return 0;
     };
@@ -48,7 +50,7 @@ pub(crate) async fn shut_down(handler: &Handler, state: &State) -> i32 {
         hook(state).await;
         Ok(())
     }));
-    match tokio::time::timeout(SHUTDOWN_BUDGET, hook).await {
+    match tokio::time::timeout_at(deadline, hook).await {
         Ok(Ok(())) => {}
         Ok(Err(panic)) => log!(Error, "the shutdown hook failed: {panic}"),
         Err(_) => log!(
@@ -58,6 +60,11 @@ pub(crate) async fn shut_down(handler: &Handler, state: &State) -> i32 {
         ),
     }
     0
+}
+
+/// When a shutdown that begins now must be over: Lambda's budget after SIGTERM.
+pub(crate) fn shutdown_deadline() -> Instant {
+    Instant::now() + SHUTDOWN_BUDGET
 }
 
 /// Which of two futures finished first.

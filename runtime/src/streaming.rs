@@ -193,7 +193,7 @@ where
                         .map_err(InvocationError::from_handler_error::<E>)
                 })
             }),
-            Err(panic) => Poll::Ready(Some(Err(InvocationError::panic(&*panic)))),
+            Err(panic) => Poll::Ready(Some(Err(InvocationError::panic(panic)))),
         }
     }
 }

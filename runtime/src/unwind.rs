@@ -24,6 +24,6 @@ impl<T, F: Future<Output = Result<T, InvocationError>> + Unpin> Future for Catch
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let inner = &mut self.0;
         catch_unwind(AssertUnwindSafe(|| Pin::new(inner).poll(cx)))
-            .unwrap_or_else(|payload| Poll::Ready(Err(InvocationError::panic(&*payload))))
+            .unwrap_or_else(|payload| Poll::Ready(Err(InvocationError::panic(payload))))
     }
 }

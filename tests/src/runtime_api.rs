@@ -289,6 +289,11 @@ impl RuntimeApi {
         self.state.next_requests.load(Ordering::SeqCst)
     }
 
+    /// The invocations in flight now (handed out, not yet answered), oldest first.
+    pub fn in_flight(&self) -> Vec<String> {
+        self.state.environment.lock().unwrap().in_flight().to_vec()
+    }
+
     /// The most invocations that were in flight (handed out, not yet answered) at once.
     pub fn most_in_flight(&self) -> usize {
         self.state.most_in_flight.load(Ordering::SeqCst)

@@ -135,3 +135,38 @@ fn a_large_response_is_written_where_its_event_was() {
         "the peak grew {growth} KiB for 1 MiB events: more than the event, its parse and the greeting"
     );
 }
+
+/// The memory policy's cost with several loops (each thread allocates from its own glibc arena,
+/// and each arena keeps what it frees): the peak resident set of 8 loops serving 1 MiB events,
+/// with the policy and with glibc's defaults set by the user. A measurement, not a check:
+/// `cargo test -p lambda-handler-tests --test soak -- --ignored --nocapture concurrent`.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+#[ignore]
+fn concurrent_large_events_peak_rss() {
+    static CONCURRENT: Binary = Binary::example("concurrent");
+    let defaults = [
+        ("MALLOC_MMAP_THRESHOLD_", "131072"),
+        ("MALLOC_TRIM_THRESHOLD_", "131072"),
+    ];
+    for env in [&[][..], &defaults[..]] {
+        let api = RuntimeApi::start_concurrent(8);
+        let mut vars = vec![("AWS_LAMBDA_MAX_CONCURRENCY", "8"), ("_HANDLER", "block")];
+        vars.extend_from_slice(env);
+        let process = api.spawn(CONCURRENT.path(), &vars);
+        let pad = "p".repeat(1 << 20);
+        for i in 0..400 {
+            let event = format!(r#"{{"id":{i},"sleep_ms":5,"pad":"{pad}"}}"#);
+            api.push(Event::new(format!("big-{i}"), event));
+        }
+        api.wait_for_accepted(400, Duration::from_secs(300));
+        let peak = peak_rss_kib(process.pid());
+        let rss = std::fs::read_to_string(format!("/proc/{}/status", process.pid())).unwrap();
+        let now = rss
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .unwrap()
+            .to_owned();
+        eprintln!("8 loops, 400 x 1 MiB, {env:?}: peak {peak} KiB, {now}");
+    }
+}

@@ -1,0 +1,103 @@
+//! Bounded, whatever a handler or the Runtime API does: a handler that never returns, a
+//! deadline centuries away, a panic that panics again.
+
+use std::time::{Duration, Instant};
+
+use lambda_handler_protocol::env::MAX_CONCURRENCY;
+use lambda_handler_protocol::headers;
+use lambda_handler_tests::{Binary, Event, RuntimeApi};
+use serde_json::json;
+
+static CONTEXT: Binary = Binary::example("context");
+static FAULTS: Binary = Binary::example("faults");
+static SHUTDOWN: Binary = Binary::example("shutdown");
+const WAIT: Duration = Duration::from_secs(30);
+
+/// `Lambda-Runtime-Deadline-Ms` of `u64::MAX` would make `remaining_time()` 584 million years,
+/// and `Instant::now() + ctx.remaining_time()` panic: it is taken as Lambda's longest timeout.
+#[test]
+fn a_deadline_past_lambdas_longest_timeout_is_clamped_to_it() {
+    let api = RuntimeApi::start();
+    let _context = api.spawn(CONTEXT.path(), &[]);
+    api.push(Event::new("far-1", "{}").header(headers::DEADLINE_MS, &u64::MAX.to_string()));
+    let remaining = api.wait_for_accepted(1, WAIT)[0].json()["remaining_ms"].clone();
+    let remaining = remaining.as_u64().unwrap();
+    assert!(
+        (895_000..=900_000).contains(&remaining),
+        "{remaining} ms remaining"
+    );
+}
+
+/// A panic whose payload panics again when dropped is reported as the invocation's
+/// `Runtime.Panic`, and the loop serves on (it used to unwind out of the runtime and end it).
+#[test]
+fn a_panic_that_panics_again_when_dropped_is_reported_and_the_loop_goes_on() {
+    for concurrency in ["1", "2"] {
+        let api = RuntimeApi::start_concurrent(2);
+        let _faults = api.spawn(
+            FAULTS.path(),
+            &[("_HANDLER", "panics_twice"), (MAX_CONCURRENCY, concurrency)],
+        );
+        for i in 0..4 {
+            api.push(Event::new(format!("bomb-{i}"), "{}"));
+        }
+        let answers = api.wait_for_accepted(4, WAIT);
+        for answer in &answers {
+            assert!(answer.path.ends_with("/error"), "{}", answer.path);
+            assert_eq!(answer.json()["errorType"], "Runtime.Panic");
+        }
+    }
+}
+
+/// SIGTERM while a handler never returns, with several loops: the invocations in flight get
+/// half of Lambda's 500 ms shutdown budget, the hook runs in the rest, and the process exits 0
+/// before Lambda's SIGKILL would come.
+#[cfg(unix)]
+#[test]
+fn sigterm_with_a_hung_handler_runs_the_hook_within_lambdas_budget() {
+    let flushed = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("hung-flushed-{}", std::process::id()));
+    let _ = std::fs::remove_file(&flushed);
+    let api = RuntimeApi::start_concurrent(4);
+    let mut process = api.spawn(
+        SHUTDOWN.path(),
+        &[
+            ("FLUSH_FILE", flushed.to_str().unwrap()),
+            (MAX_CONCURRENCY, "4"),
+        ],
+    );
+    api.push(Event::new("quick-1", "{}"));
+    api.wait_for_accepted(1, WAIT);
+    api.push(Event::new(
+        "hung-2",
+        json!({"hang_ms": 600_000}).to_string(),
+    ));
+    // Handed out: the handler is running (and will for ten minutes).
+    let deadline = Instant::now() + WAIT;
+    while api.in_flight() != ["hung-2"] {
+        assert!(
+            Instant::now() < deadline,
+            "the hung invocation was never taken"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let signalled = Instant::now();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &process.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let (code, stderr) = process.wait_exit(WAIT).expect("the process exits");
+    let took = signalled.elapsed();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        took < Duration::from_millis(1500),
+        "exited {took:?} after SIGTERM"
+    );
+    let written = std::fs::read_to_string(&flushed).unwrap();
+    assert!(written.starts_with("served 1, pid "), "{written}");
+    assert!(
+        stderr.contains("1 invocations still running after 250 ms"),
+        "{stderr}"
+    );
+}
