@@ -2,6 +2,8 @@
 //! only when the server closes it.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 
 use http_body_util::BodyExt;
 use hyper::body::Body;
@@ -18,6 +20,7 @@ use lambda_handler_protocol::limits::MAX_EVENT;
 use lambda_handler_protocol::paths::{self, Answer, RUNTIME_API};
 
 use crate::payload::Payload;
+use crate::shutdown::{First, first};
 
 /// Where the Runtime API is and the open connection to it.
 pub(crate) struct Client {
@@ -106,11 +109,27 @@ impl Client {
         })
     }
 
-    /// `GET /runtime/invocation/next`: waits for the next event, read into `event`.
-    pub(crate) async fn next(&mut self, event: &mut Vec<u8>) -> Result<Reply, ClientError> {
-        let uri = self.next_uri.clone();
-        self.request(Method::GET, uri, Kind::Next, None, Payload::empty(), event)
-            .await
+    /// `GET /runtime/invocation/next`: waits for the next event, read into `event`; `None`
+    /// when `stop` finished first. `stop` cancels only the wait for the reply to begin: once
+    /// the Runtime API has begun to answer, an invocation was handed out and is in flight, so
+    /// it is read whole whatever `stop` does.
+    pub(crate) async fn next<S: Future<Output = ()>>(
+        &mut self,
+        event: &mut Vec<u8>,
+        stop: Pin<&mut S>,
+    ) -> Result<Option<Reply>, ClientError> {
+        let request = self.build(
+            Method::GET,
+            self.next_uri.clone(),
+            Kind::Next,
+            None,
+            Payload::empty(),
+        );
+        let response = match first(stop, self.send(request)).await {
+            First::A(()) => return Ok(None),
+            First::B(response) => response?,
+        };
+        self.read_reply(response, event).await.map(Some)
     }
 
     /// `POST /runtime/invocation/{id}/response`.
@@ -195,6 +214,20 @@ impl Client {
         payload: Payload,
         reply_body: &mut Vec<u8>,
     ) -> Result<Reply, ClientError> {
+        let request = self.build(method, uri, kind, invocation_id, payload);
+        let response = self.send(request).await?;
+        self.read_reply(response, reply_body).await
+    }
+
+    /// The request of an exchange of the given kind.
+    fn build(
+        &self,
+        method: Method,
+        uri: Uri,
+        kind: Kind<'_>,
+        invocation_id: Option<&HeaderValue>,
+        payload: Payload,
+    ) -> Request<Payload> {
         let mut request = Request::new(payload);
         *request.method_mut() = method;
         *request.uri_mut() = uri;
@@ -229,13 +262,21 @@ impl Client {
                 );
             }
         }
-        // A request the connection never took (the server had closed it) is sent once more on
-        // a new connection; one it took is never sent twice from here.
+        request
+    }
+
+    /// Sends a request: the reply's status and headers, its body still to be read. A request
+    /// the connection never took (the server had closed it) is sent once more on a new
+    /// connection; one it took is never sent twice from here.
+    async fn send(
+        &mut self,
+        mut request: Request<Payload>,
+    ) -> Result<hyper::Response<hyper::body::Incoming>, ClientError> {
         let mut retried = false;
-        let response = loop {
+        loop {
             let sender = self.ready_sender().await?;
             match sender.try_send_request(request).await {
-                Ok(response) => break response,
+                Ok(response) => return Ok(response),
                 Err(mut error) => {
                     self.sender = None;
                     match error.take_message() {
@@ -247,7 +288,15 @@ impl Client {
                     }
                 }
             }
-        };
+        }
+    }
+
+    /// Reads a reply's body into `reply_body`, up to [`MAX_EVENT`].
+    async fn read_reply(
+        &mut self,
+        response: hyper::Response<hyper::body::Incoming>,
+        reply_body: &mut Vec<u8>,
+    ) -> Result<Reply, ClientError> {
         let (parts, mut body) = response.into_parts();
         reply_body.clear();
         // A declared length over the limit is refused before any of it is read.

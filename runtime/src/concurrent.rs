@@ -228,13 +228,12 @@ async fn serve_loop(
     let mut kept = LoopState::new(TraceEnv::disabled());
     let mut unreachable = false;
     while !loops.stopped() {
-        // Waiting for an invocation is cancelled when the loops stop; one in flight is not.
-        let next = match first(loops.stopping(), kept.next(&mut client)).await {
-            First::A(()) => break,
-            First::B(next) => next,
-        };
-        let invocation = match next {
-            Ok(invocation) => invocation,
+        // Waiting for an invocation is cancelled when the loops stop; one in flight is not,
+        // nor one whose reply has begun (it was handed out).
+        let stop = std::pin::pin!(loops.stopping());
+        let invocation = match kept.next(&mut client, stop).await {
+            Ok(None) => break,
+            Ok(Some(invocation)) => invocation,
             Err(NextFailure::Finished(message)) => {
                 log!(Error, "{message}; all invocation loops stop");
                 loops.stop();

@@ -39,7 +39,10 @@ pub struct Context {
     /// The ARN the caller invoked, with its version or alias if one was named.
     pub invoked_function_arn: String,
     /// When Lambda stops the invocation (`Lambda-Runtime-Deadline-Ms`); see
-    /// [`remaining_time`](Self::remaining_time). The Unix epoch in a default context.
+    /// [`remaining_time`](Self::remaining_time). The Unix epoch in a default context. A
+    /// missing or malformed header, or one further away than Lambda's 15-minute maximum (plus
+    /// a minute for clocks), is taken as that maximum from now: `Instant::now() +
+    /// ctx.remaining_time()` never overflows.
     pub deadline: SystemTime,
     /// The function's name (`AWS_LAMBDA_FUNCTION_NAME`).
     pub function_name: String,

@@ -93,7 +93,7 @@ impl Delivery {
         let status = AnswerStatus::of(reply.status.as_u16());
         let body = match status {
             AnswerStatus::Accepted => String::new(),
-            _ => String::from_utf8_lossy(body).into_owned(),
+            _ => crate::log::excerpt(body),
         };
         Delivery::Status(status, body)
     }
@@ -104,6 +104,16 @@ impl Delivery {
             Delivery::Status(AnswerStatus::Fatal, body) => Err(format!(
                 "the Runtime API answered the {what} to {request_id} with 500: {body} (non-recoverable)"
             )),
+            // A streamed response over Lambda's limit: Lambda has closed the invocation and
+            // told the caller (a buffered one's error is posted by the loop, for emulators).
+            Delivery::Status(AnswerStatus::TooLarge, _) => {
+                log!(
+                    Warn,
+                    "the Runtime API refused the {what} to {request_id} as too large (413); \
+                     Lambda reports Function.ResponseSizeTooLarge to the caller"
+                );
+                Ok(())
+            }
             // Lambda closed the invocation at its deadline (or the answer is an older
             // attempt's): the answer reached no one, and the next invocation is waiting.
             Delivery::Status(AnswerStatus::TimedOut, _) => {

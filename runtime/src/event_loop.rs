@@ -1,5 +1,7 @@
 //! The invocation loop against the Lambda Runtime API: next, invoke, respond, forever.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use lambda_handler_protocol::env::HANDLER;
@@ -96,18 +98,19 @@ pub(crate) async fn serve_invocations(
     // process ends at once), and the loop pays nothing for it.
     let mut terminate = handler.shutdown.and_then(|_| termination());
     loop {
-        let next = kept.next(client);
-        let next = match &mut terminate {
-            None => next.await,
-            // Waiting for an invocation: Lambda sends SIGTERM when it ends the environment.
-            // One that arrives during an invocation is taken once it is answered.
-            Some(signal) => match first(signal.recv(), next).await {
-                First::A(_) => return shut_down(handler, state, shutdown_deadline()).await,
-                First::B(next) => next,
-            },
-        };
-        let invocation = match next {
-            Ok(invocation) => invocation,
+        // Waiting for an invocation: Lambda sends SIGTERM when it ends the environment. One
+        // that arrives while an invocation is read or served is taken once it is answered.
+        let stop = std::pin::pin!(async {
+            match &mut terminate {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        });
+        let invocation = match kept.next(client, stop).await {
+            Ok(Some(invocation)) => invocation,
+            Ok(None) => return shut_down(handler, state, shutdown_deadline()).await,
             Err(failure) => {
                 log!(Error, "{}; exiting", failure.message());
                 return 1;
@@ -149,26 +152,34 @@ impl NextFailure {
     }
 }
 
-/// `GET /next` until it yields an event. A 204 (an emulator with nothing queued) asks again,
-/// backing off so an idle emulator is not polled hot; a transport failure is retried with
-/// backoff a few times; any other status is what Lambda calls non-recoverable.
-async fn next(client: &mut Client, event: &mut Vec<u8>) -> Result<Reply, NextFailure> {
+/// `GET /next` until it yields an event, or `stop` finishes while none is on its way (then
+/// `None`). A 204 (an emulator with nothing queued) asks again, backing off so an idle
+/// emulator is not polled hot; a transport failure is retried with backoff a few times; any
+/// other status is what Lambda calls non-recoverable.
+async fn next<S: Future<Output = ()>>(
+    client: &mut Client,
+    event: &mut Vec<u8>,
+    mut stop: Pin<&mut S>,
+) -> Result<Option<Reply>, NextFailure> {
     let mut failures = 0;
     let mut retry_delay = Duration::from_millis(10);
     let mut idle_delay = Duration::from_millis(1);
     loop {
-        match client.next(event).await {
-            Ok(reply) => match NextStatus::of(reply.status.as_u16()) {
-                NextStatus::Event => return Ok(reply),
+        let pause = match client.next(event, stop.as_mut()).await {
+            Ok(None) => return Ok(None),
+            Ok(Some(reply)) => match NextStatus::of(reply.status.as_u16()) {
+                NextStatus::Event => return Ok(Some(reply)),
                 NextStatus::Idle => {
-                    tokio::time::sleep(idle_delay).await;
+                    let pause = idle_delay;
                     idle_delay = (idle_delay * 2).min(MAX_IDLE_DELAY);
+                    pause
                 }
                 NextStatus::Fatal => {
+                    // The body may be anything, an event included: only its start, escaped.
                     return Err(NextFailure::Finished(format!(
                         "the Runtime API answered /next with {}: {} (non-recoverable)",
                         reply.status,
-                        String::from_utf8_lossy(event)
+                        crate::log::excerpt(event),
                     )));
                 }
             },
@@ -181,9 +192,13 @@ async fn next(client: &mut Client, event: &mut Vec<u8>) -> Result<Reply, NextFai
                     )));
                 }
                 log!(Warn, "{failure}; retrying in {retry_delay:?}");
-                tokio::time::sleep(retry_delay).await;
+                let pause = retry_delay;
                 retry_delay *= 4;
+                pause
             }
+        };
+        if let First::A(()) = first(stop.as_mut(), tokio::time::sleep(pause)).await {
+            return Ok(None);
         }
     }
 }
@@ -205,9 +220,14 @@ impl LoopState {
         }
     }
 
-    /// `GET /next`, the event read into this loop's buffer.
-    pub(crate) async fn next(&mut self, client: &mut Client) -> Result<Reply, NextFailure> {
-        next(client, &mut self.buffers.body).await
+    /// `GET /next`, the event read into this loop's buffer; `None` when `stop` finished while
+    /// no invocation was on its way (one whose reply has begun is read whole).
+    pub(crate) async fn next<S: Future<Output = ()>>(
+        &mut self,
+        client: &mut Client,
+        stop: Pin<&mut S>,
+    ) -> Result<Option<Reply>, NextFailure> {
+        next(client, &mut self.buffers.body, stop).await
     }
 
     /// Invokes the handler on the event `next` delivered and posts its response or error.

@@ -91,9 +91,12 @@ pub use streaming::Streaming;
 /// No failure of an invocation ends the process: a handler's error or panic, an event that
 /// does not decode, a result that does not encode or is too large are each posted as the
 /// invocation's error, and the loop asks for the next one. The Runtime API refusing an answer
-/// (400 or 403: the invocation is already closed) is logged and the loop goes on; only what
-/// Lambda calls non-recoverable ends it: 403 or 500 on `/next`, 500 on an answer, or a Runtime
-/// API unreachable for about 3.4 s. The README's "Failures" table lists every case.
+/// (400 or 403: the invocation is already closed; 410: it timed out before the answer came) is
+/// logged and the loop goes on; only what Lambda calls non-recoverable ends it: 403 or 500 on
+/// `/next` (or any status but 200 and 204), 500 on an answer, or a Runtime API unreachable for
+/// about 3.4 s. The README's "Failures" table lists every case. Each answer echoes the
+/// `Lambda-Runtime-Invocation-Id` its `/next` carried, so that Lambda never gives an answer
+/// to another attempt of the invocation; no body the Runtime API sends is ever logged whole.
 ///
 /// With `AWS_LAMBDA_MAX_CONCURRENCY` above 1 (Lambda Managed Instances), that many invocation
 /// loops serve at once, one thread each, sharing the handler's init state (which must be

@@ -245,6 +245,22 @@ fn timestamp(time: SystemTime) -> String {
     )
 }
 
+/// How much of a body a log line may quote.
+const EXCERPT: usize = 256;
+
+/// A body as a log line may quote it: its length, and at most its first [`EXCERPT`] bytes,
+/// escaped (control characters and invalid UTF-8 included). Bodies may carry users' data
+/// (an event, a response) and be megabytes long: a line never carries one whole.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let start = &body[..body.len().min(EXCERPT)];
+    let quoted = format!("{:?}", String::from_utf8_lossy(start));
+    if body.len() > EXCERPT {
+        format!("{quoted}... ({} bytes)", body.len())
+    } else {
+        quoted
+    }
+}
+
 /// `log!(Level::Warn, "...", args)`: one of the runtime's own messages.
 macro_rules! log {
     ($level:ident, $($arg:tt)*) => {
@@ -266,6 +282,18 @@ mod tests {
         assert_eq!(at(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(at(1_764_477_003_123), "2025-11-30T04:30:03.123Z");
         assert_eq!(at(4_102_444_799_999), "2099-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn excerpts_are_bounded_and_escaped() {
+        assert_eq!(excerpt(br#"{"a":1}"#), r#""{\"a\":1}""#);
+        assert_eq!(
+            excerpt(b"line\nbreak\x1b[31m"),
+            r#""line\nbreak\u{1b}[31m""#
+        );
+        let long = excerpt(&vec![b'x'; 8 << 20]);
+        assert!(long.len() < 300, "{}", long.len());
+        assert!(long.ends_with("... (8388608 bytes)"), "{long}");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use lambda_handler_protocol::rapid::{Environment, Reply, ResponseMode};
-use lambda_handler_protocol::{env, headers, ids, paths};
+use lambda_handler_protocol::{env, headers, ids, limits, paths};
 use tokio::sync::Notify;
 
 use crate::process::Handler;
@@ -102,6 +102,14 @@ pub enum Fault {
     TooLarge,
     /// Waits this long, then answers normally.
     Delay(Duration),
+    /// Waits this long, then answers with this status, as [`Fault::Status`] does.
+    DelayedStatus(u16, Duration),
+    /// Answers with this status and a body of this many bytes (of an event, say), for a
+    /// runtime that must not log it whole.
+    LargeStatus(u16, usize),
+    /// `/next` only: sends the invocation's status, headers and the first half of its body at
+    /// once, and the rest after this long.
+    SlowBody(Duration),
     /// Answers at once with this status (and rapid's body for it), without reading the
     /// request's body, as a server that refuses an answer early may; the invocation is closed
     /// for a 403 or 410. The connection is then closed after the given time, so the client
@@ -361,11 +369,49 @@ impl std::fmt::Display for Close {
 
 impl std::error::Error for Close {}
 
+/// A reply's body: whole, or in two parts with a pause between them ([`Fault::SlowBody`]).
+type ReplyBody = http_body_util::Either<Full<Bytes>, HalfThenRest>;
+
+/// A body sent in two parts: the first at once, the rest after a pause.
+struct HalfThenRest {
+    first: Option<Bytes>,
+    rest: Option<(std::pin::Pin<Box<tokio::time::Sleep>>, Bytes)>,
+}
+
+impl hyper::body::Body for HalfThenRest {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        use std::task::Poll;
+        if let Some(first) = self.first.take() {
+            return Poll::Ready(Some(Ok(hyper::body::Frame::data(first))));
+        }
+        let Some((pause, _)) = &mut self.rest else {
+            return Poll::Ready(None);
+        };
+        if pause.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let (_, rest) = self.rest.take().expect("checked above");
+        Poll::Ready(Some(Ok(hyper::body::Frame::data(rest))))
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        let len = self.first.as_ref().map_or(0, Bytes::len)
+            + self.rest.as_ref().map_or(0, |(_, rest)| rest.len());
+        hyper::body::SizeHint::with_exact(len as u64)
+    }
+}
+
 async fn route(
     request: Request<Incoming>,
     base_path: &str,
     state: &State,
-) -> Result<Response<Full<Bytes>>, Close> {
+) -> Result<Response<ReplyBody>, Close> {
     let mut response = route_inner(request, base_path, state).await?;
     if state.close_every_reply.load(Ordering::SeqCst) {
         response.headers_mut().insert(
@@ -386,17 +432,14 @@ async fn route_inner(
     request: Request<Incoming>,
     base_path: &str,
     state: &State,
-) -> Result<Response<Full<Bytes>>, Close> {
+) -> Result<Response<ReplyBody>, Close> {
     let Some(path) = request
         .uri()
         .path()
         .strip_prefix(base_path)
         .map(str::to_owned)
     else {
-        return Ok(reply(
-            StatusCode::NOT_FOUND,
-            "{\"errorMessage\":\"no such path\"}",
-        ));
+        return Ok(reply(StatusCode::NOT_FOUND, "{\"errorMessage\":\"no such path\"}").map(whole));
     };
     let api_path = path.strip_prefix(API).unwrap_or_default();
     let is_next = request.method() == hyper::Method::GET && api_path == paths::NEXT;
@@ -408,9 +451,16 @@ async fn route_inner(
         None => None,
     };
     let mut fault = route.and_then(|r| take_fault(state, r));
-    if let Some(Fault::Delay(delay)) = fault {
-        tokio::time::sleep(delay).await;
-        fault = None;
+    match fault {
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            fault = None;
+        }
+        Some(Fault::DelayedStatus(status, delay)) => {
+            tokio::time::sleep(delay).await;
+            fault = Some(Fault::Status(status));
+        }
+        _ => {}
     }
     if matches!(fault, Some(Fault::CloseBeforeReply)) {
         if !is_next {
@@ -424,15 +474,43 @@ async fn route_inner(
         }
         return Err(Close);
     }
+    if let Some(Fault::LargeStatus(status, len)) = fault {
+        if !is_next {
+            record(
+                state,
+                &request_line(&request, &path),
+                Vec::new(),
+                Vec::new(),
+                status,
+            );
+        }
+        // An error reply's start, then filler: what a runtime must not log whole.
+        let mut body = br#"{"errorMessage":"large","errorType":"Large","pad":""#.to_vec();
+        body.resize(len, b'x');
+        let mut response = Response::new(whole(Full::new(Bytes::from(body))));
+        *response.status_mut() = StatusCode::from_u16(status).unwrap();
+        return Ok(response);
+    }
     if is_next {
         state.next_requests.fetch_add(1, Ordering::SeqCst);
         if let Some(Fault::Status(status)) = fault {
             let body = scripted(status, paths::Answer::Response).body;
-            let mut response = Response::new(Full::new(Bytes::from(body)));
+            let mut response = Response::new(whole(Full::new(Bytes::from(body))));
             *response.status_mut() = StatusCode::from_u16(status).unwrap();
             return Ok(response);
         }
-        return Ok(next_event(state).await);
+        let response = next_event(state).await;
+        if let Some(Fault::SlowBody(pause)) = fault {
+            return Ok(response.map(|body| {
+                let body = ready_bytes(body);
+                let half = body.len() / 2;
+                http_body_util::Either::Right(HalfThenRest {
+                    first: Some(body.slice(..half)),
+                    rest: Some((Box::pin(tokio::time::sleep(pause)), body.slice(half..))),
+                })
+            }));
+        }
+        return Ok(response.map(whole));
     }
     let line = request_line(&request, &path);
     if let (Some(Fault::ReplyUnread(status, linger)), Some((id, kind))) = (fault, &answer) {
@@ -447,7 +525,8 @@ async fn route_inner(
             tokio::time::sleep(linger).await;
             drop(body);
         });
-        let mut response = Response::new(Full::new(Bytes::from(scripted(status, *kind).body)));
+        let body = Full::new(Bytes::from(scripted(status, *kind).body));
+        let mut response = Response::new(whole(body));
         *response.status_mut() = StatusCode::from_u16(status).unwrap();
         return Ok(response);
     }
@@ -474,10 +553,6 @@ async fn route_inner(
         }
         // The status and body Lambda's Runtime API gives (rapid's, see the protocol crate).
         (_, Some((id, kind))) => {
-            let len = match fault {
-                Some(Fault::TooLarge) => lambda_handler_protocol::limits::MAX_RESPONSE + 1,
-                _ => body.len(),
-            };
             let mode = line
                 .headers
                 .iter()
@@ -488,6 +563,13 @@ async fn route_inner(
                 .iter()
                 .find(|(name, _)| name == headers::INVOCATION_ID)
                 .map(|(_, value)| value.as_str());
+            let streaming = ResponseMode::of(mode) == Some(ResponseMode::Streaming);
+            let len = match fault {
+                // Over the limit of the response's mode.
+                Some(Fault::TooLarge) if streaming => limits::MAX_STREAMED_RESPONSE + 1,
+                Some(Fault::TooLarge) => limits::MAX_RESPONSE + 1,
+                _ => body.len(),
+            };
             let mut environment = state.environment.lock().unwrap();
             // Only a response has a mode; an error report is always whole.
             let (_, reply) = match (kind, ResponseMode::of(mode)) {
@@ -505,9 +587,25 @@ async fn route_inner(
     if matches!(fault, Some(Fault::AcceptThenClose)) {
         return Err(Close);
     }
-    let mut response = Response::new(Full::new(Bytes::from(reply_body)));
+    let mut response = Response::new(whole(Full::new(Bytes::from(reply_body))));
     *response.status_mut() = StatusCode::from_u16(status).unwrap();
     Ok(response)
+}
+
+fn whole(body: Full<Bytes>) -> ReplyBody {
+    http_body_util::Either::Left(body)
+}
+
+/// The bytes of a whole body (one that is ready: `Full`).
+fn ready_bytes(body: Full<Bytes>) -> Bytes {
+    use hyper::body::Body;
+    let mut body = std::pin::pin!(body);
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    match body.as_mut().poll_frame(&mut cx) {
+        std::task::Poll::Ready(Some(Ok(frame))) => frame.into_data().unwrap_or_default(),
+        _ => Bytes::new(),
+    }
 }
 
 /// The reply Lambda's Runtime API gives with `status` (rapid's bodies, see the protocol crate),

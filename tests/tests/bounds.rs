@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use lambda_handler_protocol::env::MAX_CONCURRENCY;
 use lambda_handler_protocol::headers;
-use lambda_handler_tests::{Binary, Event, RuntimeApi};
+use lambda_handler_tests::{Binary, Event, Fault, Route, RuntimeApi};
 use serde_json::json;
 
 static CONTEXT: Binary = Binary::example("context");
@@ -100,4 +100,53 @@ fn sigterm_with_a_hung_handler_runs_the_hook_within_lambdas_budget() {
         stderr.contains("1 invocations still running after 250 ms"),
         "{stderr}"
     );
+}
+
+/// With several loops, one loop reading an invocation whose reply has begun (its status, its
+/// request id, half its body) when another loop's `/next` says the environment is finished:
+/// the invocation was handed out, so it is read whole and answered before the process exits.
+#[test]
+fn an_invocation_half_read_when_the_loops_stop_is_answered() {
+    static CONCURRENT: Binary = Binary::example("concurrent");
+    let api = RuntimeApi::start_concurrent(4);
+    api.push(Event::new(
+        "half-read-1",
+        json!({"id": 1, "pad": "p".repeat(100_000)}).to_string(),
+    ));
+    // The first `/next` gets the invocation, its body's second half 300 ms late; the second,
+    // 100 ms in, gets 500: the environment is finished.
+    api.fault(Route::Next, Fault::SlowBody(Duration::from_millis(300)));
+    api.fault(
+        Route::Next,
+        Fault::DelayedStatus(500, Duration::from_millis(100)),
+    );
+    let mut process = api.spawn(
+        CONCURRENT.path(),
+        &[("_HANDLER", "wait"), (MAX_CONCURRENCY, "4")],
+    );
+    let (code, stderr) = process.wait_exit(WAIT).expect("the process exits");
+    assert_eq!(code, 1, "{stderr}");
+    let answers = api.received();
+    assert_eq!(answers.len(), 1, "{answers:#?}\n{stderr}");
+    assert_eq!(answers[0].status, 202, "{stderr}");
+    assert_eq!(answers[0].json()["id"], 1);
+}
+
+/// A body the Runtime API sends with a status that is not an invocation (here 429 and 8 MB,
+/// as an event sent with the wrong status would be) is never logged whole: one line with its
+/// length and an escaped start.
+#[test]
+fn a_large_error_body_from_the_runtime_api_is_logged_in_one_bounded_line() {
+    let api = RuntimeApi::start();
+    api.fault(Route::Next, Fault::LargeStatus(429, 8 << 20));
+    let mut process = api.spawn(CONTEXT.path(), &[]);
+    let (code, stderr) = process.wait_exit(WAIT).expect("the process exits");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.len() < 2048, "{} bytes of log", stderr.len());
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("429"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(line.contains("(8388608 bytes)"), "{line}");
+    assert!(line.contains(r#"{\"errorMessage\":\"large\""#), "{line}");
 }

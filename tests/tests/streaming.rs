@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use lambda_handler_protocol::{env, headers};
-use lambda_handler_tests::{Binary, Event, Received, RuntimeApi};
+use lambda_handler_tests::{Binary, Event, Fault, Received, Route, RuntimeApi};
 use serde_json::Value;
 
 static STREAMING: Binary = Binary::example("streaming");
@@ -163,4 +163,37 @@ fn a_function_url_response_begins_with_its_http_prelude() {
         &answer.body[split + 8..],
         b"<html><body><p>streamed</p></body></html>"
     );
+}
+
+/// A streamed response the Runtime API refuses as too large (413): Lambda has closed the
+/// invocation and told the caller, so the runtime says so in one line and posts nothing else.
+#[test]
+fn a_413_on_a_streamed_response_is_logged_and_nothing_else_is_posted() {
+    let api = RuntimeApi::start();
+    let process = api.spawn(STREAMING.path(), &[("_HANDLER", "lines")]);
+    api.fault(Route::Response, Fault::TooLarge);
+    api.push(Event::new("huge-1", r#"{"lines": 2}"#));
+    api.push(Event::new("next-2", r#"{"lines": 1}"#));
+    let accepted = api.wait_for_accepted(1, WAIT);
+    assert!(
+        accepted[0].path.ends_with("/next-2/response"),
+        "{accepted:?}"
+    );
+    let to_huge: Vec<(String, u16)> = api
+        .received()
+        .iter()
+        .filter(|r| r.path.contains("huge-1"))
+        .map(|r| (r.path.clone(), r.status))
+        .collect();
+    assert_eq!(
+        to_huge,
+        [(
+            format!("{}/invocation/huge-1/response", lambda_handler_tests::API),
+            413
+        )]
+    );
+    let stderr = process.stop();
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains("huge-1")).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].contains("too large (413)"), "{}", lines[0]);
 }
