@@ -9,11 +9,13 @@
 //! variable with `std::env::set_var` grew a process ~200 bytes an invocation, 48 MB after
 //! 200,000.
 //!
-//! On glibc, then, the variable is one of two `NAME=value` buffers of ours, put into the
-//! environment with `putenv` (which stores the pointer and copies nothing), and the two take
-//! turns: the next trace id is written into the buffer that is *not* in the environment, that
-//! buffer replaces the other in the environment, and the one it replaced is written again only
-//! after a barrier proves no reader still holds it. The argument, in full, is on
+//! On glibc, then, the variable is one of a few `NAME=value` buffers of ours, put into the
+//! environment with `putenv` (which stores the pointer and copies nothing), and they take
+//! turns: the next trace id is written into a buffer that is *not* in the environment, that
+//! buffer replaces the last in the environment, and a buffer that was in the environment is
+//! written again only after a barrier proves no reader still holds it. With [`BUFFERS`] of
+//! them, one barrier frees all but the one in the environment: a barrier every
+//! `BUFFERS - 1` invocations. The argument, in full, is on
 //! [`Buffers::set`]. Elsewhere (musl, whose `setenv` frees the value it replaces, so that
 //! memory stays flat; and other systems, for local development) the variable is set with
 //! `std::env::set_var`.
@@ -108,6 +110,10 @@ mod glibc {
     /// nothing (see [`barrier`]).
     const BARRIER: &str = "LAMBDA_HANDLER_TRACE_ENV_BARRIER";
 
+    /// How many buffers take turns (see the module's documentation): a barrier costs a scan of
+    /// the environment under std's lock, so it is paid once per `BUFFERS - 1` invocations.
+    pub(super) const BUFFERS: usize = 8;
+
     /// The smallest buffer: Lambda's trace headers (`Root=...;Parent=...;Sampled=...`, with
     /// `Lineage` for recursion detection) fit.
     const MIN_CAPACITY: usize = 256;
@@ -152,15 +158,15 @@ mod glibc {
         }
     }
 
-    /// The two buffers that take turns as the variable.
+    /// The buffers that take turns as the variable.
     #[derive(Default)]
     pub(super) struct Buffers {
-        buffers: [Option<Buffer>; 2],
+        buffers: [Option<Buffer>; BUFFERS],
         /// The buffer this process last put into the environment, while it may be there.
         installed: Option<usize>,
         /// Whether a reader may hold each buffer: it is in the environment, or was since the
         /// last barrier.
-        may_be_read: [bool; 2],
+        may_be_read: [bool; BUFFERS],
     }
 
     impl Buffers {
@@ -200,7 +206,7 @@ mod glibc {
         ///    trace id is `std::env::set_var`'s job, under the lock; glibc then keeps a copy of
         ///    that value, ~100 bytes, once per such return.
         /// 4. Removing the variable is `std::env::remove_var`, under the lock, which is also a
-        ///    barrier for both buffers.
+        ///    barrier for every buffer.
         ///
         /// User code that sets or removes the variable itself (on this thread, or under
         /// `std::env`'s lock) is seen by `getenv` here: the buffer it replaced is not written
@@ -235,12 +241,19 @@ mod glibc {
             {
                 return;
             }
-            // The buffer that is not (or was not last) the variable.
-            let target = self.installed.map_or(0, |i| 1 - i);
-            if self.may_be_read[target] {
-                barrier();
-                self.after_barrier();
-            }
+            // A buffer no reader can hold; when none is left, a barrier frees all but the one
+            // in the environment.
+            let target = match self.may_be_read.iter().position(|read| !read) {
+                Some(free) => free,
+                None => {
+                    barrier();
+                    self.after_barrier();
+                    let installed = self.installed;
+                    (0..BUFFERS)
+                        .find(|&i| Some(i) != installed)
+                        .expect("more than one buffer")
+                }
+            };
             let buffer = match self.buffers[target].take() {
                 Some(buffer) if buffer.value_room() >= id.len() => buffer,
                 // Outgrown, or the first: a new buffer, the old one leaked (see `Buffer`). At
@@ -257,14 +270,14 @@ mod glibc {
             // process (leaked), and the name is in the environment (`slot` is not null).
             unsafe { libc::putenv(buffer.bytes.as_mut_ptr().cast()) };
             // The buffer it replaced, if it was ours (or one user code replaced), stays marked
-            // as read until the next barrier.
+            // as possibly read until the next barrier.
             self.may_be_read[target] = true;
             self.installed = Some(target);
         }
 
-        /// Where the two buffers are, for tests.
+        /// Where the buffers are, for tests.
         #[cfg(test)]
-        pub(super) fn addresses(&self) -> [*const u8; 2] {
+        pub(super) fn addresses(&self) -> [*const u8; BUFFERS] {
             self.buffers
                 .each_ref()
                 .map(|b| b.as_ref().map_or(std::ptr::null(), |b| b.bytes.as_ptr()))
@@ -272,7 +285,7 @@ mod glibc {
 
         /// A barrier passed: no reader holds a buffer that is not in the environment.
         fn after_barrier(&mut self) {
-            self.may_be_read = [false; 2];
+            self.may_be_read = [false; BUFFERS];
             // SAFETY: see `set`; it reads `environ` on the loop's thread.
             let slot = unsafe { libc::getenv(NAME.as_ptr()) };
             self.installed = self.installed.filter(|&i| {
@@ -324,7 +337,7 @@ mod tests {
         assert_eq!(std::env::var(TRACE_ID).as_deref(), Ok("short"));
         #[cfg(all(target_os = "linux", target_env = "gnu"))]
         {
-            // The same two buffers took turns until a value outgrew them.
+            // The same buffers took turns until a value outgrew them.
             let now = env.buffers.addresses();
             assert!(now.iter().any(|p| buffers.contains(p)), "a buffer was kept");
         }

@@ -38,14 +38,53 @@ struct Sample {
     cpu_us: f64,
     /// The harness's own CPU per seed invocation: the server's, on the same core.
     rig_cpu_us: f64,
-    large_throughput: f64,
-    large_cpu_us: f64,
+    /// Per large case ([`LARGE_CASES`]): throughput and the handler's CPU per invocation.
+    large: [Large; 3],
     seed_rss_mb: f64,
     rss_mb: f64,
     /// Growth of the peak resident set over the seed invocations after the warm-up, scaled
     /// to 100,000 invocations (each with a new request id and trace id), in MB.
     rss_growth_mb_per_100k: f64,
     connections: usize,
+}
+
+/// One large case as one process measured it.
+#[derive(Default, Clone, Copy)]
+struct Large {
+    throughput: f64,
+    cpu_us: f64,
+    /// Page faults per invocation (`minflt`): memory handed back to the kernel and faulted in
+    /// again shows here first, as system time.
+    faults: f64,
+}
+
+/// The large cases: a megabyte in and out (the name is the megabyte, so the greeting is one
+/// too), a megabyte in and the seed's answer out (the megabyte is a field the handler's type
+/// does not have, which serde skips), and the seed's event in and a megabyte out (the
+/// greeting repeated). Each takes its own path through a runtime: reading, skipping,
+/// allocating and writing differ.
+const LARGE_CASES: [&str; 3] = [
+    "1 MiB in, 1 MiB out",
+    "1 MiB in, small out",
+    "small in, 1 MiB out",
+];
+
+/// The events of [`LARGE_CASES`], in order.
+fn large_events() -> [Bytes; 3] {
+    let megabyte = "a".repeat(1 << 20);
+    // "Hello Ada Lovelace!" is 19 bytes: the greeting 55,189 times is a megabyte.
+    let repeat = (1 << 20) / 19 + 1;
+    [
+        Bytes::from(format!(
+            r#"{{"first_name":"{megabyte}","last_name":"Lovelace"}}"#
+        )),
+        Bytes::from(format!(
+            r#"{{"first_name":"Ada","last_name":"Lovelace","padding":"{megabyte}"}}"#
+        )),
+        Bytes::from(format!(
+            r#"{{"first_name":"Ada","last_name":"Lovelace","repeat":{repeat}}}"#
+        )),
+    ]
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -231,10 +270,7 @@ fn cargo_build(root: &Path, profile: &str, package: &str, extra: &[&str], rustfl
 
 fn run(root: &Path, settings: &Settings, musl: bool) {
     let seed = Bytes::from_static(SEED.as_bytes());
-    let large = Bytes::from(format!(
-        r#"{{"first_name":"{}","last_name":"Lovelace"}}"#,
-        "a".repeat(1 << 20)
-    ));
+    let large = large_events();
     let subjects = [Subject::Ours, Subject::LambdaRuntime, Subject::Floor];
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); 3];
     // Ours, lambda_runtime, the exec floor, ours linked static, the exec floor linked
@@ -417,7 +453,7 @@ fn measure(
     subject: Subject,
     settings: &Settings,
     seed: &Bytes,
-    large: &Bytes,
+    large: &[Bytes; 3],
 ) -> Sample {
     server.reset();
     // A warm-up of a tenth of the run, after which the peak resident set should stay put.
@@ -461,16 +497,21 @@ fn measure(
     let seed_rss_mb = peak_rss_kib(pid) / 1024.0;
     let rss_growth_mb_per_100k =
         (seed_rss_mb - warm_rss_kib / 1024.0) * 100_000.0 / settings.invocations as f64;
-    let before_large = warm_up + settings.invocations;
-    let cpu_before_large = cpu_ns(pid);
-    server.push(large, settings.large);
-    server.wait_answers(before_large + settings.large, WAIT);
-    let large_cpu_us = (cpu_ns(pid) - cpu_before_large) as f64 / 1e3 / settings.large as f64;
-    let large_throughput = server.with_log(|log| {
-        let start = log.handed[before_large].unwrap();
-        let end = log.answered[before_large + settings.large - 1].unwrap();
-        settings.large as f64 / (end - start).as_secs_f64()
-    });
+    let mut answered = warm_up + settings.invocations;
+    let mut large_samples = [Large::default(); 3];
+    for (event, sample) in large.iter().zip(&mut large_samples) {
+        let (cpu_before, faults_before) = (cpu_ns(pid), minor_faults(pid));
+        server.push(event, settings.large);
+        server.wait_answers(answered + settings.large, WAIT);
+        sample.cpu_us = (cpu_ns(pid) - cpu_before) as f64 / 1e3 / settings.large as f64;
+        sample.faults = (minor_faults(pid) - faults_before) as f64 / settings.large as f64;
+        sample.throughput = server.with_log(|log| {
+            let start = log.handed[answered].unwrap();
+            let end = log.answered[answered + settings.large - 1].unwrap();
+            settings.large as f64 / (end - start).as_secs_f64()
+        });
+        answered += settings.large;
+    }
     let failures = server.with_log(|log| log.failures);
     assert_eq!(failures, 0, "{} answered with errors", binary.display());
 
@@ -483,8 +524,7 @@ fn measure(
         p99_us: percentile(&latencies, 0.99),
         cpu_us: (cpu_after - cpu_before) as f64 / 1e3 / settings.invocations as f64,
         rig_cpu_us,
-        large_throughput,
-        large_cpu_us,
+        large: large_samples,
         seed_rss_mb,
         rss_mb,
         rss_growth_mb_per_100k,
@@ -553,6 +593,15 @@ fn cpu_ns(pid: u32) -> u64 {
     total
 }
 
+/// Page faults a process has taken so far (`minflt`, field 10 of `/proc/PID/stat`).
+fn minor_faults(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may contain spaces.
+    stat.rsplit_once(')')
+        .and_then(|(_, fields)| fields.split_whitespace().nth(7)?.parse().ok())
+        .unwrap_or(0)
+}
+
 fn peak_rss_kib(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
@@ -579,7 +628,7 @@ fn print_table(
         );
     }
     println!(
-        "lambda-handler vs lambda_runtime 1.5: {} runs, each {} seed + {} x 1 MiB invocations, one at a time;",
+        "lambda-handler vs lambda_runtime 1.5: {} runs, each {} seed + 3 x {} large invocations, one at a time;",
         settings.runs, settings.invocations, settings.large
     );
     println!(
@@ -626,24 +675,27 @@ fn print_table(
         true,
         1,
     );
-    row(
-        "warm throughput, 1 MiB event (inv/s)",
-        |s| s.large_throughput,
-        true,
-        1,
-    );
-    row(
-        "handler CPU per 1 MiB invocation (us)",
-        |s| s.large_cpu_us,
-        true,
-        0,
-    );
-    row(
-        "handler 1 MiB invocations per CPU-second",
-        |s| 1e6 / s.large_cpu_us,
-        true,
-        1,
-    );
+    for (case, name) in LARGE_CASES.iter().enumerate() {
+        let of = |i: usize, f: fn(&Large) -> f64| {
+            median(
+                &samples[i]
+                    .iter()
+                    .map(|s| f(&s.large[case]))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let large_row = |what: &str, f: fn(&Large) -> f64, precision: usize| {
+            let (a, b, c) = (of(ours, f), of(theirs, f), of(floor, f));
+            let name = format!("{what}, {name}");
+            println!(
+                "{name:<40} {a:>15.precision$} {b:>15.precision$} {c:>11.precision$} {:>11.2}x",
+                a / b
+            );
+        };
+        large_row("throughput (inv/s)", |l| l.throughput, 1);
+        large_row("handler CPU (us)", |l| l.cpu_us, 0);
+        large_row("page faults per invocation", |l| l.faults, 1);
+    }
     row(
         "TCP connections per process",
         |s| s.connections as f64,
@@ -708,14 +760,28 @@ fn print_table(
 fn print_one(samples: &[Sample], cold: &ColdStarts) {
     let of = |f: fn(&Sample) -> f64| median(&samples.iter().map(f).collect::<Vec<_>>());
     println!(
-        "seed: {:.0} inv/s, {:.1} us CPU; 1 MiB: {:.1} inv/s, {:.0} us CPU; peak RSS {:.2} MB; first GET next {:.2} ms",
+        "seed: {:.0} inv/s, {:.1} us CPU; peak RSS {:.2} MB; first GET next {:.2} ms",
         of(|s| s.throughput),
         of(|s| s.cpu_us),
-        of(|s| s.large_throughput),
-        of(|s| s.large_cpu_us),
         of(|s| s.rss_mb),
         median(&cold.next_ms),
     );
+    for (case, name) in LARGE_CASES.iter().enumerate() {
+        let large = |f: fn(&Large) -> f64| {
+            median(
+                &samples
+                    .iter()
+                    .map(|s| f(&s.large[case]))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        println!(
+            "{name}: {:.1} inv/s, {:.0} us CPU, {:.1} page faults per invocation",
+            large(|l| l.throughput),
+            large(|l| l.cpu_us),
+            large(|l| l.faults)
+        );
+    }
 }
 
 /// The JSON writer's A/B: our writer against `serde_json::to_writer` into the same reused

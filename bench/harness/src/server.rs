@@ -274,6 +274,11 @@ async fn next(state: &State, generation: usize) -> Response<Full<Bytes>> {
         "lambda-runtime-aws-request-id",
         format!("8476a536-e9f4-11e8-9739-{seq:012x}"),
     );
+    // A nonce of this attempt, as Lambda sends one since July 2026; runtimes echo it.
+    set(
+        "lambda-runtime-invocation-id",
+        format!("5c3f42cd-8ad8-4e1a-9b7d-{seq:012x}"),
+    );
     set(
         "lambda-runtime-deadline-ms",
         deadline.as_millis().to_string(),

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 struct Name {
     first_name: String,
     last_name: String,
+    /// The bench's large answer: the greeting this many times over (the seed event has none).
+    #[serde(default)]
+    repeat: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -16,8 +19,12 @@ struct Greeting {
 
 async fn my_handler(event: LambdaEvent<Name>) -> Result<Greeting, Error> {
     let name = event.payload;
+    let message = format!("Hello {} {}!", name.first_name, name.last_name);
     Ok(Greeting {
-        message: format!("Hello {} {}!", name.first_name, name.last_name),
+        message: match name.repeat {
+            Some(times) => message.repeat(times),
+            None => message,
+        },
     })
 }
 

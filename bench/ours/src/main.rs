@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 struct Name {
     first_name: String,
     last_name: String,
+    /// The bench's large answer: the greeting this many times over (the seed event has none).
+    #[serde(default)]
+    repeat: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -16,8 +19,12 @@ struct Greeting {
 
 #[lambda_handler]
 fn my_handler(event: Name, ctx: &Context) -> Greeting {
+    let message = format!("Hello {} {}!", event.first_name, event.last_name);
     Greeting {
-        message: format!("Hello {} {}!", event.first_name, event.last_name),
+        message: match event.repeat {
+            Some(times) => message.repeat(times),
+            None => message,
+        },
     }
 }
 

@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 struct Name {
     first_name: String,
     last_name: String,
+    /// The bench's large answer, as the measured handlers have it (the size compares like
+    /// with like).
+    #[serde(default)]
+    repeat: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -50,7 +54,13 @@ async fn serve() {
         let event = reply.into_body().collect().await.expect("body").to_bytes();
         let name: Name = serde_json::from_slice(&event).expect("event");
         let greeting = Greeting {
-            message: format!("Hello {} {}!", name.first_name, name.last_name),
+            message: {
+                let message = format!("Hello {} {}!", name.first_name, name.last_name);
+                match name.repeat {
+                    Some(times) => message.repeat(times),
+                    None => message,
+                }
+            },
         };
         let answer = hyper::Request::post(format!("{base}/{id}/response"))
             .body(Full::new(Bytes::from(
