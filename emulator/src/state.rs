@@ -16,7 +16,7 @@ use lambda_handler_protocol::paths::Answer;
 use lambda_handler_protocol::rapid::{Environment, Reply, Verdict};
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use crate::Options;
+use crate::options::Options;
 
 /// An invocation from the Invoke API.
 pub(crate) struct Invocation {

@@ -10,7 +10,7 @@ use syn::ext::IdentExt;
 use crate::args::Args;
 use crate::item;
 use crate::signature::Signature;
-use crate::validate::{Handler, State, TokenSpan, validate};
+use crate::validate::{Handler, OkShape, State, TokenSpan, validate};
 
 pub(crate) fn lambda_handler(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = Args::parse(args);
@@ -83,7 +83,24 @@ fn entry(handler: &Handler) -> TokenStream {
     } else {
         call
     };
-    let ok = spanned_call(handler.ok, quote!(#private::ok_encoder), quote!(&#result));
+    // `Response::encode(value, out)`, its type inferred from the result: a type that is not a
+    // response is reported on the user's return type, as the bound of that call, not as a
+    // bound of a function in the runtime (rustc would add a note pointing into its source).
+    let value = format_ident!("__lambda_handler_value", span = Span::mixed_site());
+    let out = format_ident!("__lambda_handler_out", span = Span::mixed_site());
+    // The check's trait carries the advice, which depends on how the result's type is written.
+    let check = match handler.ok_shape {
+        OkShape::Named => quote!(#private::Response),
+        OkShape::ImplTrait => quote!(#private::ImplResponse),
+        OkShape::HoldsStreaming => quote!(#private::StreamInside),
+    };
+    let encode = spanned_call(
+        handler.ok,
+        quote!(#check::__lambda_handler_encode),
+        quote!(#value, #out),
+    );
+    // The buffer's type written out: the closure then takes any lifetime, as `Encoder` needs.
+    let ok = quote!(|#value, #out: &mut ::std::vec::Vec<u8>| #encode);
     let tag = spanned_call(
         handler.err,
         quote!(#private::ErrorTag::of),

@@ -28,8 +28,40 @@ pub(crate) struct Handler {
     /// Where a result that cannot be serialized is reported: the `Ok` type of a `Result`
     /// written as such, else the whole return type.
     pub(crate) ok: TokenSpan,
+    /// What the result's type looks like, for the advice rustc gives when it is not one.
+    pub(crate) ok_shape: OkShape,
     /// Where an error type without `Display` is reported.
     pub(crate) err: TokenSpan,
+}
+
+/// What a handler's result type looks like as written, for advice that fits it when it cannot
+/// be a response (only the message depends on it).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum OkShape {
+    /// A type: derive `Serialize` on it.
+    Named,
+    /// `impl Trait`: the trait must be `Serialize`.
+    ImplTrait,
+    /// A type with `Streaming` inside it (`Option<Streaming>`): a stream is the whole response.
+    HoldsStreaming,
+}
+
+impl OkShape {
+    fn of(ty: &Type) -> Self {
+        if matches!(ty, Type::ImplTrait(_)) {
+            return OkShape::ImplTrait;
+        }
+        let is_streaming = |ty: &Type| matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Streaming"));
+        let mentions_streaming = ty
+            .to_token_stream()
+            .into_iter()
+            .any(|tt| matches!(tt, TokenTree::Ident(ident) if ident == "Streaming"));
+        if !is_streaming(ty) && mentions_streaming {
+            OkShape::HoldsStreaming
+        } else {
+            OkShape::Named
+        }
+    }
 }
 
 /// A handler's state: the type its last parameter refers to, and the function that builds it.
@@ -195,12 +227,16 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
         );
     }
 
-    let (ok, err) = match &sig.output {
+    let (ok, err, ok_shape) = match &sig.output {
         None => {
             let at = TokenSpan::of(&sig.ident);
-            (at, at)
+            (at, at, OkShape::Named)
         }
-        Some(ty) => result_parts(ty).unwrap_or((TokenSpan::of(ty), TokenSpan::of(ty))),
+        Some(ty) => {
+            let ok_type = result_ok_type(ty).unwrap_or(ty);
+            let (ok, err) = result_parts(ty).unwrap_or((TokenSpan::of(ty), TokenSpan::of(ty)));
+            (ok, err, OkShape::of(ok_type))
+        }
     };
 
     if let Some(error) = errors.0 {
@@ -227,6 +263,7 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
         }),
         shutdown: args.shutdown,
         ok,
+        ok_shape,
         err,
     })
 }
@@ -341,6 +378,22 @@ fn borrowed(ty: &Type) -> Option<Span> {
         None
     }
     find(ty.to_token_stream())
+}
+
+/// `T` of `Result<T, E>` or `Result<T>`, as written.
+fn result_ok_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
 }
 
 /// `Result<T, E>` or `Result<T>` (an alias such as `anyhow::Result`), as written: the tokens of

@@ -3,13 +3,13 @@
 
 pub use linkme;
 
-pub use crate::contract::{
+pub use crate::handler::contract::{
     ContextParam, DetectInitFuture, DetectInitValue, DetectResult, DetectValue, Encoder, Erase,
-    EraseShared, EraseThreadBound, ErrorEncoder, ErrorTag, Event, HandlerError, InitAwaited,
-    InitReady, IsContext, Response, ResultKind, StateFrom, ValueKind, ViaDisplay, ViaDynError,
-    ViaError, ViaInto, boxed, boxed_init, boxed_shutdown, ok_encoder, respond, state,
+    EraseShared, EraseThreadBound, ErrorEncoder, ErrorTag, Event, HandlerError, ImplResponse,
+    InitAwaited, InitReady, IsContext, Response, ResultKind, StateFrom, StreamInside, ValueKind,
+    ViaDisplay, ViaDynError, ViaError, ViaInto, boxed, boxed_init, boxed_shutdown, respond, state,
 };
-pub use crate::registry::{
+pub use crate::handler::registry::{
     AsyncInvoke, BoxFuture, BuiltState, HANDLERS, Handler, Init, InitFuture, Output, Shutdown,
     ShutdownFuture, State, SyncInvoke,
 };

@@ -36,38 +36,31 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
-mod client;
-mod concurrent;
-mod context;
-mod contract;
-mod delivery;
-mod error;
-mod event_loop;
-mod headers;
-mod heap;
-mod invoke;
-mod json;
+// The map: a folder per job, each below the ones that use it.
+//
+// - `handler`: the handler contract (what `#[lambda_handler]` generates against), the registry
+//   of handlers, one call of a handler, and what it gets and gives (context, errors, streams).
+// - `runtime_api`: the Lambda Runtime API's client, and posting an invocation's answer.
+// - `loops`: the invocation loops that serve the Runtime API, one or many, and what they keep
+//   between invocations (the trace-id variable, glibc's memory policy, SIGTERM).
+// - `local`: running without Lambda: the command line, `--serve`, and `TestHandler`.
+// - `log`: log lines in Lambda's formats, under every other folder.
+mod handler;
 mod local;
 mod log;
-mod payload;
-mod registry;
-mod serving;
-mod shutdown;
-mod streaming;
-pub mod testing;
-mod trace_env;
-#[cfg(feature = "tracing")]
-mod tracing_logs;
-mod unwind;
+mod loops;
+mod race;
+mod runtime_api;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use context::{ClientApplication, ClientContext, CognitoIdentity, Context};
-pub use error::InvocationError;
+pub use handler::context::{ClientApplication, ClientContext, CognitoIdentity, Context};
+pub use handler::error::InvocationError;
+pub use handler::streaming::Streaming;
 #[doc = include_str!("lambda_handler.md")]
 pub use lambda_handler_macros::lambda_handler;
-pub use streaming::Streaming;
+pub use local::testing;
 
 /// Runs the registered handler, and returns only by ending the process.
 ///
@@ -123,13 +116,13 @@ pub use streaming::Streaming;
 /// not keep the hook from running before Lambda's SIGKILL.
 pub fn run() -> ! {
     #[cfg(feature = "tracing")]
-    tracing_logs::install();
+    log::tracing_logs::install();
     if tokio::runtime::Handle::try_current().is_ok() {
         refuse_nested_runtime();
     }
     let code = match std::env::var_os(lambda_handler_protocol::env::RUNTIME_API) {
-        Some(endpoint) => serving::run(&endpoint),
-        None => local::run(std::env::args_os().skip(1)),
+        Some(endpoint) => loops::serving::run(&endpoint),
+        None => local::command_line::run(std::env::args_os().skip(1)),
     };
     std::process::exit(code)
 }
@@ -157,10 +150,10 @@ pub fn run() -> ! {
 /// `MALLOC_TRIM_THRESHOLD_=67108864` in the function's environment.
 pub async fn run_async() {
     #[cfg(feature = "tracing")]
-    tracing_logs::install();
+    log::tracing_logs::install();
     let code = match std::env::var_os(lambda_handler_protocol::env::RUNTIME_API) {
-        Some(endpoint) => serving::run_on_current(&endpoint).await,
-        None => local::run_on_current(std::env::args_os().skip(1)).await,
+        Some(endpoint) => loops::serving::run_on_current(&endpoint).await,
+        None => local::command_line::run_on_current(std::env::args_os().skip(1)).await,
     };
     std::process::exit(code)
 }
@@ -178,7 +171,8 @@ fn refuse_nested_runtime() -> ! {
     log::log!(Error, "{}", error.error_message);
     if let Some(endpoint) = std::env::var_os(lambda_handler_protocol::env::RUNTIME_API) {
         // On a thread of its own: this one is inside a runtime, where no other can start.
-        let reported = std::thread::spawn(move || event_loop::report_init_error(&endpoint, &error));
+        let reported =
+            std::thread::spawn(move || loops::event_loop::report_init_error(&endpoint, &error));
         let _ = reported.join();
     }
     std::process::exit(1)

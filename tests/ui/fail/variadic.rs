@@ -1,7 +1,7 @@
 use lambda_handler::lambda_handler;
 
 #[lambda_handler]
-fn handler(event: u32, ...) -> u32 {
+fn handler(event: u32, args: ...) -> u32 {
     event
 }
 

@@ -16,10 +16,10 @@ use std::marker::PhantomData;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::Context;
-use crate::error::InvocationError;
-use crate::registry::{BoxFuture, BuiltState, Output, State};
-use crate::streaming::Streaming;
+use crate::handler::context::Context;
+use crate::handler::error::InvocationError;
+use crate::handler::registry::{BoxFuture, BuiltState, Output, State};
+use crate::handler::streaming::Streaming;
 
 /// A type a Lambda event decodes into.
 #[diagnostic::on_unimplemented(
@@ -57,7 +57,7 @@ pub trait Response {
 #[diagnostic::do_not_recommend]
 impl<T: Serialize> Response for T {
     fn __lambda_handler_encode(self, out: &mut Vec<u8>) -> Result<Output, InvocationError> {
-        crate::json::to_writer(out, &self).map_err(InvocationError::marshal)?;
+        crate::handler::json::to_writer(out, &self).map_err(InvocationError::marshal)?;
         Ok(Output::Buffered)
     }
 }
@@ -67,6 +67,43 @@ impl<T: Serialize> Response for T {
 impl Response for Streaming {
     fn __lambda_handler_encode(self, _: &mut Vec<u8>) -> Result<Output, InvocationError> {
         Ok(Output::Streamed(self))
+    }
+}
+
+/// [`Response`], for a handler that returns `impl Trait`: the same bound, with advice for it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the result of a Lambda handler",
+    label = "a Lambda handler's result must implement `serde::Serialize`",
+    note = "return `impl serde::Serialize` (the value's type must implement it), or a type that derives `serde::Serialize`; to stream a response, return `lambda_handler::Streaming`"
+)]
+pub trait ImplResponse {
+    /// As [`Response::__lambda_handler_encode`].
+    fn __lambda_handler_encode(self, out: &mut Vec<u8>) -> Result<Output, InvocationError>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Response> ImplResponse for T {
+    fn __lambda_handler_encode(self, out: &mut Vec<u8>) -> Result<Output, InvocationError> {
+        Response::__lambda_handler_encode(self, out)
+    }
+}
+
+/// [`Response`], for a result type with [`Streaming`] inside it (`Option<Streaming>`): the
+/// same bound, with advice for it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the result of a Lambda handler",
+    label = "a stream is the whole response: it cannot be part of another value",
+    note = "return `lambda_handler::Streaming` itself, or `Result<Streaming, E>` to fail before streaming; a stream that ends at once sends an empty response"
+)]
+pub trait StreamInside {
+    /// As [`Response::__lambda_handler_encode`].
+    fn __lambda_handler_encode(self, out: &mut Vec<u8>) -> Result<Output, InvocationError>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Response> StreamInside for T {
+    fn __lambda_handler_encode(self, out: &mut Vec<u8>) -> Result<Output, InvocationError> {
+        Response::__lambda_handler_encode(self, out)
     }
 }
 
@@ -175,11 +212,6 @@ impl ValueKind {
 
 /// Writes a successful result as the response body, or hands over its stream.
 pub type Encoder<T> = fn(T, &mut Vec<u8>) -> Result<Output, InvocationError>;
-
-/// The encoder of a handler's `Ok` value: where a result that is not `Serialize` is reported.
-pub fn ok_encoder<T: Response, E>(_: &Result<T, E>) -> Encoder<T> {
-    T::__lambda_handler_encode
-}
 
 /// Picks how a handler's `Err` becomes Lambda's error body, by autoderef specialization on
 /// `(&&&&ErrorTag::of(&result)).__lambda_handler_err_encoder()`: the first level whose bound
@@ -393,14 +425,14 @@ impl<S: Any> EraseThreadBound for Erase<S> {
 /// An init function's run, boxed so that every handler has one init type.
 pub fn boxed_init(
     init: impl Future<Output = Result<BuiltState, InvocationError>> + 'static,
-) -> crate::registry::InitFuture {
+) -> crate::handler::registry::InitFuture {
     Box::pin(init)
 }
 
 /// A shutdown hook's run, boxed so that every handler has one hook type.
 pub fn boxed_shutdown<'a>(
     hook: impl Future<Output = ()> + 'a,
-) -> crate::registry::ShutdownFuture<'a> {
+) -> crate::handler::registry::ShutdownFuture<'a> {
     Box::pin(hook)
 }
 

@@ -15,7 +15,7 @@
 //! flight run to completion and are answered, and the process exits 1. A loop that cannot
 //! reach the Runtime API keeps trying while any other loop can; the process gives up only when
 //! none can. `_X_AMZN_TRACE_ID` is never set: one environment cannot carry each invocation's
-//! trace id, and [`Context::xray_trace_id`](crate::Context::xray_trace_id) is the source.
+//! trace id, and [`Context::xray_trace_id`](crate::handler::context::Context::xray_trace_id) is the source.
 
 use std::any::Any;
 use std::ffi::{OsStr, OsString};
@@ -26,11 +26,12 @@ use lambda_handler_protocol::env::{MAX_CONCURRENCY, parse_concurrency};
 use lambda_handler_protocol::limits::SHUTDOWN_BUDGET;
 use tokio::sync::Notify;
 
-use crate::event_loop::{LoopState, NextFailure, client, prepare, serve_invocations};
+use crate::handler::registry::{BuiltState, Handler};
 use crate::log::log;
-use crate::registry::{BuiltState, Handler};
-use crate::shutdown::{First, first, shut_down, shutdown_deadline, termination};
-use crate::trace_env::TraceEnv;
+use crate::loops::event_loop::{LoopState, NextFailure, client, prepare, serve_invocations};
+use crate::loops::shutdown::{shut_down, shutdown_deadline, termination};
+use crate::loops::trace_env::TraceEnv;
+use crate::race::{First, first};
 
 /// How many invocation loops to run: `AWS_LAMBDA_MAX_CONCURRENCY`, or 1 when it is unset (or
 /// unusable, which is said once).

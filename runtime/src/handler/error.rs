@@ -66,6 +66,23 @@ impl InvocationError {
         )
     }
 
+    /// The error Lambda's caller gets for a response over Lambda's limit.
+    pub(crate) fn response_too_large() -> Self {
+        Self::new(
+            lambda_handler_protocol::error_types::RESPONSE_SIZE_TOO_LARGE,
+            lambda_handler_protocol::error_types::response_size_too_large_message(),
+        )
+    }
+
+    /// A response of `len` bytes within Lambda's limit, or the error Lambda's caller gets.
+    pub(crate) fn check_response_size(len: usize) -> Result<(), Self> {
+        if len <= lambda_handler_protocol::limits::MAX_RESPONSE {
+            Ok(())
+        } else {
+            Err(Self::response_too_large())
+        }
+    }
+
     pub(crate) fn marshal(error: serde_json::Error) -> Self {
         Self::new(
             "Runtime.MarshalError",
@@ -124,7 +141,7 @@ fn drop_payload(payload: Box<dyn Any + Send>) {
     }
 }
 
-/// `MyError` for `my_crate::error::MyError`, `Error` for `Box<dyn Error + Send + Sync>`, as
+/// `MyError` for `my_crate::handler::error::MyError`, `Error` for `Box<dyn Error + Send + Sync>`, as
 /// Python reports an exception by its class name.
 fn short_type_name<E>() -> &'static str {
     let mut name = std::any::type_name::<E>().trim_start_matches('&');

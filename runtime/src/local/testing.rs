@@ -25,9 +25,9 @@
 
 use serde_json::Value;
 
-use crate::context::Context;
-use crate::error::InvocationError;
-use crate::registry::{self, BuiltState, Handler, HandlerChoice, Output};
+use crate::handler::context::Context;
+use crate::handler::error::InvocationError;
+use crate::handler::registry::{self, BuiltState, Handler, HandlerChoice, Output};
 
 /// A registered handler, ready to be invoked in a test, with its `init` already run.
 pub struct TestHandler {
@@ -55,7 +55,7 @@ impl TestHandler {
             "TestHandler runs the handler on a runtime of its own, as Lambda does: call it \
              from a plain `#[test]`, not inside a tokio runtime"
         );
-        let runtime = crate::invoke::async_runtime()
+        let runtime = crate::handler::invoke::async_runtime()
             .ok_or_else(|| InvocationError::new("Runtime.Unknown", "no tokio runtime"))?;
         let tasks = tokio::task::LocalSet::new();
         let state = tasks.block_on(&runtime, handler.build_state())?;
@@ -83,7 +83,7 @@ impl TestHandler {
     }
 
     /// Invokes the handler on the event's exact bytes: the response's exact bytes, as Lambda
-    /// would receive them. A [`Streaming`](crate::Streaming) response is run to its end and
+    /// would receive them. A [`Streaming`](crate::handler::streaming::Streaming) response is run to its end and
     /// its chunks joined; a stream that ends with an error gives that error.
     pub fn invoke_bytes(
         &mut self,
@@ -94,11 +94,11 @@ impl TestHandler {
         let (handler, state) = (self.handler, self.state.get());
         let output = self.tasks.block_on(
             &self.runtime,
-            crate::invoke::invoke(handler, &mut body, ctx, state),
+            crate::handler::invoke::invoke(handler, &mut body, ctx, state),
         )?;
         match output {
             Output::Buffered => {
-                crate::delivery::check_size(body.len())?;
+                InvocationError::check_response_size(body.len())?;
                 Ok(body)
             }
             Output::Streamed(streaming) => {

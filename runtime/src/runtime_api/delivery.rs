@@ -5,14 +5,12 @@
 
 use std::time::Duration;
 
-use lambda_handler_protocol::error_types::RESPONSE_SIZE_TOO_LARGE;
-use lambda_handler_protocol::limits::MAX_RESPONSE;
 use lambda_handler_protocol::rapid::AnswerStatus;
 
-use crate::client::{AnswerTo, Client, ClientError, Reply};
-use crate::error::InvocationError;
+use crate::handler::error::InvocationError;
 use crate::log::log;
-use crate::payload::{BufferReturn, Payload, StreamedBody};
+use crate::runtime_api::client::{AnswerTo, Client, ClientError, Reply};
+use crate::runtime_api::payload::{BufferReturn, Payload, StreamedBody};
 
 /// How often an answer is posted before it is given up as lost.
 const POST_ATTEMPTS: u32 = 3;
@@ -38,7 +36,7 @@ pub(crate) struct Buffers {
 pub(crate) async fn deliver_streamed(
     client: &mut Client,
     to: AnswerTo<'_>,
-    streaming: crate::Streaming,
+    streaming: crate::handler::streaming::Streaming,
     reply: &mut Vec<u8>,
 ) -> Result<(), String> {
     let (body, content_type) = StreamedBody::new(streaming, to.request_id);
@@ -50,22 +48,6 @@ pub(crate) async fn deliver_streamed(
         Err(e) => Delivery::Lost(e),
     };
     delivery.into_result(to.request_id, "streamed response")
-}
-
-/// A response within Lambda's limit, or the error Lambda's caller gets for one over it.
-pub(crate) fn check_size(len: usize) -> Result<(), InvocationError> {
-    if len <= MAX_RESPONSE {
-        Ok(())
-    } else {
-        Err(response_too_large())
-    }
-}
-
-pub(crate) fn response_too_large() -> InvocationError {
-    InvocationError::new(
-        RESPONSE_SIZE_TOO_LARGE,
-        lambda_handler_protocol::error_types::response_size_too_large_message(),
-    )
 }
 
 /// What is posted for an invocation.

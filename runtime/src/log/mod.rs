@@ -9,6 +9,9 @@
 //! The runtime's own messages go through [`write()`]; with the `tracing` feature, so do a
 //! handler's `tracing` events (the `tracing_logs` module).
 
+#[cfg(feature = "tracing")]
+pub(crate) mod tracing_logs;
+
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 use std::io::Write as _;

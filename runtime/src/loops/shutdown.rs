@@ -1,14 +1,11 @@
 //! Lambda's end of an execution environment: SIGTERM while waiting for an invocation, then the
 //! handler's shutdown hook within Lambda's budget.
 
-use std::future::Future;
-use std::task::Poll;
-
 use lambda_handler_protocol::limits::SHUTDOWN_BUDGET;
 use tokio::time::Instant;
 
+use crate::handler::registry::{Handler, State};
 use crate::log::log;
-use crate::registry::{Handler, State};
 
 /// SIGTERM, as a stream of deliveries; `None` where it cannot be listened for.
 #[cfg(unix)]
@@ -46,7 +43,7 @@ pub(crate) async fn shut_down(handler: &Handler, state: &State, deadline: Instan
         return 0;
     };
     log!(Info, "SIGTERM: running the shutdown hook");
-    let hook = crate::unwind::catch_panics(Box::pin(async {
+    let hook = crate::handler::unwind::catch_panics(Box::pin(async {
         hook(state).await;
         Ok(())
     }));
@@ -65,22 +62,4 @@ pub(crate) async fn shut_down(handler: &Handler, state: &State, deadline: Instan
 /// When a shutdown that begins now must be over: Lambda's budget after SIGTERM.
 pub(crate) fn shutdown_deadline() -> Instant {
     Instant::now() + SHUTDOWN_BUDGET
-}
-
-/// Which of two futures finished first.
-pub(crate) enum First<A, B> {
-    A(A),
-    B(B),
-}
-
-/// Polls `a` and then `b` until one finishes.
-pub(crate) async fn first<A: Future, B: Future>(a: A, b: B) -> First<A::Output, B::Output> {
-    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(done) = a.as_mut().poll(cx) {
-            return Poll::Ready(First::A(done));
-        }
-        b.as_mut().poll(cx).map(First::B)
-    })
-    .await
 }

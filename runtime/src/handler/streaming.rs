@@ -16,7 +16,7 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use hyper::header::HeaderValue;
 
-use crate::error::InvocationError;
+use crate::handler::error::InvocationError;
 use crate::log::log;
 
 /// A response sent to the caller as it is produced: the handler returns it, and the runtime

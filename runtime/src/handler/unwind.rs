@@ -6,7 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
-use crate::error::InvocationError;
+use crate::handler::error::InvocationError;
 
 /// A future's output, a panic in any of its polls turned into an error.
 pub(crate) async fn catch_panics<T>(

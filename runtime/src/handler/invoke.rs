@@ -3,10 +3,10 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::Context;
-use crate::error::InvocationError;
-use crate::registry::{Handler, Invoke, Output, State};
-use crate::unwind::CatchUnwind;
+use crate::handler::context::Context;
+use crate::handler::error::InvocationError;
+use crate::handler::registry::{Handler, Invoke, Output, State};
+use crate::handler::unwind::CatchUnwind;
 
 /// The runtime handlers run on: one thread, as a 1-vCPU Lambda has, with every driver the
 /// build enabled (a handler's own tokio timers and sockets work). `None` after saying why.

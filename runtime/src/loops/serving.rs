@@ -1,14 +1,14 @@
 //! Serving the Runtime API: one invocation loop, or as many as `AWS_LAMBDA_MAX_CONCURRENCY`
 //! asks for, on the runtime `run()` starts or on the caller's (`run_async()`).
 
-use crate::{concurrent, event_loop};
+use crate::{loops::concurrent, loops::event_loop};
 
 /// Serves invocations until the Runtime API fails for good; returns the exit code. The process
 /// is the runtime's (`run()`): glibc keeps freed memory for the next invocation.
 pub(crate) fn run(endpoint: &std::ffi::OsStr) -> i32 {
-    crate::heap::keep_freed_memory();
+    crate::loops::heap::keep_freed_memory();
     let loops = concurrent::loops();
-    let Some(runtime) = crate::invoke::async_runtime() else {
+    let Some(runtime) = crate::handler::invoke::async_runtime() else {
         return 1;
     };
     if loops > 1 {

@@ -8,10 +8,10 @@ use std::time::{Duration, SystemTime};
 
 use lambda_handler_protocol::env::{self as lambda_env, HANDLER};
 
-use crate::context::Context;
-use crate::error::InvocationError;
-use crate::invoke::invoke;
-use crate::registry::{self, BuiltState, Handler, HandlerChoice, Output};
+use crate::handler::context::Context;
+use crate::handler::error::InvocationError;
+use crate::handler::invoke::invoke;
+use crate::handler::registry::{self, BuiltState, Handler, HandlerChoice, Output};
 
 const HELP: &str = "\
 Runs this Lambda function locally. On AWS Lambda (AWS_LAMBDA_RUNTIME_API set) it serves the
@@ -64,7 +64,7 @@ pub(crate) fn run(args: impl Iterator<Item = OsString>) -> i32 {
         Prepared::Done(code) => code,
         Prepared::Serve(listen, handler, settings) => serve(listen, handler, settings),
         Prepared::Invoke(handler, event) => {
-            let Some(runtime) = crate::invoke::async_runtime() else {
+            let Some(runtime) = crate::handler::invoke::async_runtime() else {
                 return 1;
             };
             // In a `LocalSet`, as on Lambda (see `serving::run`): a handler that spawns
@@ -248,7 +248,7 @@ impl Session {
         match outcome {
             // Over Lambda's limit, the error Lambda's caller would get, not a response that
             // works here and fails on AWS.
-            Ok(Output::Buffered) => match crate::delivery::check_size(body.len()) {
+            Ok(Output::Buffered) => match InvocationError::check_response_size(body.len()) {
                 Ok(()) => print(&body, 0),
                 Err(error) => print(&failure(&error), 1),
             },

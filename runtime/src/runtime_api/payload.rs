@@ -13,10 +13,10 @@ use hyper::HeaderMap;
 use hyper::body::{Body, Buf, Frame, SizeHint};
 use hyper::header::HeaderValue;
 
-use crate::error::InvocationError;
-use crate::headers;
+use crate::handler::error::InvocationError;
+use crate::handler::streaming::{BoxChunks, Streaming};
 use crate::log::log;
-use crate::streaming::{BoxChunks, Streaming};
+use crate::runtime_api::headers;
 
 /// Where a payload's buffer comes back to when hyper drops it, for a retry of the same answer
 /// or as the next invocation's buffer. A buffer is tagged with the answer it carried (a number

@@ -25,7 +25,7 @@
 //! (`AWS_LAMBDA_MAX_CONCURRENCY`), one environment cannot carry each one's trace id, and the
 //! variable is never set either.
 //!
-//! [`Context::xray_trace_id`]: crate::Context::xray_trace_id
+//! [`Context::xray_trace_id`]: crate::handler::context::Context::xray_trace_id
 
 use lambda_handler_protocol::env::TRACE_ID;
 

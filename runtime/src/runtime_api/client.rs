@@ -19,8 +19,8 @@ use lambda_handler_protocol::headers::{
 use lambda_handler_protocol::limits::MAX_EVENT;
 use lambda_handler_protocol::paths::{self, Answer, RUNTIME_API};
 
-use crate::payload::Payload;
-use crate::shutdown::{First, first};
+use crate::race::{First, first};
+use crate::runtime_api::payload::Payload;
 
 /// Where the Runtime API is and the open connection to it.
 pub(crate) struct Client {
@@ -234,7 +234,10 @@ impl Client {
         let headers = request.headers_mut();
         headers.insert(HOST, self.host.clone());
         if let Some(invocation_id) = invocation_id {
-            headers.insert(crate::headers::INVOCATION_ID, invocation_id.clone());
+            headers.insert(
+                crate::runtime_api::headers::INVOCATION_ID,
+                invocation_id.clone(),
+            );
         }
         match kind {
             Kind::Next => {}
@@ -244,13 +247,13 @@ impl Client {
             Kind::Error(error_type) => {
                 headers.insert(CONTENT_TYPE, HeaderValue::from_static(ERROR_CONTENT_TYPE));
                 if let Ok(value) = HeaderValue::from_str(error_type) {
-                    headers.insert(crate::headers::FUNCTION_ERROR_TYPE, value);
+                    headers.insert(crate::runtime_api::headers::FUNCTION_ERROR_TYPE, value);
                 }
             }
             Kind::Streamed(content_type) => {
                 headers.insert(CONTENT_TYPE, content_type);
                 headers.insert(
-                    crate::headers::RESPONSE_MODE,
+                    crate::runtime_api::headers::RESPONSE_MODE,
                     HeaderValue::from_static(STREAMING),
                 );
                 headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));

@@ -5,8 +5,8 @@ use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::Context;
-use crate::error::InvocationError;
+use crate::handler::context::Context;
+use crate::handler::error::InvocationError;
 
 /// An async handler's invocation in progress.
 pub type BoxFuture<'a> = Pin<Box<dyn Future<Output = Result<Output, InvocationError>> + 'a>>;
@@ -16,7 +16,7 @@ pub enum Output {
     /// The response body, in the invocation's buffer.
     Buffered,
     /// A response to stream to the caller as it is produced.
-    Streamed(crate::Streaming),
+    Streamed(crate::handler::streaming::Streaming),
 }
 
 /// The state an `init` function built, type-erased: the handler's entry downcasts it.
@@ -118,7 +118,7 @@ impl Handler {
     /// Runs the handler's `init`, once, before its first invocation; `()` when it has none.
     pub(crate) async fn build_state(&self) -> Result<BuiltState, InvocationError> {
         match self.init {
-            Some(init) => crate::unwind::catch_panics(init()).await,
+            Some(init) => crate::handler::unwind::catch_panics(init()).await,
             None => Ok(BuiltState::Shared(Box::new(()))),
         }
     }

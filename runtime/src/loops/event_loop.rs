@@ -9,19 +9,18 @@ use lambda_handler_protocol::error_types::{RUNTIME_EVENT_TOO_LARGE, RUNTIME_RESP
 use lambda_handler_protocol::limits::MAX_EVENT;
 use lambda_handler_protocol::rapid::{AnswerStatus, NextStatus};
 
-use crate::client::{AnswerTo, Client, Reply};
-use crate::context::Context;
-use crate::delivery::{
-    Answer, Buffers, Delivery, check_size, deliver, deliver_streamed, response_too_large,
-};
-use crate::error::InvocationError;
-use crate::headers;
-use crate::invoke::invoke;
+use crate::handler::context::Context;
+use crate::handler::error::InvocationError;
+use crate::handler::invoke::invoke;
+use crate::handler::registry::{self, BuiltState, Handler, HandlerChoice, Output, State};
 use crate::log::log;
-use crate::payload::Payload;
-use crate::registry::{self, BuiltState, Handler, HandlerChoice, Output, State};
-use crate::shutdown::{First, first, shut_down, shutdown_deadline, termination};
-use crate::trace_env::TraceEnv;
+use crate::loops::shutdown::{shut_down, shutdown_deadline, termination};
+use crate::loops::trace_env::TraceEnv;
+use crate::race::{First, first};
+use crate::runtime_api::client::{AnswerTo, Client, Reply};
+use crate::runtime_api::delivery::{Answer, Buffers, Delivery, deliver, deliver_streamed};
+use crate::runtime_api::headers;
+use crate::runtime_api::payload::Payload;
 
 /// How often `/next` is tried before the process gives up on an unreachable Runtime API
 /// (with backoff, about 3.4 s in all).
@@ -55,7 +54,8 @@ pub(crate) fn client(endpoint: &std::ffi::OsStr) -> Option<Client> {
 /// Reports a start-up failure that happened before the loop could start, on a runtime of its
 /// own: call it from a thread that is not inside another tokio runtime.
 pub(crate) fn report_init_error(endpoint: &std::ffi::OsStr, error: &InvocationError) {
-    let (Some(runtime), Some(mut client)) = (crate::invoke::async_runtime(), client(endpoint))
+    let (Some(runtime), Some(mut client)) =
+        (crate::handler::invoke::async_runtime(), client(endpoint))
     else {
         return;
     };
@@ -269,7 +269,7 @@ async fn serve_one(
         request_id,
         invocation_id: invocation.headers.get(headers::INVOCATION_ID),
     };
-    ctx.begin_invocation(request_id, &invocation.headers);
+    crate::runtime_api::invocation::begin(ctx, request_id, &invocation.headers);
     crate::log::set_invocation(request_id, ctx.tenant_id.as_deref());
     let outcome = if invocation.over_limit {
         Err(InvocationError::new(
@@ -281,7 +281,7 @@ async fn serve_one(
         invoke(handler, &mut buffers.body, ctx, state).await
     };
     let outcome = match outcome {
-        Ok(Output::Buffered) => check_size(buffers.body.len()),
+        Ok(Output::Buffered) => InvocationError::check_response_size(buffers.body.len()),
         Ok(Output::Streamed(streaming)) => {
             return deliver_streamed(client, to, streaming, &mut buffers.reply).await;
         }
@@ -296,7 +296,7 @@ async fn serve_one(
                     Warn,
                     "the Runtime API refused the response to {request_id} as too large (413)"
                 );
-                response_too_large()
+                InvocationError::response_too_large()
             }
             Delivery::NotSent => InvocationError::new(
                 RUNTIME_RESPONSE_LOST,
@@ -328,9 +328,9 @@ mod tests {
     use hyper::{HeaderMap, StatusCode};
 
     use super::plausible_request_id;
-    use crate::client::Reply;
-    use crate::context::Context;
-    use crate::headers;
+    use crate::handler::context::Context;
+    use crate::runtime_api::client::Reply;
+    use crate::runtime_api::headers;
 
     fn reply(headers: HeaderMap) -> Reply {
         Reply {
@@ -361,7 +361,7 @@ mod tests {
             headers::CLIENT_CONTEXT,
         ];
         let mut ctx = Context::default();
-        let client = crate::client::Client::new("127.0.0.1:9001").unwrap();
+        let client = crate::runtime_api::client::Client::new("127.0.0.1:9001").unwrap();
         let mut accepted = 0;
         for _ in 0..20_000 {
             let mut map = HeaderMap::new();
@@ -394,11 +394,11 @@ mod tests {
                 );
                 assert!(uri.query().is_none(), "{id:?}");
                 assert_eq!(uri.path().split('/').count(), 6, "{id:?}");
-                ctx.begin_invocation(id, &invocation.headers);
+                crate::runtime_api::invocation::begin(&mut ctx, id, &invocation.headers);
                 assert_eq!(ctx.request_id, id);
                 accepted += 1;
             } else {
-                ctx.begin_invocation("fallback", &invocation.headers);
+                crate::runtime_api::invocation::begin(&mut ctx, "fallback", &invocation.headers);
             }
             let _ = ctx.remaining_time();
         }

@@ -1,0 +1,49 @@
+//! What to run, and how to serve it: the emulator's settings, with Lambda's defaults.
+
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// What to run and how to serve it.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Where the Invoke API listens; `127.0.0.1:9000` by default, as RIE's.
+    pub listen: SocketAddr,
+    /// The runtime to run.
+    pub program: OsString,
+    /// Its arguments.
+    pub args: Vec<OsString>,
+    /// The function's name (`AWS_LAMBDA_FUNCTION_NAME`); the Invoke API also accepts
+    /// `function`, as RIE does.
+    pub function_name: String,
+    /// The function timeout (`AWS_LAMBDA_FUNCTION_TIMEOUT`); Lambda's default is 3 s.
+    pub timeout: Duration,
+    /// The function's memory (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`), in MB.
+    pub memory_mb: u32,
+    /// `_HANDLER`, when set.
+    pub handler: Option<String>,
+    /// How many invocations the runtime gets at once (`AWS_LAMBDA_MAX_CONCURRENCY`, as on
+    /// Lambda Managed Instances); 1, Lambda's default, leaves the variable unset.
+    pub concurrency: usize,
+}
+
+impl Options {
+    /// Lambda's defaults for running `program`.
+    pub fn new(program: impl Into<OsString>) -> Self {
+        let program = program.into();
+        let function_name = std::path::Path::new(&program).file_stem().map_or_else(
+            || "function".to_owned(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        Options {
+            listen: SocketAddr::from(([127, 0, 0, 1], 9000)),
+            program,
+            args: Vec::new(),
+            function_name,
+            timeout: lambda_handler_protocol::env::function_timeout(),
+            memory_mb: 128,
+            handler: None,
+            concurrency: 1,
+        }
+    }
+}
