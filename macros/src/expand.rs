@@ -110,6 +110,10 @@ fn entry(handler: &Handler) -> TokenStream {
         quote!((&&&&#tag).__lambda_handler_err_encoder()),
         handler.err,
     );
+    // Generated locals are mixed-site: a user's `const error` (or any name) in scope never
+    // meets them.
+    let ok_var = format_ident!("__lambda_handler_ok", span = Span::mixed_site());
+    let err_var = format_ident!("__lambda_handler_err", span = Span::mixed_site());
     let respond = quote! {
         let #result = #call;
         let #result = {
@@ -117,13 +121,13 @@ fn entry(handler: &Handler) -> TokenStream {
             use #private::{DetectResult as _, DetectValue as _};
             (&#result).__lambda_handler_kind().split(#result)
         };
-        let __lambda_handler_ok = #ok;
-        let __lambda_handler_err = {
+        let #ok_var = #ok;
+        let #err_var = {
             #[allow(unused_imports)]
             use #private::{ViaDisplay as _, ViaDynError as _, ViaError as _, ViaInto as _};
             #err
         };
-        #private::respond(#result, #body, __lambda_handler_ok, __lambda_handler_err)
+        #private::respond(#result, #body, #ok_var, #err_var)
     };
     let invoke = if handler.is_async {
         quote!(#private::Handler::asynchronous(#name, |#body, #ctx, #state| {
@@ -171,6 +175,8 @@ fn entry(handler: &Handler) -> TokenStream {
 fn init(state: &State, private: &Ident) -> TokenStream {
     let function = &state.init;
     let built = format_ident!("__lambda_handler_built", span = Span::mixed_site());
+    let err_var = format_ident!("__lambda_handler_err", span = Span::mixed_site());
+    let error_var = format_ident!("__lambda_handler_error", span = Span::mixed_site());
     // An init error type without `Display` is reported at the init function's path.
     let at = TokenSpan::of(function);
     let err = locate(
@@ -196,7 +202,7 @@ fn init(state: &State, private: &Ident) -> TokenStream {
                 use #private::{DetectResult as _, DetectValue as _};
                 (&#built).__lambda_handler_kind().split(#built)
             };
-            let __lambda_handler_err = {
+            let #err_var = {
                 #[allow(unused_imports)]
                 use #private::{ViaDisplay as _, ViaDynError as _, ViaError as _, ViaInto as _};
                 #err
@@ -210,8 +216,8 @@ fn init(state: &State, private: &Ident) -> TokenStream {
                         (&&#private::Erase::new(#check)).__lambda_handler_erase(),
                     )
                 }
-                ::core::result::Result::Err(error) => {
-                    ::core::result::Result::Err(__lambda_handler_err(error))
+                ::core::result::Result::Err(#error_var) => {
+                    ::core::result::Result::Err(#err_var(#error_var))
                 }
             }
         })

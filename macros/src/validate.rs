@@ -169,6 +169,21 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
                 "a Lambda handler cannot be variadic: it takes `(event: Event)` or \
                  `(event: Event, ctx: &Context)`",
             ),
+            // `fn h(ctx: &Context, order: Order)`: say it in the user's own names.
+            Param::Typed { ty, tokens } if index == 0 && is_context_reference(ty) => {
+                let swapped = match params.get(1) {
+                    Some(Param::Typed { tokens: event, .. }) => {
+                        format!("`fn {}({}, {})`", sig.ident, tidy(event), tidy(tokens))
+                    }
+                    _ => "`fn handler(event: Event, ctx: &Context)`".to_owned(),
+                };
+                errors.push(
+                    ty,
+                    format_args!(
+                        "a Lambda handler takes the event first and the context second: {swapped}"
+                    ),
+                );
+            }
             Param::Typed { ty, .. } if index == 0 => match event_type_problem(ty) {
                 Some(message) => errors.push(ty, message),
                 None => event = Some(ty.to_token_stream()),
@@ -306,8 +321,44 @@ fn anonymous_lifetimes(tokens: TokenStream) -> TokenStream {
         .collect()
 }
 
+/// Tokens as a user writes them, for messages: `order: Order`, `ctx: &Context`.
+fn tidy(tokens: &TokenStream) -> String {
+    let mut text = tokens.to_string();
+    for (from, to) in [
+        (" : ", ": "),
+        (" :", ":"),
+        ("& ", "&"),
+        (" :: ", "::"),
+        (" < ", "<"),
+        (" >", ">"),
+    ] {
+        text = text.replace(from, to);
+    }
+    text
+}
+
+/// Whether a type is written as `&Context` (or `&lambda_handler::Context`, `&mut Context`).
+fn is_context_reference(ty: &Type) -> bool {
+    matches!(ty, Type::Reference(reference)
+        if matches!(&*reference.elem, Type::Path(path)
+            if path.path.segments.last().is_some_and(|s| s.ident == "Context")))
+}
+
 /// Why this type cannot be decoded from an event, when syntax alone tells.
 fn event_type_problem(ty: &Type) -> Option<String> {
+    // `&Order`: the event is decoded for this call, so take it by value (`&str` and other
+    // borrowing types get the advice below).
+    if let Type::Reference(reference) = ty
+        && borrowed(&reference.elem).is_none()
+        && !matches!(&*reference.elem, Type::Path(p) if p.path.is_ident("str"))
+        && !matches!(&*reference.elem, Type::Slice(_))
+    {
+        return Some(format!(
+            "a Lambda handler takes its event by value: write `{}` (the event is decoded for \
+             each invocation, and the handler owns it)",
+            pretty(&reference.elem)
+        ));
+    }
     if impl_trait(ty).is_some() {
         return Some(
             "a Lambda handler's event cannot be `impl Trait`: name a concrete type that \
@@ -502,6 +553,24 @@ mod tests {
                 fn h<const N: usize>(e: u8) {}
             ))[0]
                 .starts_with("a Lambda handler cannot be generic")
+        );
+    }
+
+    #[test]
+    fn an_event_by_reference_is_told_to_take_it_by_value_and_the_context_to_go_second() {
+        let by_reference = errors(quote!(
+            fn h(order: &Order) {}
+        ));
+        assert!(
+            by_reference[0].starts_with("a Lambda handler takes its event by value: write `Order`"),
+            "{by_reference:?}"
+        );
+        let context_first = errors(quote!(
+            fn h(ctx: &Context, order: Order) {}
+        ));
+        assert!(
+            context_first[0].starts_with("a Lambda handler takes the event first"),
+            "{context_first:?}"
         );
     }
 

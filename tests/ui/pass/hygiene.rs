@@ -37,6 +37,31 @@ mod shadowing {
     }
 }
 
+mod constants_in_scope {
+    #![allow(non_upper_case_globals)]
+    use lambda_handler::lambda_handler;
+
+    // Constants a pattern of the generated code would match instead of binding, were its
+    // bindings named so (`Err(error)`, `|value, out|`, `Ok(state)`).
+    const error: u8 = 0;
+    const value: u8 = 0;
+    const out: u8 = 0;
+    const state: u8 = 0;
+    const ok: u8 = 0;
+    const err: u8 = 0;
+
+    struct Clients;
+
+    fn build() -> Result<Clients, std::io::Error> {
+        Ok(Clients)
+    }
+
+    #[lambda_handler(init = build)]
+    fn handler(event: u8, _clients: &Clients) -> Result<u8, std::io::Error> {
+        Ok(event)
+    }
+}
+
 mod no_prelude {
     #![no_implicit_prelude]
 
