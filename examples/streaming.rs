@@ -9,6 +9,7 @@ use std::fmt;
 use std::time::Duration;
 
 use futures_util::stream;
+use lambda_handler::http::{HeaderMap, HeaderValue, StatusCode, header};
 use lambda_handler::{Streaming, lambda_handler};
 use serde::Deserialize;
 
@@ -61,26 +62,28 @@ fn bulk(size: Size) -> Streaming {
     let chunks = size.megabytes * 1024 * 1024 / CHUNK;
     let data = stream::iter((0..chunks).map(|i| {
         let fill = b'a' + (i % 26) as u8;
-        Ok::<_, std::convert::Infallible>(vec![fill; CHUNK])
+        vec![fill; CHUNK]
     }));
-    Streaming::new(data)
+    Streaming::from_chunks(data)
 }
 
 /// A function URL's streamed page: its status and headers first, then the body as it is made.
+/// The content type set after `http_response` is the page's `content-type` header (the body
+/// Lambda receives is its HTTP integration response).
 #[lambda_handler]
 async fn page(_request: serde_json::Value) -> Streaming {
     let parts = ["<html><body>", "<p>streamed</p>", "</body></html>"];
-    let body = stream::iter(parts.map(Ok::<_, std::convert::Infallible>));
-    Streaming::new(body).http_response(
-        200,
-        &[
-            ("content-type", "text/html"),
-            ("set-cookie", "session=1; Secure"),
-            ("cache-control", "no-store"),
-            ("set-cookie", "theme=dark"),
-            ("cache-control", "private"),
-        ],
-    )
+    let mut headers = HeaderMap::new();
+    headers.append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("session=1; Secure"),
+    );
+    headers.append(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.append(header::SET_COOKIE, HeaderValue::from_static("theme=dark"));
+    headers.append(header::CACHE_CONTROL, HeaderValue::from_static("private"));
+    Streaming::from_chunks(stream::iter(parts))
+        .http_response(StatusCode::OK, headers)
+        .content_type("text/html")
 }
 
 fn main() {

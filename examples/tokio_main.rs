@@ -27,7 +27,22 @@ async fn spawns(event: Work) -> Value {
     json!({ "doubled": doubled, "worker": worker })
 }
 
+/// Stands in for what must flush when the program ends (a `tracing-appender` guard, an
+/// OpenTelemetry provider): it writes "flushed" to the file `FLUSH_FILE` names when dropped.
+struct FlushOnDrop;
+
+impl Drop for FlushOnDrop {
+    fn drop(&mut self) {
+        if let Ok(path) = std::env::var("FLUSH_FILE") {
+            let _ = std::fs::write(path, "flushed");
+        }
+    }
+}
+
 #[tokio::main]
-async fn main() {
+async fn main() -> std::process::ExitCode {
+    // Set up what needs the runtime first (tracing, clients, ...): it is dropped, and flushes,
+    // when `main` returns the exit code `run_async` gives back.
+    let _flush = FlushOnDrop;
     lambda_handler::run_async().await
 }

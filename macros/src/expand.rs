@@ -77,7 +77,9 @@ fn entry(handler: &Handler) -> TokenStream {
     let args = [Some(quote!(#decode?)), context, state_arg]
         .into_iter()
         .flatten();
-    let call = quote!(#ident(#(#args),*));
+    // `(handler)(..)`: the function named as a value, as `of_function` names it below, so that
+    // a handler rustc cannot find (one in an `impl` block) is one error, not two.
+    let call = quote!((#ident)(#(#args),*));
     let call = if handler.is_async {
         quote!(#call.await)
     } else {
@@ -139,10 +141,13 @@ fn entry(handler: &Handler) -> TokenStream {
     let invoke = match &handler.state {
         Some(declared) => {
             let init = init(declared, &private);
-            quote!(#invoke.with_init(#init))
+            let ty = &declared.ty;
+            quote!(#invoke.with_init(#init, || ::core::any::TypeId::of::<#ty>()))
         }
         None => invoke,
     };
+    // Known by the function's own type too, for `TestHandler::new(my_handler)`.
+    let invoke = quote!(#invoke.of_function(|| #private::type_id_of(&#ident)));
     let invoke = match &handler.shutdown {
         Some(hook) => {
             let hook = shutdown(hook, handler.state.as_ref(), &private);

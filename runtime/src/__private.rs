@@ -11,7 +11,7 @@ pub use crate::handler::contract::{
 };
 pub use crate::handler::registry::{
     AsyncInvoke, BoxFuture, BuiltState, HANDLERS, Handler, Init, InitFuture, Output, Shutdown,
-    ShutdownFuture, State, SyncInvoke,
+    ShutdownFuture, State, SyncInvoke, TypeIdOf, type_id_of,
 };
 
 /// Emits its input unchanged: the generated entry passes through it so that a failed import

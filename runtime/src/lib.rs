@@ -36,6 +36,8 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+use std::process::ExitCode;
+
 // The map: a folder per job, each below the ones that use it.
 //
 // - `handler`: the handler contract (what `#[lambda_handler]` generates against), the registry
@@ -58,6 +60,9 @@ pub mod __private;
 pub use handler::context::{ClientApplication, ClientContext, CognitoIdentity, Context};
 pub use handler::error::InvocationError;
 pub use handler::streaming::Streaming;
+/// The `http` crate's types (`StatusCode`, `HeaderMap`, `header`, ...), as
+/// [`Streaming::http_response`] takes them: the version this crate is built with.
+pub use hyper::http;
 #[doc = include_str!("lambda_handler.md")]
 pub use lambda_handler_macros::lambda_handler;
 pub use local::testing;
@@ -127,14 +132,15 @@ pub fn run() -> ! {
     std::process::exit(code)
 }
 
-/// [`run`] for a program that already runs a tokio runtime: serves on it, and returns only by
-/// ending the process.
+/// [`run`] for a program that already runs a tokio runtime: serves on it, and returns the exit
+/// code for `main` to return, so that `main`'s destructors run (a `tracing-appender` guard or an
+/// OpenTelemetry provider flushes there).
 ///
 /// ```no_run
 /// # use lambda_handler::lambda_handler;
 /// # #[lambda_handler] fn h(event: u8) -> u8 { event }
 /// #[tokio::main]
-/// async fn main() {
+/// async fn main() -> std::process::ExitCode {
 ///     // Set up what needs the runtime first (tracing, clients, ...), then:
 ///     lambda_handler::run_async().await
 /// }
@@ -148,14 +154,14 @@ pub fn run() -> ! {
 /// [`run`] keeps freed memory for the next invocation, see "Memory between invocations" in the
 /// README). To have it here, set `MALLOC_MMAP_THRESHOLD_=33554432` and
 /// `MALLOC_TRIM_THRESHOLD_=67108864` in the function's environment.
-pub async fn run_async() {
+pub async fn run_async() -> ExitCode {
     #[cfg(feature = "tracing")]
     log::tracing_logs::install();
     let code = match std::env::var_os(lambda_handler_protocol::env::RUNTIME_API) {
         Some(endpoint) => loops::serving::run_on_current(&endpoint).await,
         None => local::command_line::run_on_current(std::env::args_os().skip(1)).await,
     };
-    std::process::exit(code)
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
 /// `run()` inside a tokio runtime (`#[tokio::main] async fn main() { lambda_handler::run() }`,
@@ -168,12 +174,15 @@ fn refuse_nested_runtime() -> ! {
          starts its own: keep your runtime and write `lambda_handler::run_async().await`, or \
          call `lambda_handler::run()` from a plain `fn main()`",
     );
-    log::log!(Error, "{}", error.error_message);
-    if let Some(endpoint) = std::env::var_os(lambda_handler_protocol::env::RUNTIME_API) {
-        // On a thread of its own: this one is inside a runtime, where no other can start.
-        let reported =
-            std::thread::spawn(move || loops::event_loop::report_init_error(&endpoint, &error));
-        let _ = reported.join();
+    match std::env::var_os(lambda_handler_protocol::env::RUNTIME_API) {
+        // Reported (and logged, once) on a thread of its own: this one is inside a runtime,
+        // where no other can start.
+        Some(endpoint) => {
+            let reported =
+                std::thread::spawn(move || loops::event_loop::report_init_error(&endpoint, &error));
+            let _ = reported.join();
+        }
+        None => log::log!(Error, "{}", error.error_message),
     }
     std::process::exit(1)
 }

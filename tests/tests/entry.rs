@@ -44,6 +44,37 @@ fn run_async_runs_locally_too() {
     assert_eq!(body["doubled"], 42);
 }
 
+/// `run_async` gives the exit code back to `main`, whose destructors then run: what a program
+/// flushes when it ends is flushed, locally and when Lambda ends the environment.
+#[test]
+fn run_async_returns_so_that_mains_destructors_run() {
+    let flushed = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("tokio-main-flushed-{}", std::process::id()));
+    let _ = std::fs::remove_file(&flushed);
+    let out = Command::new(TOKIO_MAIN.path())
+        .arg(r#"{"n":1}"#)
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .env("FLUSH_FILE", &flushed)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&flushed).unwrap(), "flushed");
+    std::fs::remove_file(&flushed).unwrap();
+    // Lambda ends the environment (500 on `/next`): exit 1, after `main`'s destructors.
+    let api = RuntimeApi::start();
+    api.fault(
+        lambda_handler_tests::Route::Next,
+        lambda_handler_tests::Fault::Status(500),
+    );
+    let mut process = api.spawn(
+        TOKIO_MAIN.path(),
+        &[("FLUSH_FILE", flushed.to_str().unwrap())],
+    );
+    let (code, stderr) = process.wait_exit(WAIT).expect("the process exits");
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&flushed).unwrap(), "flushed");
+}
+
 #[test]
 fn run_inside_a_runtime_says_what_to_write_and_reports_it() {
     let api = RuntimeApi::start();
@@ -62,6 +93,12 @@ fn run_inside_a_runtime_says_what_to_write_and_reports_it() {
         Some("Runtime.NestedRuntime")
     );
     assert_eq!(api.next_requests(), 0);
+    // Said once.
+    assert_eq!(
+        stderr.matches("was called inside a tokio runtime").count(),
+        1,
+        "{stderr}"
+    );
 
     // Locally, the same advice and exit status.
     let out = Command::new(NESTED.path())

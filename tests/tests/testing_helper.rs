@@ -53,7 +53,7 @@ fn big(event: usize) -> String {
 
 #[test]
 fn a_handler_is_invoked_as_lambda_invokes_it() {
-    let mut checkout = TestHandler::new("checkout").unwrap();
+    let mut checkout = TestHandler::new(checkout).unwrap();
     let mut ctx = checkout.context();
     ctx.request_id = "req-1".into();
     assert_eq!(
@@ -85,7 +85,7 @@ fn a_handler_is_invoked_as_lambda_invokes_it() {
 
 #[test]
 fn the_bytes_and_the_limits_are_lambdas() {
-    let mut big = TestHandler::new("big").unwrap();
+    let mut big = TestHandler::new(big).unwrap();
     let ctx = big.context();
     assert_eq!(
         big.invoke_bytes(b"3".to_vec(), &ctx),
@@ -95,8 +95,17 @@ fn the_bytes_and_the_limits_are_lambdas() {
     let over = lambda_handler_protocol::limits::MAX_RESPONSE - 1;
     let error: InvocationError = big.invoke(json!(over)).unwrap_err();
     assert_eq!(error.error_type, "Function.ResponseSizeTooLarge");
-    let unknown = TestHandler::new("nope").err().unwrap();
+    // By name, too; a name or a function that is no handler is Lambda's start-up error.
+    assert!(TestHandler::named("big").is_ok());
+    let unknown = TestHandler::named("nope").unwrap_err();
     assert_eq!(unknown.error_type, "Runtime.HandlerNotFound");
+    fn not_a_handler(_: u8) {}
+    let unknown = TestHandler::new(not_a_handler).unwrap_err();
+    assert_eq!(unknown.error_type, "Runtime.HandlerNotFound");
+    assert!(
+        unknown.error_message.contains("not_a_handler"),
+        "{unknown:?}"
+    );
 }
 
 /// A streamed response, run to its end and joined; an error mid-stream is the invocation's.
@@ -124,7 +133,7 @@ impl futures_core::Stream for Chunks {
 
 #[test]
 fn a_streamed_response_is_joined_and_its_error_reported() {
-    let mut countdown = TestHandler::new("countdown").unwrap();
+    let mut countdown = TestHandler::new(countdown).unwrap();
     let ctx = countdown.context();
     assert_eq!(
         countdown.invoke_bytes(b"3".to_vec(), &ctx).unwrap(),
@@ -159,11 +168,89 @@ fn panics_midway(_event: serde_json::Value) -> lambda_handler::Streaming {
 
 #[test]
 fn a_panic_in_a_stream_is_the_invocations_error() {
-    let mut handler = TestHandler::new("panics_midway").unwrap();
+    let mut handler = TestHandler::new(panics_midway).unwrap();
     let error = handler.invoke(json!({})).unwrap_err();
     assert_eq!(error.error_type, "Runtime.Panic");
     assert!(
         error.error_message.contains("the source went away"),
         "{error:?}"
     );
+}
+
+/// A handler whose `init` reads the environment, as most do.
+struct Table {
+    name: String,
+}
+
+fn open_table() -> Result<Table, std::env::VarError> {
+    Ok(Table {
+        name: std::env::var("TABLE_NAME")?,
+    })
+}
+
+#[lambda_handler(init = open_table)]
+fn describe(_event: serde_json::Value, table: &Table) -> String {
+    table.name.clone()
+}
+
+/// Tests give the state directly, so that they run in parallel with no variable to set: the
+/// init is not run (here it would fail, `TABLE_NAME` being unset).
+#[test]
+fn a_test_gives_the_state_its_init_would_build() {
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let table = Table {
+                    name: format!("orders-{i}"),
+                };
+                let mut describe = TestHandler::with_state(describe, table).unwrap();
+                describe.invoke(json!({})).unwrap()
+            })
+        })
+        .collect();
+    for (i, thread) in threads.into_iter().enumerate() {
+        assert_eq!(thread.join().unwrap(), json!(format!("orders-{i}")));
+    }
+    // The init runs when no state is given: here it fails, as it would on Lambda.
+    let error = TestHandler::new(describe).unwrap_err();
+    assert_eq!(error.error_type, "VarError");
+    // A state of another type, or for a handler without `init`, is refused.
+    let mismatch = TestHandler::with_state(describe, 42u8).unwrap_err();
+    assert_eq!(mismatch.error_type, "Runtime.StateMismatch");
+    let mismatch = TestHandler::with_state(big, Table { name: "x".into() }).unwrap_err();
+    assert_eq!(mismatch.error_type, "Runtime.StateMismatch");
+}
+
+/// Inside a tokio runtime, `TestHandler` says so instead of panicking, and it can be printed.
+#[test]
+fn inside_a_tokio_runtime_the_error_says_what_to_write() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let error = runtime.block_on(async { TestHandler::new(big).unwrap_err() });
+    assert_eq!(error.error_type, "Runtime.NestedRuntime");
+    assert!(error.error_message.contains("#[test]"), "{error:?}");
+    let handler = TestHandler::new(big).unwrap();
+    assert!(format!("{handler:?}").contains("\"big\""), "{handler:?}");
+}
+
+/// A streamed JSON response reads as JSON; any streamed response reads as its chunks.
+#[lambda_handler]
+fn json_lines(count: u8) -> lambda_handler::Streaming {
+    let chunks = (0..count).map(|n| Ok(format!("{{\"n\":{n}}}\n")));
+    lambda_handler::Streaming::new(Chunks(chunks.collect::<Vec<_>>().into_iter()))
+}
+
+#[test]
+fn a_streamed_response_reads_as_json_or_as_its_chunks() {
+    let mut lines = TestHandler::new(json_lines).unwrap();
+    assert_eq!(lines.invoke(json!(1)), Ok(json!({"n": 0})));
+    let chunks = lines.invoke_stream(json!(3)).unwrap();
+    assert_eq!(
+        chunks,
+        [&b"{\"n\":0}\n"[..], b"{\"n\":1}\n", b"{\"n\":2}\n"]
+    );
+    // A buffered response is one chunk.
+    let mut big = TestHandler::new(big).unwrap();
+    assert_eq!(big.invoke_stream(json!(2)).unwrap(), [b"\"xx\"".to_vec()]);
 }

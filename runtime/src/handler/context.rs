@@ -135,6 +135,7 @@ impl Default for Context {
 impl Context {
     /// The time left before Lambda stops this invocation, zero once the deadline has passed:
     /// Python's `get_remaining_time_in_millis()`.
+    #[must_use]
     pub fn remaining_time(&self) -> Duration {
         self.deadline
             .duration_since(SystemTime::now())

@@ -64,12 +64,36 @@ pub type ShutdownFuture<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 /// Runs a handler's shutdown hook, with its state, when Lambda sends SIGTERM.
 pub type Shutdown = for<'a> fn(&'a State) -> ShutdownFuture<'a>;
 
+/// The `TypeId` of something's type, by a function the generated code builds in a `static`.
+pub type TypeIdOf = fn() -> std::any::TypeId;
+
 /// One registered handler.
 pub struct Handler {
     pub(crate) name: &'static str,
     pub(crate) invoke: Invoke,
     pub(crate) init: Option<Init>,
     pub(crate) shutdown: Option<Shutdown>,
+    /// The annotated function's own type (each `fn` item has one): how a test names a handler
+    /// by the function itself.
+    pub(crate) function: Option<TypeIdOf>,
+    /// The type of the state its `init` builds, when it has one.
+    pub(crate) state_type: Option<TypeIdOf>,
+}
+
+impl std::fmt::Debug for Handler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handler")
+            .field("name", &self.name)
+            .field("async", &matches!(self.invoke, Invoke::Async(_)))
+            .field("init", &self.init.is_some())
+            .field("shutdown", &self.shutdown.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The `TypeId` of a value's type: `type_id_of(&my_handler)` is the function item's.
+pub fn type_id_of<T: 'static>(_: &T) -> std::any::TypeId {
+    std::any::TypeId::of::<T>()
 }
 
 #[derive(Clone, Copy)]
@@ -86,6 +110,8 @@ impl Handler {
             invoke: Invoke::Sync(invoke),
             init: None,
             shutdown: None,
+            function: None,
+            state_type: None,
         }
     }
 
@@ -96,13 +122,24 @@ impl Handler {
             invoke: Invoke::Async(invoke),
             init: None,
             shutdown: None,
+            function: None,
+            state_type: None,
         }
     }
 
-    /// The handler, with state its `init` builds once per process.
-    pub const fn with_init(self, init: Init) -> Self {
+    /// The handler, with state of the type `state_type` its `init` builds once per process.
+    pub const fn with_init(self, init: Init, state_type: TypeIdOf) -> Self {
         Handler {
             init: Some(init),
+            state_type: Some(state_type),
+            ..self
+        }
+    }
+
+    /// The handler, known by the annotated function's type too.
+    pub const fn of_function(self, function: TypeIdOf) -> Self {
+        Handler {
+            function: Some(function),
             ..self
         }
     }
@@ -127,6 +164,13 @@ impl Handler {
 /// Every handler in the binary.
 #[linkme::distributed_slice]
 pub static HANDLERS: [Handler];
+
+/// The handler registered for the annotated function of type `function`.
+pub(crate) fn of_function(function: std::any::TypeId) -> Option<&'static Handler> {
+    HANDLERS
+        .iter()
+        .find(|h| h.function.is_some_and(|f| f() == function))
+}
 
 /// Which handler to serve, and how strictly its name must match.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -159,7 +203,12 @@ fn select_from(
     match (choice, handlers) {
         (_, []) => Err(InvocationError::new(
             "Runtime.HandlerNotFound",
-            "this binary registers no handler: annotate a function with `#[lambda_handler]`",
+            format!(
+                "this binary registers no handler: annotate a function with `#[lambda_handler]`; \
+                 if it is in your library (`src/lib.rs`), write `use {} as _;` in `src/main.rs`, \
+                 so that the library's handlers are linked into the binary",
+                library_name_guess()
+            ),
         )),
         (HandlerChoice::Configured(_), [only]) => Ok(only),
         (HandlerChoice::Configured(Some(name)) | HandlerChoice::Explicit(name), _) => {
@@ -167,6 +216,16 @@ fn select_from(
         }
         (HandlerChoice::Configured(None), _) => Err(not_found(handlers, None)),
     }
+}
+
+/// The library a binary is most likely built beside: a package's binary and library share
+/// its name (`-` made `_`), unless it is renamed `bootstrap` for Lambda.
+fn library_name_guess() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.file_stem()?.to_str()?.replace('-', "_")))
+        .filter(|name| name != "bootstrap" && !name.is_empty())
+        .unwrap_or_else(|| "your_crate".to_owned())
 }
 
 fn duplicate_name(handlers: &[Handler]) -> Option<&'static str> {
@@ -204,7 +263,7 @@ mod tests {
     static SAME: [Handler; 2] = [Handler::synchronous("x", ok), Handler::synchronous("x", ok)];
 
     fn error(handlers: &'static [Handler], choice: HandlerChoice<'_>) -> InvocationError {
-        select_from(handlers, choice).err().expect("an error")
+        select_from(handlers, choice).expect_err("an error")
     }
 
     #[test]

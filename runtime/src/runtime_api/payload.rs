@@ -202,12 +202,13 @@ pub(crate) struct StreamedBody {
 
 impl StreamedBody {
     pub(crate) fn new(streaming: Streaming, request_id: &str) -> (Self, HeaderValue) {
+        let (chunks, content_type) = streaming.into_parts();
         let body = StreamedBody {
-            chunks: Some(streaming.chunks),
+            chunks: Some(chunks),
             request_id: request_id.to_owned(),
             sent: 0,
         };
-        (body, streaming.content_type)
+        (body, content_type)
     }
 
     pub(crate) fn poll_frame(
