@@ -22,6 +22,9 @@ pub struct Options {
     pub memory_mb: u32,
     /// `_HANDLER`, when set.
     pub handler: Option<String>,
+    /// Whether the platform's own log lines are JSON (`AWS_LAMBDA_LOG_FORMAT=JSON`, which the
+    /// runtime is given too), as Lambda writes them for a function that logs JSON.
+    pub log_json: bool,
     /// How many invocations the runtime gets at once (`AWS_LAMBDA_MAX_CONCURRENCY`, as on
     /// Lambda Managed Instances); 1, Lambda's default, leaves the variable unset.
     pub concurrency: usize,
@@ -44,6 +47,8 @@ impl Options {
             memory_mb: 128,
             handler: None,
             concurrency: 1,
+            log_json: std::env::var(lambda_handler_protocol::env::LOG_FORMAT)
+                .is_ok_and(|f| lambda_handler_protocol::env::is_json_log_format(&f)),
         }
     }
 }

@@ -12,6 +12,7 @@ use lambda_handler_protocol::error_types::{
     response_size_too_large_message, timed_out_message,
 };
 use lambda_handler_protocol::headers;
+use lambda_handler_protocol::log_format::{self, Status};
 use lambda_handler_protocol::paths::Answer;
 use lambda_handler_protocol::rapid::{Environment, Reply, Verdict};
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -262,10 +263,9 @@ impl Shared {
                     deadline_watch: Some(self.watch_deadline(invocation.id.clone())),
                 });
                 drop(runtime);
-                self.output.begin(&format!(
-                    "START RequestId: {} Version: $LATEST\n",
-                    invocation.id
-                ));
+                let start =
+                    log_format::start(&invocation.id, self.options.log_json, SystemTime::now());
+                self.output.begin(&start);
                 return HandedOut {
                     invocation,
                     deadline,
@@ -361,7 +361,12 @@ impl Shared {
         let mut runtime = lock(&self.runtime);
         let index = runtime.invocations.iter().position(|i| i.id == id)?;
         let invocation = runtime.invocations.swap_remove(index);
-        let log = self.finish_log(&runtime, &invocation);
+        let status = if timed_out {
+            Status::Timeout
+        } else {
+            Status::Success
+        };
+        let log = self.finish_log(&runtime, &invocation, status);
         drop(runtime);
         self.made_room();
         if timed_out {
@@ -372,27 +377,38 @@ impl Shared {
 
     /// Ends an invocation in flight: its log's capture, then its outcome to the caller.
     fn complete(&self, runtime: &mut Runtime, id: &str, outcome: Outcome) {
+        let status = match &outcome {
+            Outcome::Error(_) => Status::Error,
+            _ => Status::Success,
+        };
+        self.complete_as(runtime, id, outcome, status);
+    }
+
+    /// [`Shared::complete`], the platform's report saying `status`.
+    fn complete_as(&self, runtime: &mut Runtime, id: &str, outcome: Outcome, status: Status) {
         let Some(index) = runtime.invocations.iter().position(|i| i.id == id) else {
             return;
         };
         let mut invocation = runtime.invocations.swap_remove(index);
-        let log = self.finish_log(runtime, &invocation);
+        let log = self.finish_log(runtime, &invocation, status);
         let log = invocation.wants_log.then_some(log);
         deliver(id, invocation.reply.take(), Completed { outcome, log });
         self.made_room();
     }
 
-    /// Ends an invocation's log capture with its `END` and `REPORT` lines: what it wrote.
-    fn finish_log(&self, runtime: &Runtime, invocation: &InFlight) -> Vec<u8> {
-        let id = &invocation.id;
-        let millis = invocation.started.elapsed().as_secs_f64() * 1e3;
-        let report = format!(
-            "END RequestId: {id}\nREPORT RequestId: {id}\tDuration: {millis:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t\n",
-            millis.ceil(),
-            self.options.memory_mb,
-            runtime.pid.map_or(0, max_memory_mb),
-        );
-        self.output.finish(&report)
+    /// Ends an invocation's log capture with the platform's lines (`END` and `REPORT`, or
+    /// `platform.report`, as Lambda writes them in the function's log format): what it wrote.
+    fn finish_log(&self, runtime: &Runtime, invocation: &InFlight, status: Status) -> Vec<u8> {
+        let report = log_format::Report {
+            request_id: &invocation.id,
+            duration: invocation.started.elapsed(),
+            memory_size_mb: self.options.memory_mb,
+            max_memory_used_mb: runtime.pid.map_or(0, max_memory_mb),
+            status,
+            timeout: self.options.timeout,
+        };
+        let lines = log_format::end(&report, self.options.log_json, SystemTime::now());
+        self.output.finish(&lines)
     }
 
     /// Ends every invocation in flight with `outcome(id)`; true when there was one.
@@ -465,7 +481,7 @@ impl Shared {
             }
             let message = shared.timeout_message(&id);
             let outcome = Outcome::error(SANDBOX_TIMEDOUT, &message);
-            shared.complete(&mut runtime, &id, outcome);
+            shared.complete_as(&mut runtime, &id, outcome, Status::Timeout);
             drop(runtime);
             shared.timed_out();
         });

@@ -20,6 +20,17 @@ pub const FUNCTION_TIMEOUT: &str = "AWS_LAMBDA_FUNCTION_TIMEOUT";
 pub const LOG_GROUP_NAME: &str = "AWS_LAMBDA_LOG_GROUP_NAME";
 /// The CloudWatch Logs stream.
 pub const LOG_STREAM_NAME: &str = "AWS_LAMBDA_LOG_STREAM_NAME";
+/// Lambda's advanced logging controls: `Text` (the default) or `JSON`, for the function's
+/// lines and the platform's.
+pub const LOG_FORMAT: &str = "AWS_LAMBDA_LOG_FORMAT";
+/// Lambda's advanced logging controls: the least level written, `TRACE` to `FATAL`.
+pub const LOG_LEVEL: &str = "AWS_LAMBDA_LOG_LEVEL";
+
+/// Whether a [`LOG_FORMAT`] value asks for JSON.
+pub fn is_json_log_format(value: &str) -> bool {
+    value.trim().eq_ignore_ascii_case("json")
+}
+
 /// Where other Lambda runtimes put the invocation's X-Ray trace header, for AWS SDKs.
 pub const TRACE_ID: &str = "_X_AMZN_TRACE_ID";
 

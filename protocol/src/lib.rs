@@ -13,5 +13,6 @@ pub mod error_types;
 pub mod headers;
 pub mod ids;
 pub mod limits;
+pub mod log_format;
 pub mod paths;
 pub mod rapid;

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use base64::Engine;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use serde_json::{Value, json};
@@ -940,4 +941,64 @@ fn boto3_invokes_a_python_function_under_the_emulator() {
         .current_dir(python_dir());
     let local = Local::start(command);
     assert_lambda_semantics_through_boto3(&local, "py", "{}", "KeyError");
+}
+
+/// The tail of a timed-out invocation's log reads as Lambda writes it (`Task timed out after
+/// 1.00 seconds`, then `END` and a `REPORT` with `Status: timeout` and the memory the process
+/// held); with `AWS_LAMBDA_LOG_FORMAT=JSON`, the platform's lines are Lambda's JSON events.
+#[test]
+fn the_log_tail_has_lambdas_platform_lines_in_the_functions_format() {
+    let tail = |local: &Local, payload: &str| -> (Reply, String) {
+        let reply = post(
+            local.port,
+            INVOKE,
+            &[(headers::LOG_TYPE, "Tail".into())],
+            Bytes::from(payload.to_owned()),
+        );
+        let log = reply.header(headers::LOG_RESULT).unwrap();
+        let log = base64::engine::general_purpose::STANDARD
+            .decode(log)
+            .unwrap();
+        (reply, String::from_utf8(log).unwrap())
+    };
+    let local = Local::serve(FAULTS.path(), &["--handler", "sleeps", "--timeout", "1"]);
+    let (reply, log) = tail(&local, "3000");
+    let id = reply.header(headers::AMZN_REQUEST_ID).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("START RequestId: {id} Version: $LATEST"),
+        "{log}"
+    );
+    let timed_out = lines[1];
+    assert!(
+        timed_out.ends_with(&format!("Z {id} Task timed out after 1.00 seconds")),
+        "{log}"
+    );
+    let report = lines.iter().find(|l| l.starts_with("REPORT")).unwrap();
+    assert!(report.ends_with("MB\tStatus: timeout"), "{report}");
+    assert!(!report.contains("Max Memory Used: 0 MB"), "{report}");
+
+    let mut command = Command::new(FAULTS.path());
+    command
+        .args(["--serve", "127.0.0.1:0", "--handler", "sleeps"])
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON");
+    let local = Local::start(command);
+    let (reply, log) = tail(&local, "10");
+    let id = reply.header(headers::AMZN_REQUEST_ID).unwrap();
+    let events: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events[0]["type"], "platform.start", "{log}");
+    assert_eq!(events[0]["record"]["requestId"], id);
+    let report = events.last().unwrap();
+    assert_eq!(report["type"], "platform.report", "{log}");
+    assert_eq!(report["record"]["status"], "success");
+    assert_eq!(report["record"]["metrics"]["memorySizeMB"], 128);
+    assert!(
+        report["record"]["metrics"]["maxMemoryUsedMB"].as_u64() > Some(0),
+        "{log}"
+    );
+    assert!(report["time"].as_str().unwrap().ends_with('Z'));
 }

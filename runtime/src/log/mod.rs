@@ -17,12 +17,9 @@ use std::fmt::{self, Write as _};
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-/// `AWS_LAMBDA_LOG_FORMAT`.
-pub(crate) const FORMAT_VAR: &str = "AWS_LAMBDA_LOG_FORMAT";
-/// `AWS_LAMBDA_LOG_LEVEL`.
-pub(crate) const LEVEL_VAR: &str = "AWS_LAMBDA_LOG_LEVEL";
+use lambda_handler_protocol::env::{LOG_FORMAT, LOG_LEVEL, is_json_log_format};
 
 /// A log line's level, in Lambda's names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -70,8 +67,8 @@ pub(crate) struct Settings {
 pub(crate) fn settings() -> &'static Settings {
     static SETTINGS: OnceLock<Settings> = OnceLock::new();
     SETTINGS.get_or_init(|| Settings {
-        json: std::env::var(FORMAT_VAR).is_ok_and(|f| f.trim().eq_ignore_ascii_case("json")),
-        level: std::env::var(LEVEL_VAR)
+        json: std::env::var(LOG_FORMAT).is_ok_and(|f| is_json_log_format(&f)),
+        level: std::env::var(LOG_LEVEL)
             .ok()
             .and_then(|l| Level::parse(&l))
             .unwrap_or(Level::Info),
@@ -185,7 +182,7 @@ pub(crate) fn format_line(level: Level, message: &str, fields: &[(&str, String)]
         request_id,
         tenant_id,
     } = invocation();
-    let timestamp = timestamp(SystemTime::now());
+    let timestamp = lambda_handler_protocol::log_format::timestamp(SystemTime::now());
     let mut line = String::with_capacity(message.len() + 128);
     if settings().json {
         let quote = |s: &str| serde_json::to_string(s).expect("strings encode");
@@ -220,34 +217,6 @@ pub(crate) fn format_line(level: Level, message: &str, fields: &[(&str, String)]
     line
 }
 
-/// RFC 3339 in UTC with milliseconds, as Lambda's lines carry it.
-fn timestamp(time: SystemTime) -> String {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let (days, seconds) = (since.as_secs() / 86_400, since.as_secs() % 86_400);
-    // Days to a civil date (Howard Hinnant's `civil_from_days`).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        seconds / 3_600,
-        seconds / 60 % 60,
-        seconds % 60,
-        since.subsec_millis()
-    )
-}
-
 /// How much of a body a log line may quote.
 const EXCERPT: usize = 256;
 
@@ -276,16 +245,6 @@ pub(crate) use log;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn timestamps_are_rfc_3339_in_utc() {
-        let at = |ms: u64| timestamp(UNIX_EPOCH + Duration::from_millis(ms));
-        assert_eq!(at(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(at(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(at(1_764_477_003_123), "2025-11-30T04:30:03.123Z");
-        assert_eq!(at(4_102_444_799_999), "2099-12-31T23:59:59.999Z");
-    }
 
     #[test]
     fn excerpts_are_bounded_and_escaped() {
