@@ -1,0 +1,126 @@
+//! The README's "Your own function", followed as a newcomer follows it: the crate its blocks
+//! spell out, built outside this workspace against the runtime on disk, run, tested and
+//! served; and what its two pitfalls say when they happen.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+}
+
+/// The README's files: each code block after a `<!-- file: path -->` line.
+fn readme_files() -> Vec<(String, String)> {
+    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
+    let mut files = Vec::new();
+    for (at, _) in readme.match_indices("<!-- file: ") {
+        let rest = &readme[at + "<!-- file: ".len()..];
+        let name = rest[..rest.find(" -->").unwrap()].to_owned();
+        let block = &rest[rest.find("```").unwrap()..];
+        let body_start = block.find('\n').unwrap() + 1;
+        let body_end = block[body_start..].find("```").unwrap() + body_start;
+        files.push((name, block[body_start..body_end].to_owned()));
+    }
+    files
+}
+
+/// The crate, written under the test's temporary directory: the README's files, with
+/// `lambda-handler` taken from this checkout (it is not on crates.io yet) and an empty
+/// `[workspace]` so that cargo does not take the directory for part of this workspace.
+fn write_crate() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("my-function");
+    let _ = std::fs::remove_dir_all(&dir);
+    let files = readme_files();
+    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Cargo.toml",
+            "src/lib.rs",
+            "src/main.rs",
+            "tests/checkout.rs"
+        ]
+    );
+    for (name, body) in files {
+        let body = if name == "Cargo.toml" {
+            let runtime = workspace().join("runtime");
+            let dependency = format!("lambda-handler = {{ path = {:?} }}", runtime);
+            assert!(body.contains("lambda-handler = \"0.1\""), "{body}");
+            body.replace("lambda-handler = \"0.1\"", &dependency) + "\n[workspace]\n"
+        } else {
+            body
+        };
+        let path = dir.join(&name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, body).unwrap();
+    }
+    // The same versions of serde and friends as this workspace: nothing new to download.
+    std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    dir
+}
+
+fn cargo(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(dir)
+        // Kept between runs of the suite: the second build is a relink.
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("my-function-target"),
+        )
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_readmes_own_function_builds_runs_tests_and_serves() {
+    let dir = write_crate();
+    let run = cargo(&dir, &["run", "-q", "--", r#"{"id": 7, "quantity": 3}"#]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let receipt: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(receipt["total_cents"], 750, "{receipt}");
+    assert_eq!(receipt["request_id"].as_str().map(str::len), Some(36));
+
+    let test = cargo(&dir, &["test", "-q"]);
+    assert!(
+        test.status.success(),
+        "{}{}",
+        text(&test.stdout),
+        text(&test.stderr)
+    );
+    assert!(
+        text(&test.stdout).contains("1 passed"),
+        "{}",
+        text(&test.stdout)
+    );
+
+    // Without the `local` feature, `--serve` says how to get it; with it, it serves.
+    let unserved = cargo(&dir, &["run", "-q", "--", "--serve"]);
+    assert_eq!(unserved.status.code(), Some(2));
+    assert!(
+        text(&unserved.stderr).contains("--features"),
+        "{}",
+        text(&unserved.stderr)
+    );
+    let help = cargo(&dir, &["run", "-q", "--features", "local", "--", "--help"]);
+    assert!(help.status.success(), "{}", text(&help.stderr));
+    assert!(text(&help.stdout).contains("--serve"));
+
+    // A newcomer who leaves out `use my_function as _;` is told to write it.
+    let main = dir.join("src/main.rs");
+    let source = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, source.replace("use my_function as _;", "")).unwrap();
+    let unlinked = cargo(&dir, &["run", "-q", "--", "{}"]);
+    assert_eq!(unlinked.status.code(), Some(2));
+    assert!(
+        text(&unlinked.stderr).contains("write `use my_function as _;` in `src/main.rs`"),
+        "{}",
+        text(&unlinked.stderr)
+    );
+}
