@@ -17,7 +17,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-use crate::state::Shared;
+use crate::environment::Environment;
 
 /// A reply's body: whole, or frames sent as they arrive (`InvokeWithResponseStream`).
 pub(crate) type ReplyBody = Either<Full<Bytes>, Frames>;
@@ -48,9 +48,9 @@ impl Body for Frames {
 }
 
 /// Serves every connection of `listener` with `route`.
-pub(crate) async fn serve<F, Fut>(listener: TcpListener, shared: Arc<Shared>, route: F)
+pub(crate) async fn serve<F, Fut>(listener: TcpListener, environment: Arc<Environment>, route: F)
 where
-    F: Fn(Request<Incoming>, Arc<Shared>) -> Fut + Copy + Send + 'static,
+    F: Fn(Request<Incoming>, Arc<Environment>) -> Fut + Copy + Send + 'static,
     Fut: Future<Output = Reply> + Send + 'static,
 {
     loop {
@@ -62,10 +62,10 @@ where
             }
         };
         let _ = stream.set_nodelay(true);
-        let shared = Arc::clone(&shared);
+        let environment = Arc::clone(&environment);
         tokio::spawn(async move {
             let service = service_fn(move |request| {
-                let reply = route(request, Arc::clone(&shared));
+                let reply = route(request, Arc::clone(&environment));
                 async move { Ok::<_, std::convert::Infallible>(reply.await) }
             });
             // A connection that fails ends here; its peer sees it closed.

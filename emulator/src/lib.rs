@@ -13,13 +13,14 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+mod environment;
 mod eventstream;
 mod http;
 mod invoke_api;
 mod logs;
 mod options;
+mod race;
 mod runtime_api;
-mod state;
 mod supervisor;
 
 use std::sync::Arc;
@@ -44,12 +45,12 @@ pub fn serve(options: Options) -> i32 {
     };
     runtime.block_on(async {
         match start(options).await {
-            Ok(shared) => {
+            Ok(environment) => {
                 termination().await;
                 // As Lambda ends an environment: the runtime gets SIGTERM and time for its
                 // shutdown hook; the emulator never leaves it running.
                 eprintln!("lambda-emulator: stopping the runtime");
-                supervisor::terminate(&shared, SHUTDOWN_GRACE).await;
+                supervisor::terminate(&environment, SHUTDOWN_GRACE).await;
                 0
             }
             Err(message) => {
@@ -84,7 +85,7 @@ async fn termination() {
     .await
 }
 
-async fn start(options: Options) -> Result<Arc<state::Shared>, String> {
+async fn start(options: Options) -> Result<Arc<environment::Environment>, String> {
     let invoke = TcpListener::bind(options.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
@@ -93,16 +94,20 @@ async fn start(options: Options) -> Result<Arc<state::Shared>, String> {
         .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
     let runtime_api_addr = runtime_api.local_addr().map_err(|e| e.to_string())?;
     let invoke_addr = invoke.local_addr().map_err(|e| e.to_string())?;
-    let shared = Arc::new(state::Shared::new(options, runtime_api_addr));
+    let environment = Arc::new(environment::Environment::new(options, runtime_api_addr));
     tokio::spawn(http::serve(
         runtime_api,
-        Arc::clone(&shared),
+        Arc::clone(&environment),
         runtime_api::route,
     ));
-    tokio::spawn(http::serve(invoke, Arc::clone(&shared), invoke_api::route));
+    tokio::spawn(http::serve(
+        invoke,
+        Arc::clone(&environment),
+        invoke_api::route,
+    ));
     eprintln!(
         "lambda-emulator: invoke with POST http://{invoke_addr}/2015-03-31/functions/function/invocations"
     );
-    supervisor::ensure_running(&shared);
-    Ok(shared)
+    supervisor::ensure_running(&environment);
+    Ok(environment)
 }

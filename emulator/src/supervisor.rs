@@ -1,29 +1,29 @@
 //! The runtime as a child process: started with Lambda's environment, stopped when an
 //! invocation times out, and started again when an invocation needs it.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use tokio::sync::mpsc;
 
 use lambda_handler_protocol::env as lambda_env;
 use lambda_handler_protocol::error_types::{RUNTIME_EXIT_ERROR, RUNTIME_INVALID_ENTRYPOINT};
 
-use crate::state::{Child, Outcome, Shared, StopSignal};
+use crate::environment::Environment;
+use crate::environment::outcome::Outcome;
+use crate::environment::process::{Child, StopSignal};
+use crate::race::{First, first};
 
 /// Starts the child unless it is running.
-pub(crate) fn ensure_running(shared: &Arc<Shared>) {
-    let mut child = shared.child();
+pub(crate) fn ensure_running(environment: &Arc<Environment>) {
+    let mut child = environment.process.lock();
     if matches!(*child, Child::Running { .. }) {
         return;
     }
-    match command(shared).spawn() {
+    match command(environment).spawn() {
         Ok(mut process) => {
-            shared.reset_runtime(process.id());
-            shared
+            environment.invocations.reset(process.id());
+            environment
                 .output
                 .attach(process.stdout.take(), process.stderr.take());
             let (signals, received) = mpsc::unbounded_channel();
@@ -33,13 +33,13 @@ pub(crate) fn ensure_running(shared: &Arc<Shared>) {
                 initialized: false,
                 init_failed: false,
             };
-            tokio::spawn(watch(Arc::clone(shared), process, received));
+            tokio::spawn(watch(Arc::clone(environment), process, received));
         }
         Err(e) => {
             drop(child);
-            let program = shared.options.program.to_string_lossy().into_owned();
+            let program = environment.options.program.to_string_lossy().into_owned();
             eprintln!("lambda-emulator: cannot start {program}: {e}");
-            shared.fail_first_pending(|id| {
+            environment.queue.fail_first(|id| {
                 Outcome::error(
                     RUNTIME_INVALID_ENTRYPOINT,
                     &format!("RequestId: {id} Error: cannot start {program}: {e}"),
@@ -51,29 +51,29 @@ pub(crate) fn ensure_running(shared: &Arc<Shared>) {
 
 /// Ends the runtime as Lambda ends an execution environment: SIGTERM, time for its shutdown
 /// hook, then SIGKILL if it is still running; returns once it has exited.
-pub(crate) async fn terminate(shared: &Shared, grace: std::time::Duration) {
-    if shared.child_pid().is_none() {
+pub(crate) async fn terminate(environment: &Environment, grace: std::time::Duration) {
+    if environment.process.pid().is_none() {
         return;
     }
-    shared.signal_child(StopSignal::Terminate);
+    environment.process.signal(StopSignal::Terminate);
     let deadline = tokio::time::Instant::now() + grace;
-    while shared.child_pid().is_some() && tokio::time::Instant::now() < deadline {
+    while environment.process.pid().is_some() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
-    if shared.child_pid().is_some() {
-        shared.stop_child();
-        while shared.child_pid().is_some() {
+    if environment.process.pid().is_some() {
+        environment.process.kill();
+        while environment.process.pid().is_some() {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
     }
 }
 
-fn command(shared: &Shared) -> tokio::process::Command {
-    let options = &shared.options;
+fn command(environment: &Environment) -> tokio::process::Command {
+    let options = &environment.options;
     let mut command = tokio::process::Command::new(&options.program);
     command
         .args(&options.args)
-        .env(lambda_env::RUNTIME_API, shared.runtime_api.to_string())
+        .env(lambda_env::RUNTIME_API, environment.runtime_api.to_string())
         .env(lambda_env::FUNCTION_NAME, &options.function_name)
         .env(lambda_env::FUNCTION_VERSION, "$LATEST")
         .env(
@@ -118,12 +118,12 @@ fn command(shared: &Shared) -> tokio::process::Command {
 
 /// Owns the runtime process until it exits: signals it when asked, then tells the state.
 async fn watch(
-    shared: Arc<Shared>,
+    environment: Arc<Environment>,
     mut process: tokio::process::Child,
     mut signals: mpsc::UnboundedReceiver<StopSignal>,
 ) {
     let (status, stopped) = loop {
-        let waited = first(Box::pin(process.wait()), Box::pin(signals.recv())).await;
+        let waited = first(process.wait(), signals.recv()).await;
         match waited {
             First::A(status) => break (status, false),
             First::B(Some(StopSignal::Terminate)) => terminate_process(&process),
@@ -134,7 +134,7 @@ async fn watch(
             }
         }
     };
-    let state = std::mem::replace(&mut *shared.child(), Child::Stopped);
+    let state = std::mem::replace(&mut *environment.process.lock(), Child::Stopped);
     let (initialized, init_failed) = match state {
         Child::Running {
             initialized,
@@ -154,12 +154,12 @@ async fn watch(
         };
         // The invocation it was running fails; so does the one whose cold start it was, when
         // it died initializing without saying why (an init error has answered that one).
-        if !shared.fail_inflight(exit_error) && !initialized && !init_failed {
-            shared.fail_first_pending(exit_error);
+        if !environment.invocations.fail_all(exit_error) && !initialized && !init_failed {
+            environment.queue.fail_first(exit_error);
         }
     }
-    if shared.has_pending() {
-        ensure_running(&shared);
+    if environment.queue.has_pending() {
+        ensure_running(&environment);
     }
 }
 
@@ -184,27 +184,4 @@ fn describe(status: std::io::Result<ExitStatus>) -> String {
         },
         Err(e) => format!("cannot wait for it: {e}"),
     }
-}
-
-enum First<A, B> {
-    A(A),
-    B(B),
-}
-
-/// Whichever of two futures finishes first.
-fn first<A: Future + Unpin, B: Future + Unpin>(
-    a: A,
-    b: B,
-) -> impl Future<Output = First<A::Output, B::Output>> {
-    struct Race<A, B>(A, B);
-    impl<A: Future + Unpin, B: Future + Unpin> Future for Race<A, B> {
-        type Output = First<A::Output, B::Output>;
-        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-            if let Poll::Ready(a) = Pin::new(&mut self.0).poll(cx) {
-                return Poll::Ready(First::A(a));
-            }
-            Pin::new(&mut self.1).poll(cx).map(First::B)
-        }
-    }
-    Race(a, b)
 }

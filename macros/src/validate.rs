@@ -431,27 +431,9 @@ fn borrowed(ty: &Type) -> Option<Span> {
     find(ty.to_token_stream())
 }
 
-/// `T` of `Result<T, E>` or `Result<T>`, as written.
-fn result_ok_type(ty: &Type) -> Option<&Type> {
-    let Type::Path(path) = ty else { return None };
-    let last = path.path.segments.last()?;
-    if last.ident != "Result" {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    args.args.iter().find_map(|arg| match arg {
-        GenericArgument::Type(ty) => Some(ty),
-        _ => None,
-    })
-}
-
-/// `Result<T, E>` or `Result<T>` (an alias such as `anyhow::Result`), as written: the tokens of
-/// `T` and of `E` (or of the whole type when `E` is not written). Only spans come from this;
-/// whether the value is a `Result` is decided by its type, so a guess here cannot change
-/// behaviour.
-fn result_parts(ty: &Type) -> Option<(TokenSpan, TokenSpan)> {
+/// `T`, and `E` when written, of `Result<T, E>` or `Result<T>` (an alias such as
+/// `anyhow::Result`), as written.
+fn result_types(ty: &Type) -> Option<(&Type, Option<&Type>)> {
     let Type::Path(path) = ty else { return None };
     let last = path.path.segments.last()?;
     if last.ident != "Result" {
@@ -464,11 +446,23 @@ fn result_parts(ty: &Type) -> Option<(TokenSpan, TokenSpan)> {
         GenericArgument::Type(ty) => Some(ty),
         _ => None,
     });
-    let ok = TokenSpan::of(types.next()?);
-    let err = types
-        .next()
-        .map_or_else(|| TokenSpan::of(ty), TokenSpan::of);
-    Some((ok, err))
+    Some((types.next()?, types.next()))
+}
+
+/// `T` of `Result<T, E>` or `Result<T>`, as written.
+fn result_ok_type(ty: &Type) -> Option<&Type> {
+    result_types(ty).map(|(ok, _)| ok)
+}
+
+/// The tokens of `T` and of `E` of `Result<T, E>` or `Result<T>` (of the whole type when `E` is
+/// not written). Only spans come from this; whether the value is a `Result` is decided by its
+/// type, so a guess here cannot change behaviour.
+fn result_parts(ty: &Type) -> Option<(TokenSpan, TokenSpan)> {
+    let (ok, err) = result_types(ty)?;
+    Some((
+        TokenSpan::of(ok),
+        err.map_or_else(|| TokenSpan::of(ty), TokenSpan::of),
+    ))
 }
 
 #[cfg(test)]

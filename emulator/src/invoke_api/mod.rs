@@ -1,0 +1,106 @@
+//! Lambda's Invoke API, `POST /2015-03-31/functions/{name}/invocations`, with its invocation
+//! types, payload limits, status codes and error shapes; and `InvokeWithResponseStream`,
+//! `POST /2021-11-15/functions/{name}/response-streaming-invocations`, whose reply is the
+//! response as an event stream, each chunk as the function streams it.
+
+//!
+//! - `request`: what a caller asked: the invocation type, the payload and its limits, the
+//!   client context, the tenant, the log's tail.
+//! - `reply`: `Invoke`'s reply, once the invocation has ended.
+//! - `stream`: `InvokeWithResponseStream`'s reply, as the function streams.
+
+mod reply;
+mod request;
+mod stream;
+
+use std::sync::Arc;
+
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request, Response, StatusCode};
+use lambda_handler_protocol::ids;
+use lambda_handler_protocol::paths::{INVOKE_PREFIX, INVOKE_SUFFIX, STREAM_PREFIX, STREAM_SUFFIX};
+use tokio::sync::oneshot;
+
+use crate::environment::Environment;
+use crate::environment::outcome::Invocation;
+use crate::http::{Reply, aws_error, full, json};
+use crate::supervisor;
+use request::{InvocationType, InvokeRequest, Operation};
+
+/// `POST /2015-03-31/functions/{name}/invocations` and
+/// `POST /2021-11-15/functions/{name}/response-streaming-invocations`.
+pub(crate) async fn route(request: Request<Incoming>, environment: Arc<Environment>) -> Reply {
+    let path = request.uri().path().to_owned();
+    let name = |prefix: &str, suffix: &str| {
+        path.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+    };
+    let (name, operation) = match (
+        name(INVOKE_PREFIX, INVOKE_SUFFIX),
+        name(STREAM_PREFIX, STREAM_SUFFIX),
+    ) {
+        (Some(name), _) => (name, Operation::Invoke),
+        (_, Some(name)) => (name, Operation::InvokeWithResponseStream),
+        _ => {
+            let message = format!("no such resource: {path}");
+            return aws_error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &message);
+        }
+    };
+    if !request::names_this_function(name, &environment.options.function_name) {
+        let message = format!(
+            "Function not found: {name} (this emulator serves `function` and `{}`)",
+            environment.options.function_name
+        );
+        return aws_error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &message);
+    }
+    if request.method() != Method::POST {
+        return aws_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowedException",
+            "invoke with POST",
+        );
+    }
+    match InvokeRequest::read(request, operation).await {
+        Ok(invoke) => invoke_function(environment, invoke).await,
+        Err(refused) => refused.reply(),
+    }
+}
+
+/// Invokes the function as the request asks, and replies as Lambda does for its type.
+async fn invoke_function(environment: Arc<Environment>, invoke: InvokeRequest) -> Reply {
+    let id = ids::request_id();
+    let invocation = |reply, wants_log| Invocation {
+        id: id.clone(),
+        payload: invoke.payload.clone(),
+        client_context: invoke.client_context.clone(),
+        tenant_id: invoke.tenant_id.clone(),
+        reply,
+        wants_log,
+    };
+    match invoke.kind {
+        InvocationType::DryRun => {
+            let mut reply = Response::new(full(Bytes::new()));
+            *reply.status_mut() = StatusCode::NO_CONTENT;
+            reply
+        }
+        InvocationType::Event => {
+            environment.queue.enqueue(invocation(None, false));
+            supervisor::ensure_running(&environment);
+            reply::with_request_id(json(StatusCode::ACCEPTED, Bytes::new()), &id)
+        }
+        InvocationType::RequestResponse => {
+            let (reply, outcome) = oneshot::channel();
+            environment
+                .queue
+                .enqueue(invocation(Some(reply), invoke.wants_log));
+            supervisor::ensure_running(&environment);
+            let reply = match invoke.operation {
+                Operation::InvokeWithResponseStream => {
+                    stream::stream_reply(environment, id.clone(), outcome)
+                }
+                Operation::Invoke => reply::reply(&environment, &id, outcome).await,
+            };
+            reply::with_request_id(reply, &id)
+        }
+    }
+}

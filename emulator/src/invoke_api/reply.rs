@@ -1,0 +1,122 @@
+//! `Invoke`'s reply once the invocation has ended: the response, or the error with
+//! `X-Amz-Function-Error: Unhandled`, and the log's tail when asked for.
+
+use base64::Engine;
+use hyper::StatusCode;
+use hyper::body::Bytes;
+use hyper::header::HeaderValue;
+use lambda_handler_protocol::error_types::{RUNTIME_UNKNOWN, SANDBOX_TIMEDOUT};
+use lambda_handler_protocol::headers;
+use lambda_handler_protocol::limits::INIT_TIMEOUT;
+use tokio::sync::oneshot;
+
+use crate::environment::Environment;
+use crate::environment::outcome::{Completed, Outcome, StreamEvent};
+use crate::http::{Reply, json};
+
+/// `Invoke`'s reply to the invocation `id`, once its outcome comes.
+pub(super) async fn reply(
+    environment: &Environment,
+    id: &str,
+    outcome: oneshot::Receiver<Completed>,
+) -> Reply {
+    let completed = wait(environment, id, outcome).await;
+    let (mut reply, streamed_log) = respond(completed.outcome).await;
+    if let Some(log) = completed.log.or(streamed_log) {
+        let log = base64::engine::general_purpose::STANDARD.encode(log);
+        if let Ok(log) = HeaderValue::from_str(&log) {
+            reply.headers_mut().insert(headers::LOG_RESULT, log);
+        }
+    }
+    reply
+}
+
+/// The invocation's outcome. The deadline of an invocation in flight is watched by the state;
+/// this bounds only the wait for a runtime to take it.
+pub(super) async fn wait(
+    environment: &Environment,
+    id: &str,
+    mut outcome: oneshot::Receiver<Completed>,
+) -> Completed {
+    let dropped = || Completed {
+        outcome: Outcome::error(RUNTIME_UNKNOWN, "the invocation was dropped"),
+        log: None,
+    };
+    let pickup = INIT_TIMEOUT.saturating_add(environment.options.timeout);
+    match tokio::time::timeout(pickup, &mut outcome).await {
+        Ok(Ok(completed)) => return completed,
+        Ok(Err(_)) => return dropped(),
+        Err(_) if environment.queue.withdraw(id) => {
+            let seconds = pickup.as_secs_f64();
+            let message = format!(
+                "RequestId: {id} Error: Task timed out after {seconds:.2} seconds (the runtime never took the invocation)"
+            );
+            return Completed {
+                outcome: Outcome::error(SANDBOX_TIMEDOUT, &message),
+                log: None,
+            };
+        }
+        Err(_) => {}
+    }
+    outcome.await.unwrap_or_else(|_| dropped())
+}
+
+/// `Invoke`'s reply. A streamed response is gathered whole first, as Lambda gives it to a
+/// caller that did not ask for a stream; its log tail comes at its end.
+async fn respond(outcome: Outcome) -> (Reply, Option<Vec<u8>>) {
+    let mut streamed_log = None;
+    let outcome = match outcome {
+        Outcome::Streamed(mut chunks) => {
+            let mut whole = Vec::new();
+            let mut failure = None;
+            while let Some(event) = chunks.recv().await {
+                match event {
+                    StreamEvent::Chunk(chunk) => whole.extend_from_slice(&chunk),
+                    StreamEvent::End { error, log } => {
+                        (failure, streamed_log) = (error, log);
+                        break;
+                    }
+                }
+            }
+            match failure {
+                Some(error) => Outcome::Error(error.body),
+                None => Outcome::Response(Bytes::from(whole)),
+            }
+        }
+        other => other,
+    };
+    (reply_to(outcome), streamed_log)
+}
+
+fn reply_to(outcome: Outcome) -> Reply {
+    match outcome {
+        Outcome::Response(body) => {
+            let mut reply = json(StatusCode::OK, body);
+            reply.headers_mut().insert(
+                headers::EXECUTED_VERSION,
+                HeaderValue::from_static("$LATEST"),
+            );
+            reply
+        }
+        Outcome::Error(body) => {
+            let mut reply = json(StatusCode::OK, body);
+            reply.headers_mut().insert(
+                headers::FUNCTION_ERROR,
+                HeaderValue::from_static("Unhandled"),
+            );
+            reply.headers_mut().insert(
+                headers::EXECUTED_VERSION,
+                HeaderValue::from_static("$LATEST"),
+            );
+            reply
+        }
+        Outcome::Streamed(_) => unreachable!("gathered above"),
+    }
+}
+
+pub(super) fn with_request_id(mut reply: Reply, id: &str) -> Reply {
+    if let Ok(id) = HeaderValue::from_str(id) {
+        reply.headers_mut().insert(headers::AMZN_REQUEST_ID, id);
+    }
+    reply
+}
