@@ -28,6 +28,8 @@ pub(crate) fn ensure_running(environment: &Arc<Environment>) {
                 .attach(process.stdout.take(), process.stderr.take());
             let (signals, received) = mpsc::unbounded_channel();
             *child = Child::Running {
+                start: environment.process.next_start(),
+                stopping: false,
                 pid: process.id(),
                 signals,
                 initialized: false,

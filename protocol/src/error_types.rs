@@ -20,6 +20,27 @@ pub const RUNTIME_NESTED_RUNTIME: &str = "Runtime.NestedRuntime";
 /// (RIE's `fatalerror.RuntimeInvalidResponseModeHeader`).
 pub const RUNTIME_INVALID_RESPONSE_MODE: &str = "Runtime.InvalidResponseModeHeader";
 
+/// Whether Lambda takes `value` (a `Lambda-Runtime-Function-Error-Type` header or trailer) as
+/// the error type: it must be `(Runtime|Function)\.[A-Z][a-zA-Z]+`, else Lambda records
+/// `Function.Unknown` (for a `Function.` prefix) or `Runtime.Unknown` (rapid's
+/// `GetValidRuntimeOrFunctionErrorType`, `rapid/model` of RIE's Managed Instances tree; its
+/// regular expression is unanchored, and a runtime that means its type to be kept sends it
+/// whole).
+pub fn is_valid_error_type(value: &str) -> bool {
+    match value.split_once('.') {
+        Some(("Runtime" | "Function", name)) => is_error_type_name(name),
+        _ => false,
+    }
+}
+
+/// `[A-Z][a-zA-Z]+`: an uppercase letter, then at least one letter more.
+pub fn is_error_type_name(name: &str) -> bool {
+    let mut letters = name.chars();
+    letters.next().is_some_and(|c| c.is_ascii_uppercase())
+        && name.len() >= 2
+        && letters.all(|c| c.is_ascii_alphabetic())
+}
+
 /// The message of [`RESPONSE_SIZE_TOO_LARGE`], as Lambda's callers see it.
 pub fn response_size_too_large_message() -> String {
     format!(
@@ -31,4 +52,58 @@ pub fn response_size_too_large_message() -> String {
 /// The message of [`SANDBOX_TIMEDOUT`].
 pub fn timed_out_message(request_id: &str, seconds: f64) -> String {
     format!("RequestId: {request_id} Error: Task timed out after {seconds:.2} seconds")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_types_are_lambdas_pattern_whole() {
+        for valid in [
+            "Runtime.UnmarshalError",
+            "Function.MyError",
+            "Runtime.Ab",
+            RESPONSE_SIZE_TOO_LARGE,
+            SANDBOX_TIMEDOUT,
+            RUNTIME_EXIT_ERROR,
+            RUNTIME_UNKNOWN,
+            RUNTIME_EVENT_TOO_LARGE,
+            RUNTIME_RESPONSE_LOST,
+            RUNTIME_NESTED_RUNTIME,
+            RUNTIME_INVALID_RESPONSE_MODE,
+            RUNTIME_INVALID_ENTRYPOINT,
+        ] {
+            assert!(
+                is_valid_error_type(valid) || valid.starts_with("Sandbox."),
+                "{valid}"
+            );
+        }
+        for invalid in [
+            "Function.E",
+            "Function.e",
+            "Runtime.bad",
+            "Other.Error",
+            "MyError",
+            "Function.My_Error",
+            "Function.MyError2",
+            "Function.",
+            "",
+        ] {
+            assert!(!is_valid_error_type(invalid), "{invalid}");
+        }
+        assert!(is_error_type_name("Ab") && !is_error_type_name("A") && !is_error_type_name("aB"));
+    }
+
+    #[test]
+    fn messages_are_lambdas() {
+        assert_eq!(
+            response_size_too_large_message(),
+            "Response payload size exceeded maximum allowed payload size (6291556 bytes)."
+        );
+        assert_eq!(
+            timed_out_message("r-1", 3.0),
+            "RequestId: r-1 Error: Task timed out after 3.00 seconds"
+        );
+    }
 }

@@ -43,6 +43,8 @@ use crate::paths::Answer;
 
 /// rapid's runtime state names (`lambda/core`).
 const STARTED: &str = "Started";
+const READY: &str = "Ready";
+const INIT_ERROR: &str = "InitError";
 const RESPONSE_SENT: &str = "RuntimeResponseSentState";
 
 /// A reply of the Runtime API to an answer: its status and JSON body.
@@ -86,6 +88,19 @@ impl Reply {
             "InvalidStateTransition",
             &format!(
                 "State transition from {from} to {to} failed for runtime. Error: State transition is not allowed"
+            ),
+        )
+    }
+
+    /// 403: `/runtime/init/error` from a runtime that has left init (it asked for `/next`):
+    /// rapid's `initErrorHandler` (`lambda/rapi/handler/initerror.go`) refuses the
+    /// transition to InitError from the runtime's state.
+    pub fn init_error_refused(from: &str) -> Self {
+        Self::error(
+            403,
+            "InvalidStateTransition",
+            &format!(
+                "State transition from {from} to {INIT_ERROR} failed for runtime. Error: State transition is not allowed"
             ),
         )
     }
@@ -194,6 +209,8 @@ pub struct Environment {
     concurrency: usize,
     /// Whether `/next` ever handed out an invocation (before that, rapid's state is Started).
     started: bool,
+    /// Whether the runtime ever asked for `/next`: it left init (rapid's state became Ready).
+    asked_next: bool,
     /// Request ids in flight, oldest first, and beside each its invocation id.
     in_flight: Vec<String>,
     invocation_ids: Vec<String>,
@@ -217,6 +234,7 @@ impl Environment {
         Environment {
             concurrency: concurrency.max(1),
             started: false,
+            asked_next: false,
             in_flight: Vec::new(),
             invocation_ids: Vec::new(),
             timed_out: VecDeque::new(),
@@ -245,6 +263,24 @@ impl Environment {
         }
         self.in_flight.push(request_id.to_owned());
         self.invocation_ids.push(invocation_id.to_owned());
+    }
+
+    /// The runtime asked for `GET /next`: its init is over, as rapid's transition from
+    /// Started to Ready says, whether or not an invocation is handed out yet.
+    pub fn next_requested(&mut self) {
+        self.asked_next = true;
+    }
+
+    /// `POST /runtime/init/error`: taken (202) while the runtime is in init, refused (403)
+    /// once it asked for `/next` (see [`Reply::init_error_refused`]; a runtime past init
+    /// reports a failure on `/invocation/{id}/error`).
+    pub fn init_error(&self) -> Reply {
+        if !self.asked_next && !self.started {
+            return Reply::accepted();
+        }
+        // rapid names the runtime's state; a runtime that asked for `/next` and has not
+        // answered since is Ready, the state our runtimes could call this from.
+        Reply::init_error_refused(READY)
     }
 
     /// The invocations in flight, oldest first.
@@ -486,6 +522,24 @@ mod tests {
             "{}",
             reply.body
         );
+    }
+
+    #[test]
+    fn an_init_error_is_taken_only_during_init() {
+        let mut env = Environment::default();
+        assert_eq!(env.init_error(), Reply::accepted());
+        env.next_requested();
+        let refused = env.init_error();
+        assert_eq!(
+            (refused.status, refused.body.as_str()),
+            (
+                403,
+                r#"{"errorMessage":"State transition from Ready to InitError failed for runtime. Error: State transition is not allowed","errorType":"InvalidStateTransition"}"#
+            )
+        );
+        let mut env = Environment::default();
+        hand_out(&mut env, "a");
+        assert_eq!(env.init_error().status, 403);
     }
 
     #[test]

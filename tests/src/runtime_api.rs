@@ -68,8 +68,11 @@ pub struct Received {
     pub path: String,
     /// The headers, names in lower case.
     pub headers: Vec<(String, String)>,
-    /// The body.
+    /// The body (its first 64 MiB).
     pub body: Vec<u8>,
+    /// How many bytes of the body the server read: all of them, or its mode's limit and one
+    /// more when it refused the answer as too large there.
+    pub len: usize,
     /// The trailers sent after a chunked body, names in lower case.
     pub trailers: Vec<(String, String)>,
     /// The status the server answered with; 0 when it closed the connection instead.
@@ -162,9 +165,15 @@ struct State {
     accepted: AtomicUsize,
     /// The most invocations in flight at once.
     most_in_flight: AtomicUsize,
+    /// What the runtime sent that Lambda's Runtime API would not take as meant: a path or
+    /// method it does not serve, an error type outside Lambda's pattern. Checked when the
+    /// server is dropped (see [`RuntimeApi::violations`]).
+    violations: Mutex<Vec<String>>,
 }
 
-/// The server; it stops when dropped (its thread ends with the test process).
+/// The server; it stops when dropped (its thread ends with the test process). Dropping it
+/// fails the test (unless it is failing already) when the runtime broke the protocol: see
+/// [`RuntimeApi::violations`].
 pub struct RuntimeApi {
     addr: SocketAddr,
     base_path: String,
@@ -307,6 +316,20 @@ impl RuntimeApi {
         self.state.most_in_flight.load(Ordering::SeqCst)
     }
 
+    /// What the runtime sent that Lambda would not take as meant, in order: a request on a
+    /// path or with a method the Runtime API does not serve (answered 404 or 405), an
+    /// `/init/error` after `/next` (rapid's 403), an error type (header or trailer) outside
+    /// Lambda's `(Runtime|Function)\.[A-Z][a-zA-Z]+`, which Lambda records as unknown.
+    pub fn violations(&self) -> Vec<String> {
+        self.state.violations.lock().unwrap().clone()
+    }
+
+    /// Takes the violations so far (see [`RuntimeApi::violations`]), for a test that breaks the
+    /// protocol on purpose: those taken no longer fail the test.
+    pub fn take_violations(&self) -> Vec<String> {
+        std::mem::take(&mut *self.state.violations.lock().unwrap())
+    }
+
     /// Starts a handler binary with `AWS_LAMBDA_RUNTIME_API` pointing here and Lambda's
     /// standard environment, plus `env`.
     pub fn spawn(&self, binary: &str, env: &[(&str, &str)]) -> Handler {
@@ -330,6 +353,43 @@ impl RuntimeApi {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"))
             .into()
+    }
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        let violations = self.violations();
+        if !violations.is_empty() && !std::thread::panicking() {
+            panic!("the runtime broke the Runtime API's protocol: {violations:#?}");
+        }
+    }
+}
+
+fn violation(state: &State, what: String) {
+    state.violations.lock().unwrap().push(what);
+}
+
+/// Checks an error type the runtime sent (`Lambda-Runtime-Function-Error-Type`, as a header of
+/// `/error` or `/init/error` or a trailer of a streamed response).
+fn check_error_type(state: &State, line: &RequestLine, error_type: Option<&str>) {
+    match error_type {
+        Some(value) if lambda_handler_protocol::error_types::is_valid_error_type(value) => {}
+        Some(value) => violation(
+            state,
+            format!(
+                "{} {}: error type {value:?} is not Lambda's (Runtime|Function)\\.[A-Z][a-zA-Z]+",
+                line.method, line.path
+            ),
+        ),
+        None => violation(
+            state,
+            format!(
+                "{} {}: no {}",
+                line.method,
+                line.path,
+                headers::FUNCTION_ERROR_TYPE
+            ),
+        ),
     }
 }
 
@@ -433,23 +493,66 @@ async fn route_inner(
     base_path: &str,
     state: &State,
 ) -> Result<Response<ReplyBody>, Close> {
-    let Some(path) = request
-        .uri()
-        .path()
+    let path = request.uri().path().to_owned();
+    let api_path = path
         .strip_prefix(base_path)
-        .map(str::to_owned)
-    else {
-        return Ok(reply(StatusCode::NOT_FOUND, "{\"errorMessage\":\"no such path\"}").map(whole));
-    };
-    let api_path = path.strip_prefix(API).unwrap_or_default();
-    let is_next = request.method() == hyper::Method::GET && api_path == paths::NEXT;
+        .and_then(|p| p.strip_prefix(API))
+        .unwrap_or_default();
     let answer = paths::parse_answer(api_path).map(|(id, answer)| (id.to_owned(), answer));
+    let is_init_error = api_path == paths::INIT_ERROR;
     let route = match &answer {
-        _ if is_next => Some(Route::Next),
+        _ if api_path == paths::NEXT => Some(Route::Next),
         Some((_, paths::Answer::Response)) => Some(Route::Response),
         Some((_, paths::Answer::Error)) => Some(Route::Error),
         None => None,
     };
+    // rapid's router serves these paths with one method each, and nothing else.
+    let method = if route == Some(Route::Next) {
+        hyper::Method::GET
+    } else {
+        hyper::Method::POST
+    };
+    let path = path.strip_prefix(base_path).unwrap_or(&path).to_owned();
+    if route.is_none() && !is_init_error {
+        violation(
+            state,
+            format!("{} {path}: not a Runtime API path", request.method()),
+        );
+        return Ok(reply(StatusCode::NOT_FOUND, "404 page not found").map(whole));
+    }
+    if request.method() != method {
+        violation(
+            state,
+            format!(
+                "{} {path}: the Runtime API takes {method}",
+                request.method()
+            ),
+        );
+        return Ok(reply(StatusCode::METHOD_NOT_ALLOWED, "").map(whole));
+    }
+    if is_init_error {
+        let line = request_line(&request, &path);
+        let body = request
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes().to_vec())
+            .unwrap_or_default();
+        check_error_type(
+            state,
+            &line,
+            header_of(&line.headers, headers::FUNCTION_ERROR_TYPE),
+        );
+        let refused = state.environment.lock().unwrap().init_error();
+        if refused.status != 202 {
+            violation(state, format!("POST {path} after /next: {}", refused.body));
+        }
+        record(state, &line, body, None, Vec::new(), refused.status);
+        let mut response = Response::new(whole(Full::new(Bytes::from(refused.body))));
+        *response.status_mut() = StatusCode::from_u16(refused.status).unwrap();
+        return Ok(response);
+    }
+    let is_next = route == Some(Route::Next);
     let mut fault = route.and_then(|r| take_fault(state, r));
     match fault {
         Some(Fault::Delay(delay)) => {
@@ -468,6 +571,7 @@ async fn route_inner(
                 state,
                 &request_line(&request, &path),
                 Vec::new(),
+                None,
                 Vec::new(),
                 0,
             );
@@ -480,6 +584,7 @@ async fn route_inner(
                 state,
                 &request_line(&request, &path),
                 Vec::new(),
+                None,
                 Vec::new(),
                 status,
             );
@@ -493,6 +598,7 @@ async fn route_inner(
     }
     if is_next {
         state.next_requests.fetch_add(1, Ordering::SeqCst);
+        state.environment.lock().unwrap().next_requested();
         if let Some(Fault::Status(status)) = fault {
             let body = scripted(status, paths::Answer::Response).body;
             let mut response = Response::new(whole(Full::new(Bytes::from(body))));
@@ -517,7 +623,7 @@ async fn route_inner(
         if matches!(status, 403 | 410) {
             state.environment.lock().unwrap().close(id);
         }
-        record(state, &line, Vec::new(), Vec::new(), status);
+        record(state, &line, Vec::new(), None, Vec::new(), status);
         let body = request.into_body();
         // The body is neither read nor dropped until the linger is over: the connection stays
         // open, and the client's write of it stalls.
@@ -530,13 +636,18 @@ async fn route_inner(
         *response.status_mut() = StatusCode::from_u16(status).unwrap();
         return Ok(response);
     }
-    let (body, trailers, truncated) = match request.into_body().collect().await {
-        Ok(collected) => {
-            let trailers = collected.trailers().map(pairs).unwrap_or_default();
-            (collected.to_bytes(), trailers, false)
-        }
-        Err(_) => (Bytes::new(), Vec::new(), true),
+    // rapid reads an answer up to its mode's limit and refuses it (413) as soon as it is over,
+    // without reading the rest.
+    let streaming = answer.is_some()
+        && ResponseMode::of(header_of(&line.headers, headers::RESPONSE_MODE).map(str::as_bytes))
+            == Some(ResponseMode::Streaming);
+    let limit = if streaming {
+        limits::MAX_STREAMED_RESPONSE
+    } else {
+        limits::MAX_RESPONSE
     };
+    let read = read_body(request.into_body(), limit).await;
+    let (body, trailers, truncated) = (read.kept, read.trailers, read.truncated);
     let (status, reply_body) = match (fault, &answer) {
         // A body cut short (the runtime's connection broke): rapid closes the invocation and
         // answers 400 `TruncatedHTTPRequest` (see the protocol crate).
@@ -563,12 +674,10 @@ async fn route_inner(
                 .iter()
                 .find(|(name, _)| name == headers::INVOCATION_ID)
                 .map(|(_, value)| value.as_str());
-            let streaming = ResponseMode::of(mode) == Some(ResponseMode::Streaming);
             let len = match fault {
                 // Over the limit of the response's mode.
-                Some(Fault::TooLarge) if streaming => limits::MAX_STREAMED_RESPONSE + 1,
-                Some(Fault::TooLarge) => limits::MAX_RESPONSE + 1,
-                _ => body.len(),
+                Some(Fault::TooLarge) => limit + 1,
+                _ => read.len,
             };
             let mut environment = state.environment.lock().unwrap();
             // Only a response has a mode; an error report is always whole.
@@ -583,13 +692,82 @@ async fn route_inner(
         }
         (_, None) => (202, "{\"status\":\"OK\"}".to_owned()),
     };
-    record(state, &line, body.to_vec(), trailers, status);
+    match &answer {
+        Some((_, paths::Answer::Error)) => check_error_type(
+            state,
+            &line,
+            header_of(&line.headers, headers::FUNCTION_ERROR_TYPE),
+        ),
+        _ => {
+            if let Some(error_type) = header_of(&trailers, headers::FUNCTION_ERROR_TYPE) {
+                check_error_type(state, &line, Some(error_type));
+            }
+        }
+    }
+    record(
+        state,
+        &line,
+        body.to_vec(),
+        Some(read.len),
+        trailers,
+        status,
+    );
     if matches!(fault, Some(Fault::AcceptThenClose)) {
         return Err(Close);
     }
     let mut response = Response::new(whole(Full::new(Bytes::from(reply_body))));
     *response.status_mut() = StatusCode::from_u16(status).unwrap();
     Ok(response)
+}
+
+/// An answer's body as the server read it.
+struct ReadBody {
+    /// Its bytes, up to [`KEPT`].
+    kept: Bytes,
+    /// How many bytes were read: over the limit, the limit and one.
+    len: usize,
+    trailers: Vec<(String, String)>,
+    /// The connection broke before the body's end.
+    truncated: bool,
+}
+
+/// How much of a body the server keeps for the test to read: streamed responses of up to
+/// 200 MiB are counted, not kept whole.
+const KEPT: usize = 64 << 20;
+
+/// Reads `body` frame by frame, up to `limit` bytes and one more (then stops, as rapid does).
+async fn read_body(mut body: Incoming, limit: usize) -> ReadBody {
+    let mut read = ReadBody {
+        kept: Bytes::new(),
+        len: 0,
+        trailers: Vec::new(),
+        truncated: false,
+    };
+    let mut kept = Vec::new();
+    while read.len <= limit {
+        match body.frame().await {
+            None => break,
+            Some(Err(_)) => {
+                read.truncated = true;
+                break;
+            }
+            Some(Ok(frame)) => match frame.into_data() {
+                Ok(data) => {
+                    read.len += data.len();
+                    let room = KEPT.saturating_sub(kept.len());
+                    kept.extend_from_slice(&data[..data.len().min(room)]);
+                }
+                Err(frame) => {
+                    if let Some(trailers) = frame.trailers_ref() {
+                        read.trailers = pairs(trailers);
+                    }
+                }
+            },
+        }
+    }
+    read.len = read.len.min(limit + 1);
+    read.kept = kept.into();
+    read
 }
 
 fn whole(body: Full<Bytes>) -> ReplyBody {
@@ -651,10 +829,18 @@ fn pairs(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
+fn header_of<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
 fn record(
     state: &State,
     line: &RequestLine,
     body: Vec<u8>,
+    len: Option<usize>,
     trailers: Vec<(String, String)>,
     status: u16,
 ) {
@@ -662,6 +848,7 @@ fn record(
         method: line.method.clone(),
         path: line.path.clone(),
         headers: line.headers.clone(),
+        len: len.unwrap_or(body.len()),
         body,
         trailers,
         status,

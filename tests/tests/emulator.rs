@@ -565,6 +565,44 @@ fn with_concurrency_a_timeout_closes_one_invocation_and_keeps_the_process() {
     );
 }
 
+/// The emulator's Runtime API refuses what rapid refuses, with rapid's status: an init error
+/// after `/next` (403, `initerror.go`), a path it does not serve (404), another method on one
+/// it does (405, its router's). An error type outside Lambda's pattern is taken, and the
+/// caller gets the error.
+#[test]
+fn the_runtime_api_refuses_a_runtime_that_breaks_the_protocol() {
+    let status_file = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("broken-statuses-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&status_file);
+    let mut command = Command::new(EMULATOR.path());
+    command
+        .args(["--port", "0", "--"])
+        .arg(python())
+        .arg(python_dir().join("breaks_the_protocol.py"))
+        .env("STATUS_FILE", &status_file);
+    let local = Local::start(command);
+    let reply = local.invoke(None, "{}");
+    assert_eq!(reply.header(headers::FUNCTION_ERROR), Some("Unhandled"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let statuses: Value = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            break serde_json::from_str(&text).unwrap();
+        }
+        assert!(Instant::now() < deadline, "no {}", status_file.display());
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let _ = std::fs::remove_file(&status_file);
+    assert_eq!(
+        statuses,
+        json!({
+            "bad_error_type": 202,
+            "init_error_after_next": 403,
+            "unknown_path": 404,
+            "post_next": 405,
+        })
+    );
+}
+
 /// With a concurrency of N, the Runtime API hands out no more than N invocations at once,
 /// however many `/next` requests a runtime has open (here a Python runtime with three, at a
 /// concurrency of two).
@@ -679,6 +717,49 @@ fn the_timeout_cuts_a_streamed_response_off() {
     // The next invocation gets a new runtime and its whole response.
     assert_eq!(results[1]["Chunks"][0][1], "line 0\n", "{}", results[1]);
     assert!(results[1]["InvokeComplete"].get("ErrorCode").is_none());
+}
+
+/// After a timeout the runtime is killed and started again, and the killed one is handed
+/// nothing more, even when it asks for `/next` after its kill (here it outlives the kill: only
+/// the shell it runs under dies, so its request is certain to arrive): the next invocation
+/// goes to the new runtime, as Lambda's reset environment guarantees.
+#[test]
+fn a_killed_runtime_is_handed_no_invocation() {
+    let asking = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("killed-asking-{}.pid", std::process::id()));
+    let _ = std::fs::remove_file(&asking);
+    let script = python_dir().join("outlives_its_kill.py");
+    let mut command = Command::new(EMULATOR.path());
+    command
+        .args(["--port", "0", "--timeout", "1", "--", "sh", "-c"])
+        .arg(format!(
+            "'{}' '{}' & wait",
+            python().display(),
+            script.display()
+        ))
+        .env("ASKING_FILE", &asking);
+    let local = Local::start(command);
+    let timed_out = local.invoke(None, r#""sleep""#);
+    assert_eq!(timed_out.json()["errorType"], "Sandbox.Timedout");
+    // The killed runtime's `/next` is in: it wrote the file just before sending it.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !asking.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the killed runtime never asked again"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let killed_pid: u32 = std::fs::read_to_string(&asking).unwrap().parse().unwrap();
+    let _ = std::fs::remove_file(&asking);
+    let served = local.invoke(None, r#""hello""#).json();
+    assert!(
+        served["pid"]
+            .as_u64()
+            .is_some_and(|pid| pid != u64::from(killed_pid)),
+        "the invocation after a timeout went to {served} (the killed runtime is {killed_pid})"
+    );
 }
 
 /// Runs `answers_twice.py` under the emulator (with `RESPONSE_MODE` for its first answer when

@@ -279,3 +279,68 @@ fn the_context_carries_headers_and_environment() {
     assert_eq!(env_trace(4), answers[4].json()["xray_trace_id"]);
     assert_ne!(env_trace(4), first["xray_trace_id"]);
 }
+
+/// The test server is as strict as Lambda's Runtime API, so that a test passing against it
+/// means Lambda takes what the runtime sent: a runtime that breaks the protocol in each way
+/// gets rapid's status, and every break is recorded (and would fail the test that let it
+/// through, when the server is dropped).
+#[test]
+fn the_test_server_refuses_and_records_what_lambda_would_refuse() {
+    let api = RuntimeApi::start();
+    api.push(Event::new("broken-1", "{}"));
+    let status_file =
+        std::env::temp_dir().join(format!("lambda-handler-broken-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&status_file);
+    let _runtime: lambda_handler_tests::Handler = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/python/breaks_the_protocol.py"
+        ))
+        .env(lambda_handler_protocol::env::RUNTIME_API, api.endpoint())
+        .env("STATUS_FILE", &status_file)
+        .spawn()
+        .expect("python3")
+        .into();
+    let statuses = wait_for_file(&status_file);
+    let _ = std::fs::remove_file(&status_file);
+    assert_eq!(
+        statuses,
+        json!({
+            // Taken: Lambda records the type as unknown rather than refusing the answer.
+            "bad_error_type": 202,
+            "init_error_after_next": 403,
+            "unknown_path": 404,
+            "post_next": 405,
+        })
+    );
+    let violations = api.take_violations();
+    let expected = [
+        "\"Function.E\" is not Lambda's",
+        "/init/error after /next",
+        "/unknown: not a Runtime API path",
+        "POST /2018-06-01/runtime/invocation/next: the Runtime API takes GET",
+    ];
+    assert_eq!(violations.len(), expected.len(), "{violations:#?}");
+    for (violation, expected) in violations.iter().zip(expected) {
+        assert!(
+            violation.contains(expected),
+            "{violation:?} should say {expected:?}"
+        );
+    }
+}
+
+/// The JSON a script wrote to `path` (whole: it renames it into place), once it is there.
+fn wait_for_file(path: &std::path::Path) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return serde_json::from_str(&text).unwrap();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

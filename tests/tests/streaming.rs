@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use base64::Engine;
-use lambda_handler_protocol::{env, headers};
+use lambda_handler_protocol::{env, headers, limits};
 use lambda_handler_tests::{Binary, Event, Fault, Received, Route, RuntimeApi};
 use serde_json::Value;
 
@@ -112,6 +112,34 @@ fn a_50_mb_streamed_response_keeps_memory_one_chunk_deep() {
         "peak RSS rose {} KiB (from {before} KiB) for a 50 MB response",
         after - before
     );
+}
+
+/// Lambda's own cap on a streamed response, end to end: the test server reads a 201 MiB stream
+/// up to 200 MiB and one byte and refuses it there (413), as rapid does; the runtime stops
+/// streaming, says so in one line, posts nothing else, and serves the next invocation.
+#[test]
+fn a_stream_over_200_mib_is_refused_at_the_cap_and_the_next_invocation_is_served() {
+    let api = RuntimeApi::start();
+    let process = api.spawn(STREAMING.path(), &[("_HANDLER", "bulk")]);
+    api.push(Event::new("over-1", r#"{"megabytes": 201}"#));
+    api.push(Event::new("next-2", r#"{"megabytes": 1}"#));
+    let accepted = api.wait_for_accepted(1, Duration::from_secs(120));
+    assert!(
+        accepted[0].path.ends_with("/next-2/response"),
+        "{accepted:?}"
+    );
+    assert_eq!(accepted[0].body.len(), 1 << 20);
+    let to_over: Vec<(u16, usize)> = api
+        .received()
+        .iter()
+        .filter(|r| r.path.contains("over-1"))
+        .map(|r| (r.status, r.len))
+        .collect();
+    assert_eq!(to_over, [(413, limits::MAX_STREAMED_RESPONSE + 1)]);
+    let stderr = process.stop();
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains("over-1")).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].contains("too large (413)"), "{}", lines[0]);
 }
 
 /// With several invocation loops, each streams its own invocation's response at once.

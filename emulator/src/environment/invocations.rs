@@ -96,6 +96,17 @@ impl Invocations {
         self.room.notified()
     }
 
+    /// The runtime asked for `/next`: its init is over (see [`Environment::next_requested`]).
+    pub(crate) fn next_requested(&self) {
+        lock(&self.table).environment.next_requested();
+    }
+
+    /// rapid's reply to `/init/error`: taken during init, else 403 (see
+    /// [`Environment::init_error`]).
+    pub(crate) fn init_error(&self) -> Reply {
+        lock(&self.table).environment.init_error()
+    }
+
     /// Makes `invocation` one in flight, ended at its deadline by `deadline_watch`: the
     /// invocation id of this attempt, which the runtime echoes.
     pub(crate) fn hand_out(

@@ -73,9 +73,17 @@ impl Environment {
     /// concurrency above 1, waits too while that many are in flight, as Lambda hands a runtime
     /// no more.
     pub(crate) async fn next(self: &Arc<Self>) -> HandedOut {
+        // The runtime that asked; one being stopped waits until its connection closes with it.
+        let Some(asker) = self.process.serving() else {
+            return std::future::pending().await;
+        };
         loop {
             // Created before the checks: an invocation queued, or one ended, meanwhile wakes it.
             let (queued, room) = (self.queue.queued(), self.invocations.room());
+            // Checked again at every wake-up: the asker may have been stopped meanwhile.
+            if self.process.serving() != Some(asker) {
+                return std::future::pending().await;
+            }
             let popped = if self.invocations.has_room() {
                 self.queue.pop()
             } else {

@@ -1,6 +1,7 @@
 //! The runtime process, as the Runtime API and the supervisor see it: whether it runs, whether
 //! its initialization is over, and how to ask it to stop.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::mpsc;
@@ -20,6 +21,10 @@ pub(crate) enum StopSignal {
 pub(crate) enum Child {
     Stopped,
     Running {
+        /// Which start of the runtime this is (see [`Process::serving`]).
+        start: u64,
+        /// It was signalled to stop: it is handed no more invocations.
+        stopping: bool,
         /// Its process id, for the `REPORT` line's memory.
         pid: Option<u32>,
         /// Tells the task that owns the process to signal it: only that task may, since only
@@ -36,17 +41,40 @@ pub(crate) enum Child {
 /// supervisor (which starts, signals and reaps it).
 pub(crate) struct Process {
     child: Mutex<Child>,
+    starts: AtomicU64,
 }
 
 impl Default for Process {
     fn default() -> Self {
         Process {
             child: Mutex::new(Child::Stopped),
+            starts: AtomicU64::new(0),
         }
     }
 }
 
 impl Process {
+    /// A number for the next start of the runtime, unlike every earlier one's.
+    pub(crate) fn next_start(&self) -> u64 {
+        self.starts.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The start of the runtime that may be handed invocations: the one running, unless it
+    /// was signalled to stop. A `/next` that arrived during another start (from a runtime
+    /// being killed after a timeout, whose request raced the kill) must hand out nothing:
+    /// the invocation would die with that process, as on Lambda, where a reset environment
+    /// asks for nothing more.
+    pub(crate) fn serving(&self) -> Option<u64> {
+        match &*lock(&self.child) {
+            Child::Running {
+                start,
+                stopping: false,
+                ..
+            } => Some(*start),
+            _ => None,
+        }
+    }
+
     /// The runtime asked `/next`: its initialization is over.
     pub(crate) fn mark_initialized(&self) {
         if let Child::Running { initialized, .. } = &mut *lock(&self.child) {
@@ -68,7 +96,11 @@ impl Process {
 
     /// Asks the task that owns the runtime process to signal it.
     pub(crate) fn signal(&self, signal: StopSignal) {
-        if let Child::Running { signals, .. } = &*lock(&self.child) {
+        if let Child::Running {
+            signals, stopping, ..
+        } = &mut *lock(&self.child)
+        {
+            *stopping = true;
             let _ = signals.send(signal);
         }
     }

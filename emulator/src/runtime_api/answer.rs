@@ -2,9 +2,9 @@
 //! verdict on each, and the outcome its caller gets.
 
 use http_body_util::{BodyExt, Limited};
+use hyper::Request;
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
-use hyper::{Request, StatusCode};
 use lambda_handler_protocol::headers;
 use lambda_handler_protocol::limits::MAX_RESPONSE;
 use lambda_handler_protocol::paths::Answer;
@@ -13,7 +13,7 @@ use lambda_handler_protocol::rapid::ResponseMode;
 use super::{error_or_default, rapid_reply, streamed};
 use crate::environment::Environment;
 use crate::environment::outcome::Outcome;
-use crate::http::{Reply, json};
+use crate::http::Reply;
 
 pub(super) async fn answer(
     request: Request<Incoming>,
@@ -64,6 +64,10 @@ pub(super) async fn answer(
 }
 
 pub(super) async fn init_error(request: Request<Incoming>, environment: &Environment) -> Reply {
+    let verdict = environment.invocations.init_error();
+    if verdict.status != 202 {
+        return rapid_reply(verdict);
+    }
     let body = request
         .into_body()
         .collect()
@@ -79,5 +83,5 @@ pub(super) async fn init_error(request: Request<Incoming>, environment: &Environ
     environment
         .queue
         .fail_first(|_| Outcome::Error(body.clone()));
-    json(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
+    rapid_reply(verdict)
 }

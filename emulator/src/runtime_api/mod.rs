@@ -30,17 +30,23 @@ pub(crate) async fn route(request: Request<Incoming>, environment: Arc<Environme
     let Some(rest) = path.strip_prefix(RUNTIME_API) else {
         return not_found();
     };
-    match (request.method(), rest) {
-        (&Method::GET, paths::NEXT) => next::next(&environment).await,
-        (&Method::POST, paths::INIT_ERROR) => answer::init_error(request, &environment).await,
-        (&Method::POST, rest) => match paths::parse_answer(rest) {
-            Some((id, answer)) => {
-                let id = id.to_owned();
-                answer::answer(request, &environment, &id, answer).await
-            }
-            None => not_found(),
-        },
-        _ => not_found(),
+    // rapid's router serves each path with one method, and answers another one 405.
+    let answer = paths::parse_answer(rest);
+    let method = match (rest, answer) {
+        (paths::NEXT, _) => Method::GET,
+        (paths::INIT_ERROR, _) | (_, Some(_)) => Method::POST,
+        _ => return not_found(),
+    };
+    if request.method() != method {
+        return json(StatusCode::METHOD_NOT_ALLOWED, String::new());
+    }
+    match answer {
+        Some((id, answer)) => {
+            let id = id.to_owned();
+            answer::answer(request, &environment, &id, answer).await
+        }
+        None if rest == paths::NEXT => next::next(&environment).await,
+        None => answer::init_error(request, &environment).await,
     }
 }
 

@@ -12,6 +12,7 @@ use crate::http::{Reply, full};
 
 pub(super) async fn next(environment: &Arc<Environment>) -> Reply {
     environment.process.mark_initialized();
+    environment.invocations.next_requested();
     let handed_out = environment.next().await;
     let (invocation, deadline) = (handed_out.invocation, handed_out.deadline);
     let function = &environment.options.function_name;

@@ -4,6 +4,7 @@ use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 
+use lambda_handler_protocol::error_types::{is_error_type_name, is_valid_error_type};
 use serde::Serialize;
 
 /// A failed invocation (or start-up) as Lambda reports it to the caller, in the Python
@@ -103,18 +104,15 @@ impl InvocationError {
     }
 
     /// The value of the `Lambda-Runtime-Function-Error-Type` header: Lambda records anything
-    /// outside `(Runtime|Function)\.[A-Z][a-zA-Z]+` as `Runtime.Unknown`, so a handler's
-    /// own error type is sent as `Function.<Type>` when it fits, else `Function.Unhandled`.
+    /// outside `(Runtime|Function)\.[A-Z][a-zA-Z]+` as an unknown error, so a handler's own
+    /// error type is sent as `Function.<Type>` when it fits, else `Function.Unhandled`.
     pub(crate) fn header_value(&self) -> Cow<'_, str> {
-        let fits = |name: &str| {
-            let mut chars = name.chars();
-            chars.next().is_some_and(|c| c.is_ascii_uppercase())
-                && chars.all(|c| c.is_ascii_alphabetic())
-        };
-        match self.error_type.split_once('.') {
-            Some(("Runtime" | "Function", rest)) if fits(rest) => Cow::Borrowed(&self.error_type),
-            _ if fits(&self.error_type) => Cow::Owned(format!("Function.{}", self.error_type)),
-            _ => Cow::Borrowed("Function.Unhandled"),
+        if is_valid_error_type(&self.error_type) {
+            Cow::Borrowed(&self.error_type)
+        } else if is_error_type_name(&self.error_type) {
+            Cow::Owned(format!("Function.{}", self.error_type))
+        } else {
+            Cow::Borrowed("Function.Unhandled")
         }
     }
 
@@ -180,6 +178,9 @@ mod tests {
         assert_eq!(header("MyError"), "Function.MyError");
         assert_eq!(header("str"), "Function.Unhandled");
         assert_eq!(header("Runtime.bad"), "Function.Unhandled");
+        // One letter is not Lambda's `[A-Z][a-zA-Z]+`: `struct E`'s errors are unhandled.
+        assert_eq!(header("E"), "Function.Unhandled");
+        assert_eq!(header("Function.E"), "Function.Unhandled");
     }
 
     #[test]
