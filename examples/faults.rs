@@ -115,9 +115,15 @@ fn big(event: usize) -> String {
 }
 
 /// Writes "ran" to the file the event names: a side effect to see that an `Event`
-/// (asynchronous) invocation ran.
+/// (asynchronous) invocation ran. It first waits (up to 20 s) for the file `<event>.go` to
+/// exist, so a test can hold the handler running for as long as it needs.
 #[lambda_handler]
 fn touch(event: String) -> std::io::Result<()> {
+    let gate = format!("{event}.go");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !std::path::Path::new(&gate).exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     std::fs::write(event, "ran")
 }
 

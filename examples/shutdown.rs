@@ -1,7 +1,7 @@
 //! A shutdown hook: when Lambda ends the execution environment it sends SIGTERM (when
 //! extensions are registered, and on Managed Instances), and the hook runs, with the state
 //! `init` built, within Lambda's 500 ms; the process then exits 0. Here it flushes a count to
-//! the file `FLUSH_FILE` names, as a real function would flush metrics or traces.
+//! the file `FLUSH_FILE` names (a line a flush), as a real function would flush metrics or traces.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -22,7 +22,13 @@ async fn flush(metrics: &Metrics) {
     tokio::time::sleep(std::time::Duration::from_millis(1)).await;
     let served = metrics.served.load(Ordering::SeqCst);
     if let Ok(path) = std::env::var("FLUSH_FILE") {
-        let _ = std::fs::write(path, format!("served {served}, pid {}", std::process::id()));
+        // Appended, one line a flush: a hook that ran twice would leave two.
+        let line = format!("served {served}, pid {}\n", std::process::id());
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path);
+        let _ = file.and_then(|mut file| std::io::Write::write_all(&mut file, line.as_bytes()));
     }
 }
 

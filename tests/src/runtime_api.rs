@@ -77,6 +77,8 @@ pub struct Received {
     pub trailers: Vec<(String, String)>,
     /// The status the server answered with; 0 when it closed the connection instead.
     pub status: u16,
+    /// Which TCP connection it came on: 1 for the first the server accepted, and so on.
+    pub connection: usize,
 }
 
 /// Which requests a [`Fault`] applies to.
@@ -161,7 +163,11 @@ struct State {
     received: Mutex<Vec<Received>>,
     answered: Condvar,
     connections: AtomicUsize,
+    /// TCP connections accepted and not yet closed.
+    open_connections: AtomicUsize,
     next_requests: AtomicUsize,
+    /// When each `GET /next` arrived.
+    next_times: Mutex<Vec<Instant>>,
     accepted: AtomicUsize,
     /// The most invocations in flight at once.
     most_in_flight: AtomicUsize,
@@ -301,9 +307,19 @@ impl RuntimeApi {
         self.state.connections.load(Ordering::SeqCst)
     }
 
+    /// TCP connections open now (accepted, and not closed by either side).
+    pub fn open_connections(&self) -> usize {
+        self.state.open_connections.load(Ordering::SeqCst)
+    }
+
     /// `GET /next` requests so far.
     pub fn next_requests(&self) -> usize {
         self.state.next_requests.load(Ordering::SeqCst)
+    }
+
+    /// When each `GET /next` so far arrived, in order.
+    pub fn next_request_times(&self) -> Vec<Instant> {
+        self.state.next_times.lock().unwrap().clone()
     }
 
     /// The invocations in flight now (handed out, not yet answered), oldest first.
@@ -401,21 +417,29 @@ async fn serve(listener: std::net::TcpListener, base_path: String, state: Arc<St
             continue;
         };
         stream.set_nodelay(true).unwrap();
-        state.connections.fetch_add(1, Ordering::SeqCst);
+        let connection = ConnectionId(state.connections.fetch_add(1, Ordering::SeqCst) + 1);
+        state.open_connections.fetch_add(1, Ordering::SeqCst);
         let state = Arc::clone(&state);
         let base_path = Arc::clone(&base_path);
         tokio::spawn(async move {
-            let service = service_fn(move |request| {
-                let state = Arc::clone(&state);
+            let service_state = Arc::clone(&state);
+            let service = service_fn(move |mut request: Request<Incoming>| {
+                request.extensions_mut().insert(connection);
+                let state = Arc::clone(&service_state);
                 let base_path = Arc::clone(&base_path);
                 async move { route(request, &base_path, &state).await }
             });
             let _ = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
+            state.open_connections.fetch_sub(1, Ordering::SeqCst);
         });
     }
 }
+
+/// The number of the connection a request came on (see [`Received::connection`]).
+#[derive(Clone, Copy)]
+struct ConnectionId(usize);
 
 /// Closes the connection instead of answering (hyper drops it when the service fails).
 #[derive(Debug)]
@@ -598,6 +622,7 @@ async fn route_inner(
     }
     if is_next {
         state.next_requests.fetch_add(1, Ordering::SeqCst);
+        state.next_times.lock().unwrap().push(Instant::now());
         state.environment.lock().unwrap().next_requested();
         if let Some(Fault::Status(status)) = fault {
             let body = scripted(status, paths::Answer::Response).body;
@@ -806,6 +831,7 @@ struct RequestLine {
     method: String,
     path: String,
     headers: Vec<(String, String)>,
+    connection: usize,
 }
 
 fn request_line(request: &Request<Incoming>, path: &str) -> RequestLine {
@@ -813,6 +839,10 @@ fn request_line(request: &Request<Incoming>, path: &str) -> RequestLine {
         method: request.method().to_string(),
         path: path.to_owned(),
         headers: pairs(request.headers()),
+        connection: request
+            .extensions()
+            .get::<ConnectionId>()
+            .map_or(0, |id| id.0),
     }
 }
 
@@ -849,6 +879,7 @@ fn record(
         path: line.path.clone(),
         headers: line.headers.clone(),
         len: len.unwrap_or(body.len()),
+        connection: line.connection,
         body,
         trailers,
         status,

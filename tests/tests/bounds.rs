@@ -82,8 +82,9 @@ fn sigterm_with_a_hung_handler_runs_the_hook_within_lambdas_budget() {
         std::thread::sleep(Duration::from_millis(10));
     }
     let signalled = Instant::now();
+    let pid = process.pid();
     let sent = std::process::Command::new("kill")
-        .args(["-TERM", &process.pid().to_string()])
+        .args(["-TERM", &pid.to_string()])
         .status()
         .unwrap();
     assert!(sent.success());
@@ -95,7 +96,11 @@ fn sigterm_with_a_hung_handler_runs_the_hook_within_lambdas_budget() {
         "exited {took:?} after SIGTERM"
     );
     let written = std::fs::read_to_string(&flushed).unwrap();
-    assert!(written.starts_with("served 1, pid "), "{written}");
+    assert_eq!(
+        written,
+        format!("served 1, pid {pid}\n"),
+        "the hook ran once"
+    );
     assert!(
         stderr.contains("1 invocations still running after 250 ms"),
         "{stderr}"

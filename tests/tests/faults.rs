@@ -543,21 +543,38 @@ fn missing_or_malformed_headers_degrade_without_failing() {
     }
 }
 
+/// An idle emulator's 204 is asked again after a pause that doubles from 1 ms up to 100 ms:
+/// each pause is at least its step (a timer never ends early, so this holds on any machine),
+/// and the pauses stop doubling at the cap.
 #[test]
-fn an_idle_emulator_answering_204_is_asked_again_without_spinning() {
+fn an_idle_emulator_answering_204_is_asked_again_backing_off_to_100_ms() {
+    const IDLE: usize = 12;
     let api = RuntimeApi::start();
-    for _ in 0..5 {
+    for _ in 0..IDLE {
         api.fault(Route::Next, Fault::Status(204));
     }
     let _hello = api.spawn(HELLO.path(), &[]);
     api.push(Event::new("after-idle", ADA));
     let answers = api.wait_for_accepted(1, WAIT);
     assert_eq!(answers[0].json(), json!({"message": "Hello Ada Lovelace!"}));
-    assert!(
-        (6..=8).contains(&api.next_requests()),
-        "{}",
-        api.next_requests()
-    );
+    let times = api.next_request_times();
+    // The 204s, the request that got the event, and the one after it.
+    assert!((IDLE + 1..=IDLE + 2).contains(&times.len()), "{times:?}");
+    let pauses: Vec<Duration> = times[..=IDLE].windows(2).map(|w| w[1] - w[0]).collect();
+    for (i, pause) in pauses.iter().enumerate() {
+        let step = Duration::from_millis(1 << i).min(Duration::from_millis(100));
+        assert!(
+            *pause >= step,
+            "pause {i} was {pause:?}, under {step:?}: {pauses:?}"
+        );
+    }
+    // At the cap the last four are 100 ms each; doubling on from 64 ms, or a cap even a few
+    // times higher, would put at least two of them over 250 ms. One late wake-up is allowed.
+    let long = pauses[IDLE - 4..]
+        .iter()
+        .filter(|p| **p > Duration::from_millis(250))
+        .count();
+    assert!(long <= 1, "{pauses:?}");
 }
 
 #[test]

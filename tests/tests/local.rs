@@ -152,9 +152,34 @@ fn help_explains_and_bad_options_are_usage_errors() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option `--nope`"));
 }
 
+/// A streamed response is printed as it comes: its first line is on stdout while the handler
+/// is still sleeping before the second (2 s apart; the timeout raised past both).
 #[test]
 fn a_streamed_response_is_printed_as_it_comes_and_its_error_after_it() {
     static STREAMING: Binary = Binary::example("streaming");
+    let mut child = Command::new(STREAMING.path())
+        .args(["--handler", "lines", r#"{"lines": 2, "delay_ms": 2000}"#])
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .env(lambda_handler_protocol::env::FUNCTION_TIMEOUT, "60")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    assert_eq!(first, "line 0\n");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the first line came only when the process ended"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
     let out = run(
         STREAMING.path(),
         &["--handler", "lines", r#"{"lines": 3}"#],

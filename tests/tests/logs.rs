@@ -37,6 +37,20 @@ fn json_lines_carry_the_request_id_of_the_invocation_that_wrote_them() {
             assert!(line.get(key).is_some(), "no {key}: {line}");
         }
         assert!(line["timestamp"].as_str().unwrap().ends_with('Z'), "{line}");
+        // Every line is about one invocation, and carries exactly its id: the order's
+        // (`order_id` N is invocation order-N), or the one the runtime's message names.
+        let about = match line["order_id"].as_u64() {
+            Some(n) => format!("order-{n}"),
+            None => {
+                let message = line["message"].as_str().unwrap();
+                let named = message
+                    .split("invocation ")
+                    .nth(1)
+                    .unwrap_or_else(|| panic!("a line about no invocation: {line}"));
+                named.split_whitespace().next().unwrap().to_owned()
+            }
+        };
+        assert_eq!(line["requestId"], about.as_str(), "{line}");
     }
     let find = |message: &str, request_id: &str| {
         lines

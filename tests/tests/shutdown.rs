@@ -43,12 +43,14 @@ fn sigterm_runs_the_shutdown_hook_with_the_state_then_exits_0() {
     }
     let answers = api.wait_for_accepted(3, WAIT);
     assert_eq!(answers[2].json(), 3);
-    terminate(process.pid());
+    let pid = process.pid();
+    terminate(pid);
     let (code, stderr) = process.wait_exit(WAIT).expect("the process exits");
     assert_eq!(code, 0, "{stderr}");
     let written = std::fs::read_to_string(&flushed)
         .unwrap_or_else(|e| panic!("the hook did not write ({e}): {stderr}"));
-    assert!(written.starts_with("served 3, pid "), "{written}");
+    // One line: the hook ran once.
+    assert_eq!(written, format!("served 3, pid {pid}\n"));
     assert!(
         stderr.contains("SIGTERM: running the shutdown hook"),
         "{stderr}"
@@ -100,8 +102,9 @@ fn the_emulator_passes_sigterm_on_and_never_leaves_its_runtime_running() {
     assert_eq!(status.code(), Some(0));
     // The runtime got SIGTERM (its hook ran) and is gone.
     let written = std::fs::read_to_string(&flushed).expect("the runtime's hook ran");
-    let pid = written.rsplit(' ').next().unwrap();
-    assert!(written.starts_with("served 1"), "{written}");
+    let pid = written.trim_end().rsplit(' ').next().unwrap();
+    assert!(written.starts_with("served 1, pid "), "{written}");
+    assert_eq!(written.lines().count(), 1, "the hook ran once: {written}");
     #[cfg(target_os = "linux")]
     assert!(
         !std::path::Path::new(&format!("/proc/{pid}")).exists(),

@@ -48,15 +48,23 @@ fn a_streamed_response_is_posted_chunked_in_streaming_mode() {
     );
     assert!(answer.trailers.is_empty(), "{answer:?}");
     // Lambda asks a streaming runtime to close the connection after the response: the next
-    // invocation comes on a new one.
-    streamed(&api, 2, "stream-2", r#"{"lines": 1}"#);
-    // One connection to begin with, and a new one after each streamed response.
+    // invocation comes on a new one, and the old one is closed.
+    let second = streamed(&api, 2, "stream-2", r#"{"lines": 1}"#);
+    assert!(
+        second.connection > answer.connection,
+        "stream-2 came on connection {} after stream-1's {}",
+        second.connection,
+        answer.connection
+    );
+    // Then one connection, the third, open for the next `/next`: the two that carried a
+    // stream were closed.
     let deadline = std::time::Instant::now() + WAIT;
-    while api.connections() < 3 {
+    while (api.connections(), api.open_connections()) != (3, 1) {
         assert!(
             std::time::Instant::now() < deadline,
-            "{} connections",
-            api.connections()
+            "{} connections, {} open",
+            api.connections(),
+            api.open_connections()
         );
         std::thread::sleep(Duration::from_millis(5));
     }
