@@ -84,6 +84,29 @@ mod tests {
     use std::time::Duration;
 
     #[test]
+    fn json_is_the_only_json_log_format() {
+        for json in ["JSON", "json", " Json\n"] {
+            assert!(super::is_json_log_format(json), "{json:?}");
+        }
+        for other in ["Text", "", "JSONL", "jso n"] {
+            assert!(!super::is_json_log_format(other), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn the_function_timeout_is_one_lambda_allows() {
+        // Unset, the default; set (by an emulator), its value. Either is 1 s to 15 min.
+        let timeout = super::function_timeout();
+        assert!(
+            (Duration::from_secs(1)..=super::MAX_TIMEOUT).contains(&timeout),
+            "{timeout:?}"
+        );
+        if std::env::var_os(super::FUNCTION_TIMEOUT).is_none() {
+            assert_eq!(timeout, super::DEFAULT_TIMEOUT);
+        }
+    }
+
+    #[test]
     fn concurrency_is_a_count_of_loops() {
         assert_eq!(super::parse_concurrency("8"), Ok(8));
         assert_eq!(super::parse_concurrency(" 1 "), Ok(1));

@@ -70,4 +70,29 @@ mod tests {
             "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0".len()
         );
     }
+
+    /// Every bit of a request id that is not its UUID version or variant is set about half the
+    /// time, over consecutive ids of one process: ids that differ only in a counter's few bits
+    /// would collide with another process's far more often than random ones.
+    #[test]
+    fn request_id_bits_are_balanced() {
+        const N: u32 = 4_000;
+        let mut set = [0u32; 128];
+        for _ in 0..N {
+            let hex: String = super::request_id().chars().filter(|c| *c != '-').collect();
+            let id = u128::from_str_radix(&hex, 16).unwrap();
+            for (bit, count) in set.iter_mut().enumerate() {
+                *count += (id >> bit) as u32 & 1;
+            }
+        }
+        // The version nibble (`4`, bits 76..80) and the variant's two bits (`10`, 62 and 63).
+        let fixed = |bit: usize| (76..80).contains(&bit) || bit == 62 || bit == 63;
+        for (bit, count) in set.iter().enumerate().filter(|(bit, _)| !fixed(*bit)) {
+            // Half, within 12 standard deviations (0.8% each at 4,000 ids).
+            assert!(
+                (N * 2 / 5..=N * 3 / 5).contains(count),
+                "bit {bit} set in {count} of {N} ids"
+            );
+        }
+    }
 }

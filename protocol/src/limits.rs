@@ -33,3 +33,24 @@ pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// 500 ms when only internal extensions are registered (2,000 ms with external ones, which
 /// share it), then sends SIGKILL.
 pub const SHUTDOWN_BUDGET: Duration = Duration::from_millis(500);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each limit as Lambda states it, in bytes and seconds, so that a slip in the arithmetic
+    /// above is caught.
+    #[test]
+    fn limits_are_lambdas_figures() {
+        assert_eq!(MAX_RESPONSE, 6_291_556);
+        assert_eq!(MAX_STREAMED_RESPONSE, 209_715_200);
+        assert_eq!(MAX_SYNC_PAYLOAD, 6 * 1024 * 1024);
+        assert_eq!(MAX_ASYNC_PAYLOAD, 1024 * 1024);
+        assert_eq!(MAX_EVENT, 8_388_608);
+        const { assert!(MAX_EVENT > MAX_SYNC_PAYLOAD) };
+        assert_eq!(DEFAULT_TIMEOUT.as_secs(), 3);
+        assert_eq!(MAX_TIMEOUT.as_secs(), 900);
+        assert_eq!(INIT_TIMEOUT.as_secs(), 10);
+        assert_eq!(SHUTDOWN_BUDGET.as_millis(), 500);
+    }
+}

@@ -130,6 +130,11 @@ mod tests {
         assert_eq!(at(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(at(1_764_477_003_123), "2025-11-30T04:30:03.123Z");
         assert_eq!(at(4_102_444_799_999), "2099-12-31T23:59:59.999Z");
+        // Across the calendar's century rules: 2100 is no leap year, 2400 is.
+        assert_eq!(at(4_107_542_400_000), "2100-03-01T00:00:00.000Z");
+        assert_eq!(at(7_289_568_000_000), "2200-12-31T00:00:00.000Z");
+        assert_eq!(at(13_574_563_200_000), "2400-02-29T00:00:00.000Z");
+        assert_eq!(at(946_684_799_000), "1999-12-31T23:59:59.000Z");
     }
 
     fn report(status: Status) -> Report<'static> {

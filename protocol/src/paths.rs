@@ -58,6 +58,18 @@ mod tests {
     use super::{Answer, parse_answer};
 
     #[test]
+    fn an_answers_segment_is_the_end_of_its_path() {
+        for answer in [Answer::Response, Answer::Error] {
+            let path = format!("/invocation/id-1/{}", answer.segment());
+            assert_eq!(parse_answer(&path), Some(("id-1", answer)));
+        }
+        assert_eq!(
+            (Answer::Response.segment(), Answer::Error.segment()),
+            ("response", "error")
+        );
+    }
+
+    #[test]
     fn answers_are_read_from_their_paths() {
         assert_eq!(
             parse_answer("/invocation/abc-1/response"),
