@@ -127,6 +127,16 @@ fn touch(event: String) -> std::io::Result<()> {
     std::fs::write(event, "ran")
 }
 
+/// Prints the event's number of lines, each `line N` padded to 100 bytes: more than a
+/// 4 KB log tail holds.
+#[lambda_handler]
+fn prints(event: usize) -> usize {
+    for line in 0..event {
+        println!("{:<99}", format!("line {line}"));
+    }
+    event
+}
+
 /// Ends the process in the middle of an invocation.
 #[lambda_handler]
 fn exits(event: i32) {

@@ -18,8 +18,9 @@ fn open_metrics() -> Metrics {
 }
 
 async fn flush(metrics: &Metrics) {
-    // Awaited, as a client's flush would be.
-    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    // Awaited, as a client's flush would be; `FLUSH_DELAY_MS` makes it a slow one.
+    let delay = std::env::var("FLUSH_DELAY_MS").map_or(1, |ms| ms.parse().unwrap_or(1));
+    tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
     let served = metrics.served.load(Ordering::SeqCst);
     if let Ok(path) = std::env::var("FLUSH_FILE") {
         // Appended, one line a flush: a hook that ran twice would leave two.

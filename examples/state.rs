@@ -65,7 +65,10 @@ struct Prefix(String);
 
 fn load_prefix() -> Prefix {
     INITS.fetch_add(1, Ordering::SeqCst);
-    Prefix(std::env::var("PREFIX").unwrap_or_else(|_| "item".to_owned()))
+    let prefix = std::env::var("PREFIX").unwrap_or_else(|_| "item".to_owned());
+    // A panicking init is an init error too (`Runtime.Panic`).
+    assert!(!prefix.is_empty(), "PREFIX is set but empty");
+    Prefix(prefix)
 }
 
 /// A synchronous handler whose state is the only other parameter.

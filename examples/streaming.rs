@@ -86,6 +86,40 @@ async fn page(_request: serde_json::Value) -> Streaming {
         .content_type("text/html")
 }
 
+#[derive(Deserialize)]
+struct ReportRequest {
+    name: String,
+    /// Panics in the stream after this many rows, as a bug in the code producing them would.
+    panic_after: Option<u32>,
+}
+
+/// Why a report cannot start.
+#[derive(Debug)]
+struct ReportNotFound(String);
+
+impl fmt::Display for ReportNotFound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "no report is named {}", self.0)
+    }
+}
+
+/// A stream that may fail before it begins (`Err`: an ordinary error answer, nothing was
+/// streamed), or panic after it began (the panic reaches the caller in the trailers).
+#[lambda_handler]
+fn report(request: ReportRequest) -> Result<Streaming, ReportNotFound> {
+    if request.name != "sales" {
+        return Err(ReportNotFound(request.name));
+    }
+    let rows = stream::iter((0..3).map(move |row| {
+        assert!(
+            Some(row) != request.panic_after,
+            "row {row} could not be computed"
+        );
+        Ok::<_, std::convert::Infallible>(format!("row {row}\n"))
+    }));
+    Ok(Streaming::new(rows))
+}
+
 fn main() {
     lambda_handler::run()
 }

@@ -108,9 +108,14 @@ fn entry(handler: &Handler) -> TokenStream {
         quote!(#private::ErrorTag::of),
         quote!(&#result),
     );
-    let err = locate(
-        quote!((&&&&#tag).__lambda_handler_err_encoder()),
+    let picked = locate(
+        quote!((&&&&&#tag).__lambda_handler_err_encoder()),
         handler.err,
+    );
+    let err = spanned_call(
+        handler.err,
+        quote!(#private::HandlerError::__lambda_handler_encoder),
+        quote!(&#result, #picked),
     );
     // Generated locals are mixed-site: a user's `const error` (or any name) in scope never
     // meets them.
@@ -126,7 +131,7 @@ fn entry(handler: &Handler) -> TokenStream {
         let #ok_var = #ok;
         let #err_var = {
             #[allow(unused_imports)]
-            use #private::{ViaDisplay as _, ViaDynError as _, ViaError as _, ViaInto as _};
+            use #private::{ViaDisplay as _, ViaDynError as _, ViaError as _, ViaInto as _, ViaNothing as _};
             #err
         };
         #private::respond(#result, #body, #ok_var, #err_var)
@@ -184,9 +189,14 @@ fn init(state: &State, private: &Ident) -> TokenStream {
     let error_var = format_ident!("__lambda_handler_error", span = Span::mixed_site());
     // An init error type without `Display` is reported at the init function's path.
     let at = TokenSpan::of(function);
-    let err = locate(
-        quote!((&&&&#private::ErrorTag::of(&#built)).__lambda_handler_err_encoder()),
+    let picked = locate(
+        quote!((&&&&&#private::ErrorTag::of(&#built)).__lambda_handler_err_encoder()),
         at,
+    );
+    let err = spanned_call(
+        at,
+        quote!(#private::HandlerError::__lambda_handler_encoder),
+        quote!(&#built, #picked),
     );
     let check = qualified_call(
         &state.ty,
@@ -209,7 +219,7 @@ fn init(state: &State, private: &Ident) -> TokenStream {
             };
             let #err_var = {
                 #[allow(unused_imports)]
-                use #private::{ViaDisplay as _, ViaDynError as _, ViaError as _, ViaInto as _};
+                use #private::{ViaDisplay as _, ViaDynError as _, ViaError as _, ViaInto as _, ViaNothing as _};
                 #err
             };
             match #built {

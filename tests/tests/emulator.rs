@@ -1102,3 +1102,68 @@ fn the_log_tail_has_lambdas_platform_lines_in_the_functions_format() {
     );
     assert!(report["time"].as_str().unwrap().ends_with('Z'));
 }
+
+/// The function timeout: `--timeout`, else `AWS_LAMBDA_FUNCTION_TIMEOUT`, else Lambda's 3 s.
+#[test]
+fn the_timeout_is_the_flag_else_the_environment_else_3_s() {
+    let timed_out_after = |local: &Local, ms: &'static str| -> Option<String> {
+        let reply = local.invoke(None, ms);
+        let body = reply.json();
+        (body["errorType"] == "Sandbox.Timedout")
+            .then(|| body["errorMessage"].as_str().unwrap().to_owned())
+    };
+    let local = Local::serve(FAULTS.path(), &["--handler", "sleeps"]);
+    let message = timed_out_after(&local, "3500").expect("timed out");
+    assert!(
+        message.ends_with("Task timed out after 3.00 seconds"),
+        "{message}"
+    );
+
+    let with_env = |args: &[&str]| {
+        let mut command = Command::new(FAULTS.path());
+        command
+            .args(["--serve", "127.0.0.1:0", "--handler", "sleeps"])
+            .args(args)
+            .env(lambda_handler_protocol::env::FUNCTION_TIMEOUT, "1");
+        Local::start(command)
+    };
+    let local = with_env(&[]);
+    let message = timed_out_after(&local, "1500").expect("timed out");
+    assert!(
+        message.ends_with("Task timed out after 1.00 seconds"),
+        "{message}"
+    );
+    let local = with_env(&["--timeout", "5"]);
+    assert_eq!(timed_out_after(&local, "1500"), None);
+}
+
+/// `X-Amz-Log-Type: Tail` returns the last 4 KB of the invocation's log, Lambda's own lines
+/// included: a 10 KB log is cut at its start, and ends with `END` and `REPORT`.
+#[test]
+fn the_log_tail_is_the_last_4_kb() {
+    let local = Local::serve(FAULTS.path(), &["--handler", "prints"]);
+    let reply = post(
+        local.port,
+        INVOKE,
+        &[(headers::LOG_TYPE, "Tail".into())],
+        Bytes::from_static(b"100"),
+    );
+    assert_eq!(reply.json(), json!(100));
+    let id = reply.header(headers::AMZN_REQUEST_ID).unwrap();
+    let log = base64::engine::general_purpose::STANDARD
+        .decode(reply.header(headers::LOG_RESULT).unwrap())
+        .unwrap();
+    assert_eq!(log.len(), 4096);
+    let log = String::from_utf8(log).unwrap();
+    assert!(log.contains(&format!("{:<99}\n", "line 99")), "{log}");
+    assert!(!log.contains("line 0 ") && !log.contains("START"), "{log}");
+    let tail: Vec<&str> = log.lines().rev().take(2).collect();
+    assert!(
+        tail[1].starts_with(&format!("END RequestId: {id}")),
+        "{log}"
+    );
+    assert!(
+        tail[0].starts_with(&format!("REPORT RequestId: {id}")),
+        "{log}"
+    );
+}

@@ -152,6 +152,25 @@ fn an_event_that_does_not_decode_names_the_field() {
         .unwrap()
         .to_owned();
     assert!(message.starts_with("the event does not decode into the handler's event type at `first_name`: invalid type: sequence"), "{message}");
+
+    // A field deep in a service's event: the whole path, as `aws_lambda_events` names it.
+    static S3: Binary = Binary::example("s3_notification");
+    let api = RuntimeApi::start();
+    let _s3 = api.spawn(S3.path(), &[]);
+    api.push(Event::new(
+        "deep",
+        r#"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":5},"object":{"key":"k"}}}]}"#,
+    ));
+    let message = api.wait_for_accepted(1, WAIT)[0].json()["errorMessage"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.starts_with(
+            "the event does not decode into the handler's event type at `Records[0].s3.bucket.name`: invalid type: integer `5`"
+        ),
+        "{message}"
+    );
 }
 
 #[test]
@@ -257,17 +276,23 @@ fn a_refusal_of_an_answer_is_logged_and_the_loop_goes_on() {
     }
 }
 
+/// An event over the runtime's read limit is answered with `Runtime.EventTooLarge`, and the
+/// rest of it is never read into memory: a 64 MiB event raises the runtime's peak memory by
+/// less than a quarter of its size.
 #[test]
 fn an_event_over_the_read_limit_is_answered_with_an_error() {
     let api = RuntimeApi::start();
     let mut echo = api.spawn(FAULTS.path(), &[("_HANDLER", "echo")]);
-    let over = format!(
-        "\"{}\"",
-        "o".repeat(lambda_handler_protocol::limits::MAX_EVENT)
-    );
+    // Warm: the first event sets up what later ones reuse.
+    api.push(Event::new("warm", "[0]"));
+    api.wait_for_accepted(1, WAIT);
+    api.clear_received();
+    #[cfg(target_os = "linux")]
+    let before = lambda_handler_tests::peak_rss_kib(echo.pid());
+    let over = format!("\"{}\"", "o".repeat(64 << 20));
     api.push(Event::new("huge", over));
     api.push(Event::new("small", "[1]"));
-    let answers = one_answer_per_id(&api.wait_for_accepted(2, WAIT));
+    let answers = one_answer_per_id(&api.wait_for_accepted(3, WAIT));
     assert_error(
         &answers["huge"],
         "huge",
@@ -279,6 +304,14 @@ fn an_event_over_the_read_limit_is_answered_with_an_error() {
         }),
     );
     assert_eq!(answers["small"].json(), json!([1]));
+    #[cfg(target_os = "linux")]
+    {
+        let rose = lambda_handler_tests::peak_rss_kib(echo.pid()) - before;
+        assert!(
+            rose < 16 * 1024,
+            "peak RSS rose {rose} KiB for a 64 MiB event"
+        );
+    }
     assert!(echo.is_running());
 }
 

@@ -146,7 +146,9 @@ fn async_handlers_have_tokio_timers_and_local_tasks() {
 fn help_explains_and_bad_options_are_usage_errors() {
     let out = run(HELLO.path(), &["--help"], "");
     assert_eq!(out.status.code(), Some(0));
-    assert!(stdout(&out).contains("--handler NAME"));
+    for option in ["--handler NAME", "--serve", "--timeout", "--concurrency N"] {
+        assert!(stdout(&out).contains(option), "{option}: {}", stdout(&out));
+    }
     let out = run(HELLO.path(), &["--nope"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option `--nope`"));

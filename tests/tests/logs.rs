@@ -133,3 +133,34 @@ fn json_lines_carry_the_tenant_of_the_invocation_that_wrote_them() {
     // The runtime's own line about an invocation that failed (its event does not decode).
     assert_eq!(tenant_of("t-3"), [Some("green")], "{log}");
 }
+
+/// Without `AWS_LAMBDA_LOG_LEVEL`, Lambda's default level, INFO: `info!` is written, `debug!`
+/// is not.
+#[test]
+fn the_default_level_is_info() {
+    let log = log_of(&[]);
+    assert!(log.contains("placing the order"), "{log}");
+    assert!(!log.contains("checking order"), "{log}");
+}
+
+/// A program that installs its own subscriber keeps it: the handler's lines and the runtime's
+/// own messages go to it, and none in Lambda's format is written.
+#[test]
+fn a_programs_own_subscriber_is_kept() {
+    static OWN: Binary = Binary::example("own_subscriber");
+    let api = RuntimeApi::start();
+    let process = api.spawn(OWN.path(), &[]);
+    api.push(Event::new("own-1", r#"{"note": "kept"}"#));
+    api.push(Event::new("own-2", "{}"));
+    let answers = api.wait_for_accepted(2, Duration::from_secs(30));
+    assert_eq!(answers[0].json(), "kept");
+    let log = process.stop();
+    assert!(log.lines().any(|l| l == "OWN INFO noting kept"), "{log}");
+    // The runtime's message about the failed invocation, through the program's subscriber.
+    assert!(
+        log.lines()
+            .any(|l| l.starts_with("OWN ERROR lambda-handler: invocation own-2 failed")),
+        "{log}"
+    );
+    assert!(!log.contains("own-1\t"), "a line in Lambda's format: {log}");
+}

@@ -344,3 +344,26 @@ fn wait_for_file(path: &std::path::Path) -> serde_json::Value {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// `LAMBDA_HANDLER_TRACE_ENV=off`, read from the function's environment, leaves
+/// `_X_AMZN_TRACE_ID` alone (unset here) while the context still carries each invocation's
+/// trace id.
+#[test]
+fn the_trace_env_setting_off_leaves_the_variable_alone() {
+    let api = RuntimeApi::start();
+    let _context = api.spawn(CONTEXT.path(), &[("LAMBDA_HANDLER_TRACE_ENV", "off")]);
+    api.push(Event::new("off-1", "1").header(headers::TRACE_ID, "Root=1-off-1"));
+    api.push(Event::new("off-2", "2"));
+    let answers = api.wait_for(2, WAIT);
+    let first = answers[0].json();
+    assert_eq!(first["xray_trace_id"], "Root=1-off-1");
+    assert_eq!(first["env_trace_id"], json!(null), "{first}");
+    let second = answers[1].json();
+    assert!(
+        second["xray_trace_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("Root=1-")
+    );
+    assert_eq!(second["env_trace_id"], json!(null), "{second}");
+}

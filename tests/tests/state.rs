@@ -65,6 +65,32 @@ fn a_failing_init_is_lambdas_init_error_and_the_process_exits() {
     assert_eq!(api.next_requests(), 0, "init comes before the first /next");
 }
 
+/// An init that panics is reported as Lambda's init error too: `Runtime.Panic` with the panic's
+/// message, to `/runtime/init/error`, before any `/next`; the process exits 1.
+#[test]
+fn a_panicking_init_is_an_init_error_and_the_process_exits() {
+    let api = RuntimeApi::start();
+    let mut state = api.spawn(STATE.path(), &[("_HANDLER", "label"), ("PREFIX", "")]);
+    let (code, stderr) = state.wait_exit(WAIT).expect("the process exits");
+    assert_eq!(code, 1, "{stderr}");
+    let reported = api.wait_for(1, WAIT);
+    assert_eq!(reported[0].path, format!("{API}/init/error"));
+    assert_eq!(
+        reported[0].header(headers::FUNCTION_ERROR_TYPE),
+        Some("Runtime.Panic")
+    );
+    let body = reported[0].json();
+    assert_eq!(body["errorType"], "Runtime.Panic");
+    assert!(
+        body["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("PREFIX is set but empty"),
+        "{body}"
+    );
+    assert_eq!(api.next_requests(), 0, "init comes before the first /next");
+}
+
 #[test]
 fn local_mode_runs_the_same_init_once() {
     let run = |env: &[(&str, &str)], args: &[&str], stdin: &str| {

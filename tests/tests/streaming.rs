@@ -150,6 +150,53 @@ fn a_stream_over_200_mib_is_refused_at_the_cap_and_the_next_invocation_is_served
     assert!(lines[0].contains("too large (413)"), "{}", lines[0]);
 }
 
+/// A streaming handler that fails before its stream begins answers with an ordinary error
+/// (nothing was streamed); one whose stream panics after it began ends the stream with the
+/// panic in the trailers, the rows before it kept; the loop serves on.
+#[test]
+fn a_stream_failing_before_it_begins_or_panicking_after_reaches_the_caller() {
+    let api = RuntimeApi::start();
+    let process = api.spawn(STREAMING.path(), &[("_HANDLER", "report")]);
+    api.push(Event::new("missing", r#"{"name": "costs"}"#));
+    api.push(Event::new(
+        "panics",
+        r#"{"name": "sales", "panic_after": 1}"#,
+    ));
+    api.push(Event::new("whole", r#"{"name": "sales"}"#));
+    let answers = api.wait_for_accepted(3, WAIT);
+    let missing = answers.iter().find(|a| a.path.contains("missing")).unwrap();
+    assert!(missing.path.ends_with("/missing/error"), "{missing:?}");
+    assert_eq!(
+        missing.header(headers::FUNCTION_ERROR_TYPE),
+        Some("Function.ReportNotFound")
+    );
+    assert_eq!(missing.json()["errorMessage"], "no report is named costs");
+
+    let panics = answers.iter().find(|a| a.path.contains("panics")).unwrap();
+    assert!(panics.path.ends_with("/panics/response"), "{panics:?}");
+    assert_eq!(panics.body, b"row 0\n");
+    assert_eq!(
+        panics.trailer(headers::FUNCTION_ERROR_TYPE),
+        Some("Runtime.Panic")
+    );
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(panics.trailer(headers::FUNCTION_ERROR_BODY).unwrap())
+        .unwrap();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        body["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("row 1 could not be computed"),
+        "{body}"
+    );
+
+    let whole = answers.iter().find(|a| a.path.contains("whole")).unwrap();
+    assert_eq!(whole.body, b"row 0\nrow 1\nrow 2\n");
+    assert!(whole.trailers.is_empty(), "{whole:?}");
+    drop(process);
+}
+
 /// With several invocation loops, each streams its own invocation's response at once.
 #[test]
 fn concurrent_loops_stream_their_own_responses() {

@@ -107,16 +107,43 @@ impl<T: Response> StreamInside for T {
     }
 }
 
-/// A type a Lambda handler, or its init function, can return as `Err`.
+/// How a handler's (or its init function's) `Err(E)` becomes Lambda's error body: the encoder
+/// [`ErrorTag`]'s levels picked, taken as
+/// `HandlerError::__lambda_handler_encoder(&result, picked)`. The last level picks
+/// [`NotDisplay`] for an error type none of the others takes, and `E` implements this trait
+/// only for the encoders: the one compile error, on the user's error type, in their names.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the error Lambda reports",
     label = "the error of a handler or of its init function must implement `std::fmt::Display`",
     note = "implement `std::fmt::Display` for `{Self}` (the message Lambda reports), or return `Box<dyn std::error::Error + Send + Sync>` or `anyhow::Error`"
 )]
-pub trait HandlerError: Display {}
+pub trait HandlerError<Picked>: Sized {
+    /// The encoder of `result`'s error.
+    fn __lambda_handler_encoder<T>(result: &Result<T, Self>, picked: Picked) -> ErrorEncoder<Self>;
+}
 
 #[diagnostic::do_not_recommend]
-impl<E: Display> HandlerError for E {}
+impl<E> HandlerError<ErrorEncoder<E>> for E {
+    fn __lambda_handler_encoder<T>(_: &Result<T, E>, picked: ErrorEncoder<E>) -> ErrorEncoder<E> {
+        picked
+    }
+}
+
+/// Never picked: a second implementation, so that rustc does not infer the one above for a
+/// [`NotDisplay`] and report a type mismatch instead of the trait's message.
+#[diagnostic::do_not_recommend]
+impl<E> HandlerError<std::convert::Infallible> for E {
+    fn __lambda_handler_encoder<T>(
+        _: &Result<T, E>,
+        never: std::convert::Infallible,
+    ) -> ErrorEncoder<E> {
+        match never {}
+    }
+}
+
+/// What the last level of [`ErrorTag`] picks: an error type without `Display`, which Lambda
+/// has no message for.
+pub struct NotDisplay<E>(PhantomData<E>);
 
 /// The type of a handler's second parameter: `&Context`.
 #[diagnostic::on_unimplemented(
@@ -214,15 +241,15 @@ impl ValueKind {
 pub type Encoder<T> = fn(T, &mut Vec<u8>) -> Result<Output, InvocationError>;
 
 /// Picks how a handler's `Err` becomes Lambda's error body, by autoderef specialization on
-/// `(&&&&ErrorTag::of(&result)).__lambda_handler_err_encoder()`: the first level whose bound
+/// `(&&&&&ErrorTag::of(&result)).__lambda_handler_err_encoder()`: the first level whose bound
 /// the error type meets wins.
 ///
 /// 1. `E: Into<InvocationError>`: the user chose the body (`errorType` included).
 /// 2. `E: std::error::Error`: the type's short name, the `source()` chain as `stackTrace`.
 /// 3. `E: AsRef<dyn Error + Send + Sync>` (`anyhow::Error`, `Box<dyn Error + Send + Sync>`):
 ///    the same, through the trait object.
-/// 4. `E: Display`: the message and the type's short name; where the rustc error for an error
-///    type without `Display` comes from.
+/// 4. `E: Display`: the message and the type's short name.
+/// 5. Anything else: [`NotDisplay`], which [`HandlerError`] turns into the compile error.
 pub struct ErrorTag<E>(PhantomData<E>);
 
 impl<E> ErrorTag<E> {
@@ -241,7 +268,7 @@ pub trait ViaInto<E> {
     fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E>;
 }
 
-impl<E: Into<InvocationError>> ViaInto<E> for &&&ErrorTag<E> {
+impl<E: Into<InvocationError>> ViaInto<E> for &&&&ErrorTag<E> {
     fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E> {
         E::into
     }
@@ -253,7 +280,7 @@ pub trait ViaError<E> {
     fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E>;
 }
 
-impl<E: Error + 'static> ViaError<E> for &&ErrorTag<E> {
+impl<E: Error + 'static> ViaError<E> for &&&ErrorTag<E> {
     fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E> {
         |error| InvocationError::from_error::<E>(&error)
     }
@@ -265,7 +292,7 @@ pub trait ViaDynError<E> {
     fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E>;
 }
 
-impl<E: AsRef<dyn Error + Send + Sync + 'static>> ViaDynError<E> for &ErrorTag<E> {
+impl<E: AsRef<dyn Error + Send + Sync + 'static>> ViaDynError<E> for &&ErrorTag<E> {
     fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E> {
         |error| InvocationError::from_error::<E>(error.as_ref())
     }
@@ -273,18 +300,26 @@ impl<E: AsRef<dyn Error + Send + Sync + 'static>> ViaDynError<E> for &ErrorTag<E
 
 /// Level 4 of [`ErrorTag`].
 pub trait ViaDisplay<E> {
-    /// The encoder. On one line: rustc quotes the line of this bound when an error type
-    /// lacks `Display`, and that note is the part of the error the user did not write.
-    #[rustfmt::skip]
-    fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E> where E: HandlerError;
+    /// The encoder.
+    fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E>;
 }
 
-impl<E> ViaDisplay<E> for ErrorTag<E> {
-    fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E>
-    where
-        E: HandlerError,
-    {
+impl<E: Display> ViaDisplay<E> for &ErrorTag<E> {
+    fn __lambda_handler_err_encoder(&self) -> ErrorEncoder<E> {
         InvocationError::from_handler_error::<E>
+    }
+}
+
+/// Level 5 of [`ErrorTag`]: no bound, so that an error type without `Display` meets no
+/// bound of the runtime's (whose notes would point into this file), only [`HandlerError`].
+pub trait ViaNothing<E> {
+    /// The marker of an error type Lambda has no message for.
+    fn __lambda_handler_err_encoder(&self) -> NotDisplay<E>;
+}
+
+impl<E> ViaNothing<E> for ErrorTag<E> {
+    fn __lambda_handler_err_encoder(&self) -> NotDisplay<E> {
+        NotDisplay(PhantomData)
     }
 }
 
