@@ -4,8 +4,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// A Python venv under the target directory with what the tests drive from Python, from
-/// PyPI: boto3 (Lambda's own client), awslambdaric (AWS's Python runtime) and cfn-lint with the
-/// SAM translator (the template check). Made once, and again only when a package is missing.
+/// PyPI: boto3 (Lambda's own client), the AWS CLI (version 1, the one on PyPI), awslambdaric
+/// (AWS's Python runtime) and cfn-lint with the SAM translator (the template check). Made once, and again only when a package is missing.
 pub fn python_venv() -> &'static Path {
     static PYTHON: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     PYTHON.get_or_init(|| {
@@ -16,7 +16,10 @@ pub fn python_venv() -> &'static Path {
         let python = venv.join("bin/python");
         let ready = |python: &Path| {
             Command::new(python)
-                .args(["-c", "import boto3, awslambdaric, cfnlint, samtranslator"])
+                .args([
+                    "-c",
+                    "import boto3, awscli, awslambdaric, cfnlint, samtranslator",
+                ])
                 .stderr(Stdio::null())
                 .status()
                 .is_ok_and(|s| s.success())
@@ -39,12 +42,18 @@ pub fn python_venv() -> &'static Path {
                     "--quiet",
                     "--disable-pip-version-check",
                 ])
-                .args(["boto3", "awslambdaric", "cfn-lint", "aws-sam-translator"])
+                .args([
+                    "boto3",
+                    "awscli",
+                    "awslambdaric",
+                    "cfn-lint",
+                    "aws-sam-translator",
+                ])
                 .status()
                 .expect("pip");
             assert!(
                 installed.success() && ready(&python),
-                "pip install boto3 awslambdaric cfn-lint aws-sam-translator failed"
+                "pip install boto3 awscli awslambdaric cfn-lint aws-sam-translator failed"
             );
         }
         python

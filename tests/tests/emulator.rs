@@ -1016,6 +1016,34 @@ fn boto3_invokes_hello_under_serve() {
     );
 }
 
+/// The README's AWS CLI (version 1) command, as written there, against `--serve`: the result
+/// lands in the output file, and the CLI prints Lambda's status.
+#[test]
+fn the_aws_cli_invokes_hello_under_serve() {
+    let local = Local::serve(HELLO.path(), &[]);
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("aws-cli-out-{}.json", std::process::id()));
+    let aws = python().parent().unwrap().join("aws");
+    let printed = Command::new(aws)
+        .args(["lambda", "invoke", "--endpoint-url"])
+        .arg(format!("http://localhost:{}", local.port))
+        .args(["--function-name", "function", "--payload", ADA])
+        .arg(&out)
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(printed.status.success(), "{printed:?}");
+    let printed: Value = serde_json::from_slice(&printed.stdout).unwrap();
+    assert_eq!(printed["StatusCode"], 200, "{printed}");
+    let result: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&out);
+    assert_eq!(result, json!({"message": "Hello Ada Lovelace!"}));
+}
+
 #[test]
 fn boto3_invokes_hello_under_the_emulator() {
     let local = Local::emulate(&[], &[HELLO.path()]);
