@@ -97,9 +97,11 @@ pub use local::testing;
 /// to another attempt of the invocation; no body the Runtime API sends is ever logged whole.
 ///
 /// With `AWS_LAMBDA_MAX_CONCURRENCY` above 1 (Lambda Managed Instances), that many invocation
-/// loops serve at once, one thread each, sharing the handler's init state (which must be
-/// `Sync`; one that is not is served one invocation at a time, said in one log line). Handler
-/// futures need not be `Send`. `_X_AMZN_TRACE_ID` is then not set: read
+/// loops serve at once, as tasks on worker threads (one per core, or
+/// `LAMBDA_HANDLER_WORKERS`, each with a tokio runtime of its own), sharing the handler's init
+/// state (which must be `Sync`; one that is not is served one invocation at a time, said in
+/// one log line). Handler futures need not be `Send`; a synchronous handler's call holds its
+/// worker, so a handler that waits on I/O should be `async`. `_X_AMZN_TRACE_ID` is then not set: read
 /// [`Context::xray_trace_id`]. When Lambda says the environment is finished, the invocations
 /// in flight are answered and the process exits 1. The README's "Many invocations at once"
 /// says more.

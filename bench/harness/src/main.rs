@@ -4,6 +4,7 @@
 //! `cargo run --release` (from `bench/`) prints the table; `cargo run --release -- build-time`
 //! times clean release builds. See `bench/README.md`.
 
+mod concurrency;
 mod server;
 mod stats;
 
@@ -120,6 +121,15 @@ fn main() {
     if args.first().map(String::as_str) == Some("build-time") {
         return build_time(&root, args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1));
     }
+    if args.first().map(String::as_str) == Some("concurrency") {
+        // Not pinned: several invocations at once use every core, as on an instance.
+        let runs = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(3);
+        let only = (
+            args.get(2).map(String::as_str),
+            args.get(3).and_then(|c| c.parse().ok()),
+        );
+        return concurrency::run(&root, runs, only);
+    }
     if args.first().map(String::as_str) == Some("sizes") {
         build(&root);
         return print_sizes(&root);
@@ -157,7 +167,7 @@ fn main() {
                 });
             }
             other => panic!(
-                "unknown option {other}: --runs N --invocations N --large N --cold N, or build-time [N], json-ab [N], sizes"
+                "unknown option {other}: --runs N --invocations N --large N --cold N, or build-time [N], json-ab [N], sizes, concurrency [N]"
             ),
         }
     }
@@ -417,6 +427,11 @@ fn print_sizes(root: &Path) {
 }
 
 fn spawn(binary: &Path, server: &Server) -> std::process::Child {
+    spawn_with(binary, server, &[])
+}
+
+/// [`spawn`], with `env` set after Lambda's standard environment.
+fn spawn_with(binary: &Path, server: &Server, env: &[(&str, &str)]) -> std::process::Child {
     // BENCH_WRAP runs the handler under a profiler, e.g.
     // BENCH_WRAP="valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out".
     let wrap = std::env::var("BENCH_WRAP").unwrap_or_default();
@@ -440,6 +455,7 @@ fn spawn(binary: &Path, server: &Server) -> std::process::Child {
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
         .env("AWS_REGION", "us-east-1")
         .env("_HANDLER", "bootstrap")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

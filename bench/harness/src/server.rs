@@ -102,6 +102,9 @@ impl Server {
             log.answered.push(None);
         }
         drop((events, log));
+        // Every waiting `GET next` (several, with a concurrency above 1), and a permit for
+        // one about to wait.
+        self.state.queued.notify_waiters();
         self.state.queued.notify_one();
     }
 
@@ -251,7 +254,9 @@ async fn next(state: &State, generation: usize) -> Response<Full<Bytes>> {
         }
     }
     let (seq, body) = loop {
-        let queued = state.queued.notified();
+        // Registered before the queue is looked at, so that `notify_waiters` reaches it.
+        let mut queued = std::pin::pin!(state.queued.notified());
+        queued.as_mut().enable();
         if state.generation.load(Ordering::SeqCst) != generation {
             return gone();
         }

@@ -116,9 +116,43 @@ thread_local! {
 }
 
 /// From now on each thread's lines belong to the invocation that thread serves: several
-/// invocation loops run at once, one per thread.
+/// invocation loops run at once, on threads of their own, several to a thread when each is
+/// wrapped in [`PerLoop`].
 pub(crate) fn request_ids_per_thread() {
     PER_THREAD.store(true, Ordering::Relaxed);
+}
+
+/// An invocation loop that shares its thread with other loops (tasks of one `LocalSet`):
+/// while it is polled, the thread's invocation is this loop's, so each line it writes carries
+/// its own request id whichever loop ran before it.
+pub(crate) struct PerLoop<F> {
+    inner: std::pin::Pin<Box<F>>,
+    invocation: Invocation,
+}
+
+impl<F> PerLoop<F> {
+    pub(crate) fn new(inner: F) -> Self {
+        PerLoop {
+            inner: Box::pin(inner),
+            invocation: Invocation::NONE,
+        }
+    }
+}
+
+impl<F: std::future::Future> std::future::Future for PerLoop<F> {
+    type Output = F::Output;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let this = self.get_mut();
+        // Swapped in and out: two `String`s change places, nothing is copied.
+        THREAD_INVOCATION.with_borrow_mut(|current| std::mem::swap(current, &mut this.invocation));
+        let polled = this.inner.as_mut().poll(cx);
+        THREAD_INVOCATION.with_borrow_mut(|current| std::mem::swap(current, &mut this.invocation));
+        polled
+    }
 }
 
 /// Lines written from now on (on this thread, with several loops) belong to the invocation

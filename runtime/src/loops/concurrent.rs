@@ -2,13 +2,18 @@
 //! them (`AWS_LAMBDA_MAX_CONCURRENCY`): that many invocation loops, each its own `/next`
 //! on its own keep-alive connection, sharing the handler's init state.
 //!
-//! Each loop is a thread of its own that polls its invocations inside a `LocalSet`, on the
-//! tokio runtime that serves the process (its I/O, timers and spawned tasks are that
-//! runtime's). So handler futures need not be `Send` (a loop's invocation never moves to
-//! another thread), a synchronous handler blocks only its own loop, and `spawn_local` works
-//! as in the single loop. What loops share is the init state, by reference: it must be `Sync`,
-//! which the generated code finds out at compile time; a state that is not is served by one
-//! loop, and the runtime says so in one log line.
+//! How the loops are driven ([`Drive`]). Under `run()`, by worker threads, as many as the
+//! cores (or `LAMBDA_HANDLER_WORKERS`), that each own a current-thread tokio runtime (its I/O
+//! driver and timers) and run their share of the loops as tasks of one `LocalSet`: a loop's
+//! socket, its timers and its handler's future are all polled on the thread that waits on
+//! them, so a reply from the Runtime API wakes no other thread, and a worker with several
+//! loops ready serves them in one wake-up. Threads cost the same whatever the concurrency.
+//! Under `run_async()`, each loop is a thread that polls its invocations on the caller's
+//! runtime, as the caller chose that runtime for its own tasks. Either way handler
+//! futures need not be `Send` (a loop never moves between threads), and `spawn_local` works
+//! as in the single loop. What loops share is the init state, by reference: it must be
+//! `Sync`, which the generated code finds out at compile time; a state that is not is served
+//! by one loop, and the runtime says so in one log line.
 //!
 //! As aws-lambda-go does it (aws/aws-lambda-go#600): when Lambda says the environment is
 //! finished (403 or 500 on `/next`), every loop's waiting `/next` is cancelled, invocations in
@@ -27,7 +32,7 @@ use lambda_handler_protocol::limits::SHUTDOWN_BUDGET;
 use tokio::sync::Notify;
 
 use crate::handler::registry::{BuiltState, Handler};
-use crate::log::log;
+use crate::log::{PerLoop, log};
 use crate::loops::event_loop::{LoopState, NextFailure, client, prepare, serve_invocations};
 use crate::loops::shutdown::{shut_down, shutdown_deadline, termination};
 use crate::loops::trace_env::TraceEnv;
@@ -52,9 +57,44 @@ pub(crate) fn loops() -> usize {
 /// others can.
 const UNREACHABLE_RETRY: Duration = Duration::from_secs(1);
 
-/// Serves up to `count` invocations at once, inside a `LocalSet` on the runtime that drives
-/// I/O for every loop; returns the exit code.
-pub(crate) async fn serve_endpoint(endpoint: &OsStr, count: usize) -> i32 {
+/// Where the invocation loops run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Drive {
+    /// `run()`: worker threads of the runtime's own, each with its own tokio runtime.
+    Workers,
+    /// `run_async()`: a thread per loop, polling on the caller's runtime.
+    CallersRuntime,
+}
+
+/// The setting for how many worker threads run the loops under [`Drive::Workers`]: 1 to the
+/// concurrency; by default as many as the cores.
+pub(crate) const WORKERS: &str = "LAMBDA_HANDLER_WORKERS";
+
+/// How many worker threads serve `count` loops under [`Drive::Workers`]: [`WORKERS`] when it
+/// is set (within 1 to `count`), else no more than the cores. A loop waiting on the Runtime
+/// API or on its handler's future costs a task, not a thread; a synchronous handler's call
+/// holds its worker meanwhile, which is why a handler that waits on I/O should be `async`
+/// (or the function should set [`WORKERS`] to its concurrency, a thread per loop).
+fn workers(count: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match std::env::var(WORKERS) {
+        Err(_) => count.min(cores),
+        Ok(value) => match value.trim().parse::<usize>() {
+            Ok(n) if n >= 1 => n.min(count),
+            _ => {
+                log!(
+                    Warn,
+                    "{WORKERS}: `{value}` is not a number of threads (1 or more); using {}",
+                    count.min(cores)
+                );
+                count.min(cores)
+            }
+        },
+    }
+}
+
+/// Serves up to `count` invocations at once, driven as `drive` says; returns the exit code.
+pub(crate) async fn serve_endpoint(endpoint: &OsStr, count: usize, drive: Drive) -> i32 {
     let Some(mut client) = client(endpoint) else {
         return 1;
     };
@@ -81,24 +121,9 @@ pub(crate) async fn serve_endpoint(endpoint: &OsStr, count: usize) -> i32 {
     // Only a handler with a shutdown hook listens for SIGTERM, as with one loop; before any
     // loop asks for an invocation, so that none arrives without the hook ready.
     let mut terminate = handler.shutdown.and_then(|_| termination());
-    let runtime = tokio::runtime::Handle::current();
-    for index in 0..count {
-        let (runtime, endpoint) = (runtime.clone(), endpoint.to_owned());
-        let spawned = std::thread::Builder::new()
-            .name(format!("lambda-loop-{index}"))
-            .spawn(move || {
-                let _finished = Finished(loops);
-                runtime.block_on(
-                    tokio::task::LocalSet::new()
-                        .run_until(serve_loop(&endpoint, handler, state, loops)),
-                );
-            });
-        if let Err(e) = spawned {
-            log!(Error, "cannot start invocation loop {index}: {e}");
-            loops.stop();
-            loops.finished.fetch_add(count - index, Ordering::SeqCst);
-            break;
-        }
+    match drive {
+        Drive::Workers => start_workers(endpoint, handler, state, loops),
+        Drive::CallersRuntime => start_threads_on_callers_runtime(endpoint, handler, state, loops),
     }
     let all_finished = loops.all_finished();
     let shutdown = match &mut terminate {
@@ -135,6 +160,93 @@ pub(crate) async fn serve_endpoint(endpoint: &OsStr, count: usize) -> i32 {
         return shut_down(handler, state, deadline).await;
     }
     1
+}
+
+/// Starts the loops on worker threads with runtimes of their own ([`Drive::Workers`]).
+fn start_workers(
+    endpoint: &OsStr,
+    handler: &'static Handler,
+    state: &'static (dyn Any + Sync),
+    loops: &'static Loops,
+) {
+    let workers = workers(loops.count);
+    let mut dealt = 0;
+    for worker in 0..workers {
+        // Loops dealt out evenly: the first `count % workers` workers take one more.
+        let share = loops.count / workers + usize::from(worker < loops.count % workers);
+        dealt += share;
+        // Counted when each loop's task ends, or is dropped unstarted with its worker.
+        let finished: Vec<Finished> = (0..share).map(|_| Finished(loops)).collect();
+        let endpoint = endpoint.to_owned();
+        let spawned = std::thread::Builder::new()
+            .name(format!("lambda-worker-{worker}"))
+            .spawn(move || {
+                let Some(runtime) = crate::handler::invoke::async_runtime() else {
+                    loops.stop();
+                    return;
+                };
+                let local = tokio::task::LocalSet::new();
+                local.block_on(&runtime, async {
+                    let tasks: Vec<_> = finished
+                        .into_iter()
+                        .map(|finished| {
+                            let endpoint = endpoint.clone();
+                            tokio::task::spawn_local(PerLoop::new(async move {
+                                let _finished = finished;
+                                serve_loop(&endpoint, handler, state, loops).await;
+                            }))
+                        })
+                        .collect();
+                    for task in tasks {
+                        // A loop that panicked is counted by its guard; the others go on.
+                        let _ = task.await;
+                    }
+                });
+            });
+        if let Err(e) = spawned {
+            // The closure, and with it this worker's guards, is dropped: its loops count as
+            // finished; the loops of the workers not started are counted here.
+            log!(Error, "cannot start invocation worker {worker}: {e}");
+            loops.stop();
+            loops
+                .finished
+                .fetch_add(loops.count - dealt, Ordering::SeqCst);
+            loops.one_finished.notify_one();
+            break;
+        }
+    }
+}
+
+/// Starts a thread per loop, each polling on the caller's runtime ([`Drive::CallersRuntime`]).
+fn start_threads_on_callers_runtime(
+    endpoint: &OsStr,
+    handler: &'static Handler,
+    state: &'static (dyn Any + Sync),
+    loops: &'static Loops,
+) {
+    let runtime = tokio::runtime::Handle::current();
+    for index in 0..loops.count {
+        let (runtime, endpoint) = (runtime.clone(), endpoint.to_owned());
+        let finished = Finished(loops);
+        let spawned = std::thread::Builder::new()
+            .name(format!("lambda-loop-{index}"))
+            .spawn(move || {
+                let _finished = finished;
+                runtime.block_on(
+                    tokio::task::LocalSet::new()
+                        .run_until(serve_loop(&endpoint, handler, state, loops)),
+                );
+            });
+        if let Err(e) = spawned {
+            log!(Error, "cannot start invocation loop {index}: {e}");
+            loops.stop();
+            loops
+                .finished
+                .fetch_add(loops.count - index - 1, Ordering::SeqCst);
+            loops.one_finished.notify_one();
+            break;
+        }
+    }
 }
 
 /// What the loops share: whether to stop, and how many are done.

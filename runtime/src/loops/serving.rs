@@ -1,7 +1,8 @@
 //! Serving the Runtime API: one invocation loop, or as many as `AWS_LAMBDA_MAX_CONCURRENCY`
 //! asks for, on the runtime `run()` starts or on the caller's (`run_async()`).
 
-use crate::{loops::concurrent, loops::event_loop};
+use crate::loops::concurrent::{self, Drive};
+use crate::loops::event_loop;
 
 /// Serves invocations until the Runtime API fails for good; returns the exit code. The process
 /// is the runtime's (`run()`): glibc keeps freed memory for the next invocation.
@@ -12,8 +13,10 @@ pub(crate) fn run(endpoint: &std::ffi::OsStr) -> i32 {
         return 1;
     };
     if loops > 1 {
-        return tokio::task::LocalSet::new()
-            .block_on(&runtime, concurrent::serve_endpoint(endpoint, loops));
+        return tokio::task::LocalSet::new().block_on(
+            &runtime,
+            concurrent::serve_endpoint(endpoint, loops, Drive::Workers),
+        );
     }
     // The loop and hyper's connection run as tasks of one `LocalSet`: a wake between them is
     // then a push onto its queue, run in the same turn. Woken from a task, the root future
@@ -28,7 +31,11 @@ pub(crate) async fn run_on_current(endpoint: &std::ffi::OsStr) -> i32 {
     let local = tokio::task::LocalSet::new();
     if loops > 1 {
         return local
-            .run_until(concurrent::serve_endpoint(endpoint, loops))
+            .run_until(concurrent::serve_endpoint(
+                endpoint,
+                loops,
+                Drive::CallersRuntime,
+            ))
             .await;
     }
     local.run_until(event_loop::serve_endpoint(endpoint)).await
