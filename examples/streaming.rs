@@ -86,6 +86,18 @@ async fn page(_request: serde_json::Value) -> Streaming {
         .content_type("text/html")
 }
 
+/// Any event (a function URL's, say) answered as plain streamed text: what it asked for, then
+/// "done", under `text/plain` without an HTTP prelude.
+#[lambda_handler]
+fn plain(request: serde_json::Value) -> Streaming {
+    let path = request["rawPath"].as_str().unwrap_or("no path").to_owned();
+    Streaming::from_chunks(stream::iter([
+        format!("path: {path}\n"),
+        "done\n".to_owned(),
+    ]))
+    .content_type("text/plain")
+}
+
 #[derive(Deserialize)]
 struct ReportRequest {
     name: String,

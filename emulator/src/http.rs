@@ -47,6 +47,10 @@ impl Body for Frames {
     }
 }
 
+/// The address a request came from, in its extensions.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Peer(pub(crate) std::net::SocketAddr);
+
 /// Serves every connection of `listener` with `route`.
 pub(crate) async fn serve<F, Fut>(listener: TcpListener, environment: Arc<Environment>, route: F)
 where
@@ -54,8 +58,8 @@ where
     Fut: Future<Output = Reply> + Send + 'static,
 {
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
             Err(e) => {
                 eprintln!("lambda-emulator: accept failed: {e}");
                 continue;
@@ -64,7 +68,8 @@ where
         let _ = stream.set_nodelay(true);
         let environment = Arc::clone(&environment);
         tokio::spawn(async move {
-            let service = service_fn(move |request| {
+            let service = service_fn(move |mut request: Request<Incoming>| {
+                request.extensions_mut().insert(Peer(peer));
                 let reply = route(request, Arc::clone(&environment));
                 async move { Ok::<_, std::convert::Infallible>(reply.await) }
             });

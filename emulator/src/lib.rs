@@ -15,6 +15,7 @@
 
 mod environment;
 mod eventstream;
+mod function_url;
 mod http;
 mod invoke_api;
 mod logs;
@@ -85,6 +86,18 @@ async fn termination() {
     .await
 }
 
+/// The Invoke API's port serves the Invoke API, and the function URL under its prefix.
+async fn front_door(
+    request: hyper::Request<hyper::body::Incoming>,
+    environment: Arc<environment::Environment>,
+) -> http::Reply {
+    if function_url::is_function_url(request.uri().path()) {
+        function_url::route(request, environment).await
+    } else {
+        invoke_api::route(request, environment).await
+    }
+}
+
 async fn start(options: Options) -> Result<Arc<environment::Environment>, String> {
     let invoke = TcpListener::bind(options.listen)
         .await
@@ -100,14 +113,11 @@ async fn start(options: Options) -> Result<Arc<environment::Environment>, String
         Arc::clone(&environment),
         runtime_api::route,
     ));
-    tokio::spawn(http::serve(
-        invoke,
-        Arc::clone(&environment),
-        invoke_api::route,
-    ));
+    tokio::spawn(http::serve(invoke, Arc::clone(&environment), front_door));
     eprintln!(
         "lambda-emulator: invoke with POST http://{invoke_addr}/2015-03-31/functions/function/invocations"
     );
+    eprintln!("lambda-emulator: function URL http://{invoke_addr}/lambda-url/function/");
     supervisor::ensure_running(&environment);
     Ok(environment)
 }

@@ -23,6 +23,10 @@ pub const STREAM_PREFIX: &str = "/2021-11-15/functions/";
 /// See [`STREAM_PREFIX`].
 pub const STREAM_SUFFIX: &str = "/response-streaming-invocations";
 
+/// The local function URL's prefix on the Invoke API's port: `/lambda-url/{function}/{path}`
+/// (cargo-lambda's convention; Lambda gives each function URL a host of its own).
+pub const FUNCTION_URL_PREFIX: &str = "/lambda-url/";
+
 /// The two ways a runtime answers an invocation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Answer {

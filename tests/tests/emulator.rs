@@ -23,6 +23,7 @@ static STATE: Binary = Binary::example("state");
 static LOGS: Binary = Binary::example("logs");
 static CONCURRENT: Binary = Binary::example("concurrent");
 static STREAMING: Binary = Binary::example("streaming");
+static APIGW_HTTP: Binary = Binary::example("apigw_http");
 static EMULATOR: Binary = Binary::emulator();
 const ADA: &str = r#"{"first_name":"Ada","last_name":"Lovelace"}"#;
 const INVOKE: &str = "/2015-03-31/functions/function/invocations";
@@ -1194,4 +1195,156 @@ fn the_log_tail_is_the_last_4_kb() {
         tail[0].starts_with(&format!("REPORT RequestId: {id}")),
         "{log}"
     );
+}
+
+/// The local function URL: any method on `/lambda-url/function/{path}` reaches the function
+/// as a function URL's payload format 2.0 event, which `aws_lambda_events` decodes (the
+/// `apigw_http` example takes `ApiGatewayV2httpRequest`), and its response object comes back
+/// as the HTTP response.
+#[test]
+fn the_function_url_serves_an_http_api_handler() {
+    let local = Local::serve(APIGW_HTTP.path(), &[]);
+    let hello = exchange(
+        local.port,
+        hyper::Method::GET,
+        "/lambda-url/function/hello?name=Ada",
+        &[],
+        Bytes::new(),
+    );
+    assert_eq!(hello.status, 200);
+    assert_eq!(hello.header("content-type"), Some("application/json"));
+    assert_eq!(hello.json()["message"], "Hello Ada!");
+    let missing = exchange(
+        local.port,
+        hyper::Method::DELETE,
+        "/lambda-url/function/orders/7",
+        &[],
+        Bytes::new(),
+    );
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json()["message"], "no route for DELETE /orders/7");
+    let elsewhere = exchange(
+        local.port,
+        hyper::Method::GET,
+        "/lambda-url/other/",
+        &[],
+        Bytes::new(),
+    );
+    assert_eq!(elsewhere.status, 404);
+}
+
+/// What the function receives from its URL, and how each kind of answer comes back: JSON
+/// without a `statusCode` is a 200 of JSON, a response object is the response (cookies as
+/// `set-cookie`, a base64 body decoded), a failure or a response that is not one is a 502.
+#[test]
+fn the_function_url_maps_requests_and_answers_as_lambda_does() {
+    let mut command = Command::new(EMULATOR.path());
+    command
+        .args(["--port", "0", "--"])
+        .arg(python())
+        .arg(python_dir().join("url_runtime.py"));
+    let local = Local::start(command);
+    let echoed = exchange(
+        local.port,
+        hyper::Method::POST,
+        "/lambda-url/function/orders/7?a=1&a=2&name=Ada%20L",
+        &[
+            ("content-type", "image/png".to_owned()),
+            ("cookie", "one=1; two=2".to_owned()),
+            ("x-multi", "a".to_owned()),
+            ("user-agent", "test-agent".to_owned()),
+        ],
+        Bytes::from_static(b"\x89PNG"),
+    );
+    assert_eq!(echoed.status, 200);
+    assert_eq!(echoed.header("content-type"), Some("application/json"));
+    let event = echoed.json();
+    assert_eq!(event["version"], "2.0");
+    assert_eq!(event["rawPath"], "/orders/7");
+    assert_eq!(event["rawQueryString"], "a=1&a=2&name=Ada%20L");
+    assert_eq!(
+        event["queryStringParameters"],
+        json!({"a": "1,2", "name": "Ada L"})
+    );
+    assert_eq!(event["cookies"], json!(["one=1", "two=2"]));
+    assert_eq!(event["headers"]["x-multi"], "a");
+    assert_eq!(event["body"], "iVBORw==");
+    assert_eq!(event["isBase64Encoded"], true);
+    assert_eq!(event["requestContext"]["http"]["method"], "POST");
+    assert_eq!(event["requestContext"]["http"]["userAgent"], "test-agent");
+    assert_eq!(event["requestContext"]["http"]["sourceIp"], "127.0.0.1");
+
+    let created = exchange(
+        local.port,
+        hyper::Method::PUT,
+        "/lambda-url/function/created",
+        &[],
+        Bytes::new(),
+    );
+    assert_eq!(created.status, 201);
+    assert_eq!(created.header("x-custom"), Some("yes"));
+    let cookies: Vec<&str> = created
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(cookies, ["a=1; Max-Age=60", "b=2"]);
+    assert_eq!(&created.body[..], b"\x00\x01binary");
+
+    let text = exchange(
+        local.port,
+        hyper::Method::GET,
+        "/lambda-url/function/text",
+        &[],
+        Bytes::new(),
+    );
+    assert_eq!(
+        (text.status, &text.body[..]),
+        (200, &br#""Hello, world!""#[..])
+    );
+    for path in [
+        "/lambda-url/function/boom",
+        "/lambda-url/function/bad-status",
+    ] {
+        let failed = exchange(local.port, hyper::Method::GET, path, &[], Bytes::new());
+        assert_eq!(failed.status, 502, "{path}");
+    }
+}
+
+/// A function that streams its page behind its URL (`Streaming::http_response`): the status,
+/// headers and cookies of its prelude are the response's, and the body is what it streams.
+#[test]
+fn the_function_url_streams_a_streamed_response() {
+    let local = Local::serve(STREAMING.path(), &["--handler", "page"]);
+    let page = exchange(
+        local.port,
+        hyper::Method::GET,
+        "/lambda-url/function/",
+        &[],
+        Bytes::new(),
+    );
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("content-type"), Some("text/html"));
+    assert_eq!(page.header("cache-control"), Some("no-store, private"));
+    let cookies: Vec<&str> = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(cookies, ["session=1; Secure", "theme=dark"]);
+    assert_eq!(&page.body[..], b"<html><body><p>streamed</p></body></html>");
+    // A stream without the prelude: a 200 under the stream's own content type.
+    let plain = Local::serve(STREAMING.path(), &["--handler", "plain"]);
+    let streamed = exchange(
+        plain.port,
+        hyper::Method::GET,
+        "/lambda-url/function/feed",
+        &[],
+        Bytes::new(),
+    );
+    assert_eq!(streamed.status, 200);
+    assert_eq!(streamed.header("content-type"), Some("text/plain"));
+    assert_eq!(&streamed.body[..], b"path: /feed\ndone\n");
 }

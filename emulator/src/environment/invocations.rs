@@ -190,6 +190,7 @@ impl Invocations {
     pub(crate) fn begin_stream(
         &self,
         (id, echoed): AnswerTo<'_>,
+        content_type: Option<String>,
     ) -> Result<(mpsc::Sender<StreamEvent>, tokio::time::Instant), Reply> {
         let mut table = lock(&self.table);
         let (verdict, reply) = table.environment.answer_streamed(id, echoed, 0);
@@ -205,7 +206,10 @@ impl Invocations {
             watch.abort();
         }
         let deadline = streaming.deadline;
-        let outcome = Outcome::Streamed(received);
+        let outcome = Outcome::Streamed {
+            content_type,
+            chunks: received,
+        };
         deliver(id, streaming.reply.take(), Completed { outcome, log: None });
         Ok((chunks, deadline))
     }

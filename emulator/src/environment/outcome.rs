@@ -32,9 +32,12 @@ pub(crate) enum Outcome {
     Response(Bytes),
     /// A function error: Lambda's error JSON, sent with `X-Amz-Function-Error: Unhandled`.
     Error(Bytes),
-    /// A streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`), its chunks
-    /// as the runtime sends them.
-    Streamed(mpsc::Receiver<StreamEvent>),
+    /// A streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`): the content
+    /// type the runtime gave it, and its chunks as the runtime sends them.
+    Streamed {
+        content_type: Option<String>,
+        chunks: mpsc::Receiver<StreamEvent>,
+    },
 }
 
 /// What a streamed response brings.

@@ -27,6 +27,9 @@ use crate::http::{Reply, aws_error, full, json};
 use crate::supervisor;
 use request::{InvocationType, InvokeRequest, Operation};
 
+pub(crate) use reply::wait;
+pub(crate) use request::names_this_function;
+
 /// `POST /2015-03-31/functions/{name}/invocations` and
 /// `POST /2021-11-15/functions/{name}/response-streaming-invocations`.
 pub(crate) async fn route(request: Request<Incoming>, environment: Arc<Environment>) -> Reply {

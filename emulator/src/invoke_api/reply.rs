@@ -33,7 +33,7 @@ pub(super) async fn reply(
 
 /// The invocation's outcome. The deadline of an invocation in flight is watched by the state;
 /// this bounds only the wait for a runtime to take it.
-pub(super) async fn wait(
+pub(crate) async fn wait(
     environment: &Environment,
     id: &str,
     mut outcome: oneshot::Receiver<Completed>,
@@ -66,7 +66,7 @@ pub(super) async fn wait(
 async fn respond(outcome: Outcome) -> (Reply, Option<Vec<u8>>) {
     let mut streamed_log = None;
     let outcome = match outcome {
-        Outcome::Streamed(mut chunks) => {
+        Outcome::Streamed { mut chunks, .. } => {
             let mut whole = Vec::new();
             let mut failure = None;
             while let Some(event) = chunks.recv().await {
@@ -110,7 +110,7 @@ fn reply_to(outcome: Outcome) -> Reply {
             );
             reply
         }
-        Outcome::Streamed(_) => unreachable!("gathered above"),
+        Outcome::Streamed { .. } => unreachable!("gathered above"),
     }
 }
 

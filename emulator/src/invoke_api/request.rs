@@ -166,7 +166,7 @@ async fn payload(request: Request<Incoming>, kind: InvocationType) -> Result<Byt
 
 /// `function` (as RIE accepts), the function's name, or an ARN or partial ARN naming it,
 /// with or without a qualifier.
-pub(super) fn names_this_function(name: &str, function_name: &str) -> bool {
+pub(crate) fn names_this_function(name: &str, function_name: &str) -> bool {
     let name = name.replace("%3A", ":").replace("%3a", ":");
     let unqualified = match name.split(':').collect::<Vec<_>>()[..] {
         [.., "function", function, _] | [.., "function", function] => function.to_owned(),

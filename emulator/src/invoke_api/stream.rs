@@ -41,7 +41,7 @@ pub(super) fn stream_reply(
                 }
             }
             Outcome::Error(body) => failed(&mut complete, &body),
-            Outcome::Streamed(mut chunks) => {
+            Outcome::Streamed { mut chunks, .. } => {
                 while let Some(event) = chunks.recv().await {
                     match event {
                         StreamEvent::Chunk(chunk) => {

@@ -29,7 +29,15 @@ pub(super) async fn streamed(
     environment: &Environment,
     (id, echoed): (&str, Option<&str>),
 ) -> Reply {
-    let (mut caller, deadline) = match environment.invocations.begin_stream((id, echoed)) {
+    let content_type = request
+        .headers()
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (mut caller, deadline) = match environment
+        .invocations
+        .begin_stream((id, echoed), content_type)
+    {
         Ok((caller, deadline)) => (Some(caller), deadline),
         Err(refused) => return rapid_reply(refused),
     };
