@@ -128,6 +128,34 @@ fn synchronous_handlers_run_on_as_many_workers_as_cores() {
     );
 }
 
+/// A synchronous handler that waits (here it sleeps) on a thread other loops share is said
+/// once, with the way out.
+#[test]
+fn a_synchronous_handler_that_waits_on_a_shared_worker_is_said_once() {
+    let api = RuntimeApi::start_concurrent(4);
+    let process = api.spawn(
+        CONCURRENT.path(),
+        &[
+            ("_HANDLER", "block"),
+            (MAX_CONCURRENCY, "4"),
+            ("LAMBDA_HANDLER_WORKERS", "1"),
+        ],
+    );
+    serve(&api, 4, 100, None);
+    let stderr = process.stop();
+    let said: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("the synchronous handler `block` waited"))
+        .collect();
+    assert_eq!(said.len(), 1, "{stderr}");
+    assert!(
+        said[0].contains("3 other invocation loops shared its thread"),
+        "{}",
+        said[0]
+    );
+    assert!(said[0].contains("LAMBDA_HANDLER_WORKERS"), "{}", said[0]);
+}
+
 /// `LAMBDA_HANDLER_WORKERS` set to the concurrency gives each loop a thread of its own: a
 /// synchronous handler that blocks (here in a sleep) then blocks only its own loop.
 #[test]

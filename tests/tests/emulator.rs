@@ -508,10 +508,22 @@ fn with_concurrency_invocations_run_at_once_in_one_process() {
         CONCURRENT.path(),
         &["--handler", "wait", "--concurrency", "8"],
     );
-    let emulate = Local::emulate(
-        &["--handler", "block", "--concurrency", "8"],
-        &[CONCURRENT.path()],
-    );
+    // A blocking synchronous handler, with a thread per loop (`LAMBDA_HANDLER_WORKERS`):
+    // eight sleeps at once in one process.
+    let mut command = Command::new(EMULATOR.path());
+    command
+        .args([
+            "--port",
+            "0",
+            "--handler",
+            "block",
+            "--concurrency",
+            "8",
+            "--",
+        ])
+        .arg(CONCURRENT.path())
+        .env("LAMBDA_HANDLER_WORKERS", "8");
+    let emulate = Local::start(command);
     for local in [&serve, &emulate] {
         let replies: Vec<Reply> = std::thread::scope(|scope| {
             let calls: Vec<_> = (0..32)
@@ -554,10 +566,13 @@ fn with_concurrency_invocations_run_at_once_in_one_process() {
 /// `InvokeTimeout` (Managed Instances' rapid), which the runtime logs and serves on.
 #[test]
 fn with_concurrency_a_timeout_closes_one_invocation_and_keeps_the_process() {
-    let local = Local::serve(
-        CONCURRENT.path(),
-        &["--handler", "block", "--concurrency", "4", "--timeout", "1"],
-    );
+    // A thread per loop: the blocked handler holds up no other invocation.
+    let mut command = Command::new(CONCURRENT.path());
+    command
+        .args(["--serve", "127.0.0.1:0", "--handler", "block"])
+        .args(["--concurrency", "4", "--timeout", "1"])
+        .env("LAMBDA_HANDLER_WORKERS", "4");
+    let local = Local::start(command);
     let (slow, quick) = std::thread::scope(|scope| {
         let slow = scope.spawn(|| local.invoke(None, r#"{"id": 1, "sleep_ms": 2500}"#));
         // Started while the slow one runs, and answered before its deadline.

@@ -147,7 +147,7 @@ pub(crate) async fn serve_endpoint(endpoint: &OsStr, count: usize, drive: Drive)
                         Warn,
                         "SIGTERM: {} invocations still running after {} ms; running the \
                          shutdown hook without waiting for them",
-                        loops.live(),
+                        loops.in_flight.load(Ordering::SeqCst),
                         (SHUTDOWN_BUDGET / 2).as_millis()
                     );
                 }
@@ -185,6 +185,7 @@ fn start_workers(
                     loops.stop();
                     return;
                 };
+                crate::handler::invoke::share_thread(share);
                 let local = tokio::task::LocalSet::new();
                 local.block_on(&runtime, async {
                     let tasks: Vec<_> = finished
@@ -258,6 +259,8 @@ struct Loops {
     stopping: Notify,
     /// Loops that cannot reach the Runtime API now.
     unreachable: AtomicUsize,
+    /// Invocations being served now (a loop's, between its event and its answer).
+    in_flight: AtomicUsize,
     finished: AtomicUsize,
     one_finished: Notify,
 }
@@ -269,6 +272,7 @@ impl Loops {
             stopped: AtomicBool::new(false),
             stopping: Notify::new(),
             unreachable: AtomicUsize::new(0),
+            in_flight: AtomicUsize::new(0),
             finished: AtomicUsize::new(0),
             one_finished: Notify::new(),
         }
@@ -374,7 +378,10 @@ async fn serve_loop(
         if std::mem::take(&mut unreachable) {
             loops.unreachable.fetch_sub(1, Ordering::SeqCst);
         }
-        if let Err(message) = kept.serve(&mut client, (handler, state), &invocation).await {
+        loops.in_flight.fetch_add(1, Ordering::SeqCst);
+        let served = kept.serve(&mut client, (handler, state), &invocation).await;
+        loops.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if let Err(message) = served {
             log!(Error, "{message}; all invocation loops stop");
             loops.stop();
             break;
