@@ -154,7 +154,11 @@ impl Received {
 
 #[derive(Default)]
 struct State {
-    faults: Mutex<Vec<(Route, Fault)>>,
+    /// Faults by route, each for the next request there, or for the request with that number
+    /// (1 for the first on the route since the start).
+    faults: Mutex<Vec<(Route, Option<usize>, Fault)>>,
+    /// Requests so far on each route: `/next`, `/response`, `/error`.
+    route_requests: Mutex<[usize; 3]>,
     close_every_reply: std::sync::atomic::AtomicBool,
     /// The invocation in flight and its answers, as Lambda's Runtime API takes them.
     environment: Mutex<Environment>,
@@ -247,7 +251,17 @@ impl RuntimeApi {
 
     /// Applies `fault` to the next request on `route` (faults on one route apply in order).
     pub fn fault(&self, route: Route, fault: Fault) {
-        self.state.faults.lock().unwrap().push((route, fault));
+        self.state.faults.lock().unwrap().push((route, None, fault));
+    }
+
+    /// Applies `fault` to the `nth` request on `route` since the server started (1 for the
+    /// first): a fault that must meet one request whenever it comes, however slow the test.
+    pub fn fault_at(&self, route: Route, nth: usize, fault: Fault) {
+        self.state
+            .faults
+            .lock()
+            .unwrap()
+            .push((route, Some(nth), fault));
     }
 
     /// Sends `Connection: close` with every reply, so each request needs a new connection.
@@ -507,9 +521,17 @@ async fn route(
 }
 
 fn take_fault(state: &State, route: Route) -> Option<Fault> {
+    let number = {
+        let mut counts = state.route_requests.lock().unwrap();
+        let count = &mut counts[route as usize];
+        *count += 1;
+        *count
+    };
     let mut faults = state.faults.lock().unwrap();
-    let index = faults.iter().position(|(r, _)| *r == route)?;
-    Some(faults.remove(index).1)
+    let index = faults
+        .iter()
+        .position(|(r, at, _)| *r == route && at.is_none_or(|at| at == number))?;
+    Some(faults.remove(index).2)
 }
 
 async fn route_inner(
