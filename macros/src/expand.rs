@@ -54,14 +54,17 @@ fn entry(handler: &Handler) -> TokenStream {
     let ctx = format_ident!("__lambda_handler_ctx", span = Span::mixed_site());
     let state = format_ident!("__lambda_handler_state", span = Span::mixed_site());
     let result = format_ident!("__lambda_handler_result", span = Span::mixed_site());
+    // What decoding tells encoding (an HTTP request's source, whose shape its response takes):
+    // a local of this one invocation.
+    let shape = format_ident!("__lambda_handler_shape", span = Span::mixed_site());
 
     // Each parameter's bound is checked through a path that names the user's own type: a
     // type that does not fit is reported on the user's tokens, with nothing after it that
     // points into the runtime's source.
     let decode = qualified_call(
         &handler.event,
-        quote!(#private::Event>::__lambda_handler_decode),
-        quote!(#body),
+        quote!(#private::Event<_>>::__lambda_handler_decode),
+        quote!(#body, &#shape),
     );
     let context = handler.context.as_ref().map(|ty| {
         qualified_call(
@@ -96,13 +99,16 @@ fn entry(handler: &Handler) -> TokenStream {
         OkShape::ImplTrait => quote!(#private::ImplResponse),
         OkShape::HoldsStreaming => quote!(#private::StreamInside),
     };
+    let shape_param = format_ident!("__lambda_handler_shape_param", span = Span::mixed_site());
     let encode = spanned_call(
         handler.ok,
         quote!(#check::__lambda_handler_encode),
-        quote!(#value, #out),
+        quote!(#value, #out, #shape_param),
     );
-    // The buffer's type written out: the closure then takes any lifetime, as `Encoder` needs.
-    let ok = quote!(|#value, #out: &mut ::std::vec::Vec<u8>| #encode);
+    // The parameters' types written out: the closure then takes any lifetimes, as `Encoder`
+    // needs.
+    let ok =
+        quote!(|#value, #out: &mut ::std::vec::Vec<u8>, #shape_param: &#private::Shape| #encode);
     let tag = spanned_call(
         handler.err,
         quote!(#private::ErrorTag::of),
@@ -122,6 +128,7 @@ fn entry(handler: &Handler) -> TokenStream {
     let ok_var = format_ident!("__lambda_handler_ok", span = Span::mixed_site());
     let err_var = format_ident!("__lambda_handler_err", span = Span::mixed_site());
     let respond = quote! {
+        let #shape = #private::Shape::new();
         let #result = #call;
         let #result = {
             #[allow(unused_imports)]
@@ -134,7 +141,7 @@ fn entry(handler: &Handler) -> TokenStream {
             use #private::{ViaDisplay as _, ViaDynError as _, ViaError as _, ViaInto as _, ViaNothing as _};
             #err
         };
-        #private::respond(#result, #body, #ok_var, #err_var)
+        #private::respond(#result, #body, &#shape, #ok_var, #err_var)
     };
     let invoke = if handler.is_async {
         quote!(#private::Handler::asynchronous(#name, |#body, #ctx, #state| {

@@ -6,9 +6,9 @@ pub use linkme;
 pub use crate::handler::contract::{
     ContextParam, DetectInitFuture, DetectInitValue, DetectResult, DetectValue, Encoder, Erase,
     EraseShared, EraseThreadBound, ErrorEncoder, ErrorTag, Event, HandlerError, ImplResponse,
-    InitAwaited, InitReady, IsContext, NotDisplay, Response, ResultKind, StateFrom, StreamInside,
-    ValueKind, ViaDisplay, ViaDynError, ViaError, ViaInto, ViaNothing, boxed, boxed_init,
-    boxed_shutdown, respond, state,
+    InitAwaited, InitReady, IsContext, Json, NotDisplay, Response, ResultKind, Shape, StateFrom,
+    StreamInside, Streamed, ValueKind, ViaDisplay, ViaDynError, ViaError, ViaInto, ViaNothing,
+    boxed, boxed_init, boxed_shutdown, respond, state,
 };
 pub use crate::handler::registry::{
     AsyncInvoke, BoxFuture, BuiltState, HANDLERS, Handler, Init, InitFuture, Output, Shutdown,

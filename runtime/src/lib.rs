@@ -33,6 +33,9 @@
 //!   in Lambda's format (`AWS_LAMBDA_LOG_FORMAT` `Text` or `JSON`, `AWS_LAMBDA_LOG_LEVEL`),
 //!   each with the invocation's request id; the runtime's own messages take the same path.
 //!   [`run`] installs the subscriber unless the program installed its own.
+//! - `http` (off by default): handlers over [`http::Request`] and [`http::Response`], for
+//!   API Gateway (REST and HTTP APIs), function URLs, Application Load Balancers and VPC
+//!   Lattice; see [`HttpSource`] and the README's "HTTP APIs".
 
 #![warn(missing_docs, unreachable_pub)]
 
@@ -48,6 +51,8 @@ use std::process::ExitCode;
 // - `local`: running without Lambda: the command line, `--serve`, and `TestHandler`.
 // - `log`: log lines in Lambda's formats, under every other folder.
 mod handler;
+#[cfg(feature = "http")]
+mod http_events;
 mod local;
 mod log;
 mod loops;
@@ -60,6 +65,8 @@ pub mod __private;
 pub use handler::context::{ClientApplication, ClientContext, CognitoIdentity, Context};
 pub use handler::error::InvocationError;
 pub use handler::streaming::Streaming;
+#[cfg(feature = "http")]
+pub use http_events::{HttpContext, HttpSource, RequestBody, ResponseBody};
 /// The `http` crate's types (`StatusCode`, `HeaderMap`, `header`, ...), as
 /// [`Streaming::http_response`] takes them: the version this crate is built with.
 pub use hyper::http;

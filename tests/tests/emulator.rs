@@ -24,6 +24,7 @@ static LOGS: Binary = Binary::example("logs");
 static CONCURRENT: Binary = Binary::example("concurrent");
 static STREAMING: Binary = Binary::example("streaming");
 static APIGW_HTTP: Binary = Binary::example("apigw_http");
+static HTTP_API: Binary = Binary::example("http_api");
 static EMULATOR: Binary = Binary::emulator();
 const ADA: &str = r#"{"first_name":"Ada","last_name":"Lovelace"}"#;
 const INVOKE: &str = "/2015-03-31/functions/function/invocations";
@@ -1246,6 +1247,71 @@ fn the_function_url_serves_an_http_api_handler() {
         Bytes::new(),
     );
     assert_eq!(elsewhere.status, 404);
+}
+
+/// A handler over `http::Request` and `http::Response` behind the local function URL: the
+/// request as the caller sent it (path, query in order, repeated headers, cookies, a binary
+/// body), and the response as the handler built it (repeated headers, two cookies, a 404, a
+/// binary body).
+#[test]
+fn the_function_url_serves_an_http_handler_as_the_caller_sent_it() {
+    let local = Local::serve(HTTP_API.path(), &["--handler", "http_api"]);
+    let echoed = exchange(
+        local.port,
+        hyper::Method::PUT,
+        "/lambda-url/function/echo/x%20y?b=2&a=1&b=3",
+        &[
+            ("cookie", "one=1; two=2".to_owned()),
+            ("x-multi", "first".to_owned()),
+            ("content-type", "application/octet-stream".to_owned()),
+        ],
+        Bytes::from_static(b"\x00\xffbytes"),
+    );
+    assert_eq!(echoed.status, 200);
+    assert_eq!(echoed.header("x-multi"), Some("a, b"));
+    let cookies: Vec<_> = echoed.headers.get_all("set-cookie").iter().collect();
+    assert_eq!(
+        cookies,
+        [
+            "first=1; Path=/",
+            "second=2; Expires=Wed, 21 Oct 2026 07:28:00 GMT"
+        ]
+    );
+    let seen = echoed.json();
+    assert_eq!(seen["method"], "PUT");
+    assert_eq!(seen["path"], "/echo/x%20y");
+    assert_eq!(seen["query"], "b=2&a=1&b=3");
+    assert_eq!(seen["source"], "FunctionUrl");
+    assert_eq!(seen["body_len"], 7);
+    let headers = seen["headers"].as_array().unwrap();
+    assert!(
+        headers.contains(&json!(["cookie", "one=1; two=2"])),
+        "{seen}"
+    );
+    assert!(headers.contains(&json!(["x-multi", "first"])), "{seen}");
+
+    let missing = exchange(
+        local.port,
+        hyper::Method::GET,
+        "/lambda-url/function/missing",
+        &[],
+        Bytes::new(),
+    );
+    assert_eq!(missing.status, 404);
+    assert_eq!(&missing.body[..], b"no such page");
+    drop(local);
+
+    let local = Local::serve(HTTP_API.path(), &["--handler", "http_png"]);
+    let png = exchange(
+        local.port,
+        hyper::Method::GET,
+        "/lambda-url/function/",
+        &[],
+        Bytes::new(),
+    );
+    assert_eq!(png.status, 200);
+    assert_eq!(png.header("content-type"), Some("image/png"));
+    assert_eq!(&png.body[..], [0x89, b'P', b'N', b'G', 0, 0xff]);
 }
 
 /// What the function receives from its URL, and how each kind of answer comes back: JSON

@@ -102,7 +102,12 @@ fn the_readmes_own_function_builds_runs_tests_and_serves() {
 
     // Without the `local` feature, `--serve` says how to get it; with it, it serves.
     let unserved = cargo(&dir, &["run", "-q", "--", "--serve"]);
-    assert_eq!(unserved.status.code(), Some(2));
+    assert_eq!(
+        unserved.status.code(),
+        Some(2),
+        "{}",
+        text(&unserved.stderr)
+    );
     assert!(
         text(&unserved.stderr).contains("--features"),
         "{}",
@@ -117,7 +122,12 @@ fn the_readmes_own_function_builds_runs_tests_and_serves() {
     let source = std::fs::read_to_string(&main).unwrap();
     std::fs::write(&main, source.replace("use my_function as _;", "")).unwrap();
     let unlinked = cargo(&dir, &["run", "-q", "--", "{}"]);
-    assert_eq!(unlinked.status.code(), Some(2));
+    assert_eq!(
+        unlinked.status.code(),
+        Some(2),
+        "{}",
+        text(&unlinked.stderr)
+    );
     assert!(
         text(&unlinked.stderr).contains("write `use my_function as _;` in `src/main.rs`"),
         "{}",

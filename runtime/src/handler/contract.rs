@@ -27,18 +27,49 @@ use crate::handler::streaming::Streaming;
     label = "the event type must implement `serde::Deserialize` and own its data",
     note = "every type in `{Self}` must implement `serde::Deserialize`: derive it with `#[derive(serde::Deserialize)]`, or take `serde_json::Value` to accept any JSON event"
 )]
-pub trait Event: Sized {
-    /// Decodes the event, reporting a mismatch as `Runtime.UnmarshalError`. The generated
-    /// entry calls it as `<UserType as Event>::__lambda_handler_decode`: a type that is not
-    /// an event is then reported at the user's type, with no note pointing in here (which a
-    /// `DeserializeOwned` supertrait or a bounded function would add).
-    fn __lambda_handler_decode(event: &[u8]) -> Result<Self, InvocationError>;
+// The `http` feature's impl for `http::Request<B>` (which rustc is told not to show: it
+// would point into this crate's source) takes the bodies this note names.
+#[cfg_attr(
+    feature = "http",
+    diagnostic::on_unimplemented(
+        note = "an HTTP handler takes `http::Request<B>` with `B` one of `String`, `Vec<u8>` or `()`"
+    )
+)]
+pub trait Event<Kind = Json>: Sized {
+    /// Decodes the event, reporting a mismatch as `Runtime.UnmarshalError`, and notes in
+    /// `shape` how the answer must be written (an HTTP source's response shape). The
+    /// generated entry calls it as `<UserType as Event<_>>::__lambda_handler_decode`: a type
+    /// that is not an event is then reported at the user's type, with no note pointing in
+    /// here (which a `DeserializeOwned` supertrait or a bounded function would add).
+    fn __lambda_handler_decode(event: &[u8], shape: &Shape) -> Result<Self, InvocationError>;
 }
 
+/// The kind of event (and of result) that serde decodes (and encodes) as JSON. `Event` and
+/// [`Response`] take a kind so that types of other crates (`http::Request`) can have impls
+/// beside the blanket one over serde's traits without overlapping it.
+pub struct Json;
+
 #[diagnostic::do_not_recommend]
-impl<T: DeserializeOwned> Event for T {
-    fn __lambda_handler_decode(event: &[u8]) -> Result<Self, InvocationError> {
+impl<T: DeserializeOwned> Event<Json> for T {
+    fn __lambda_handler_decode(event: &[u8], _: &Shape) -> Result<Self, InvocationError> {
         serde_json::from_slice(event).map_err(|_| unmarshal_error::<T>(event))
+    }
+}
+
+/// What one invocation's decoding tells its encoding: the HTTP source an `http::Request` came
+/// from, whose shape the `http::Response` goes back in. A local of the generated entry, so it
+/// is one invocation's and no other's.
+#[derive(Default)]
+pub struct Shape {
+    #[cfg(feature = "http")]
+    pub(crate) http: std::cell::Cell<Option<crate::http_events::HttpSource>>,
+}
+
+impl Shape {
+    /// An invocation's, before decoding. (An inherent function: the generated code must not
+    /// need `Default` in scope, which a `#![no_implicit_prelude]` module does not have.)
+    pub fn new() -> Self {
+        Self::default()
     }
 }
 
@@ -48,24 +79,45 @@ impl<T: DeserializeOwned> Event for T {
     label = "a Lambda handler's result must implement `serde::Serialize`",
     note = "every type in `{Self}` must implement `serde::Serialize`: derive it with `#[derive(serde::Serialize)]`, or return `serde_json::Value`; to stream a response, return `lambda_handler::Streaming`"
 )]
-pub trait Response {
-    /// Writes the result as the response body in `out`, or hands over the stream that is the
-    /// response.
-    fn __lambda_handler_encode(self, out: &mut Vec<u8>) -> Result<Output, InvocationError>;
+#[cfg_attr(
+    feature = "http",
+    diagnostic::on_unimplemented(
+        note = "an HTTP handler returns `http::Response<B>` with `B` one of `String`, `&'static str`, `Vec<u8>` or `()`"
+    )
+)]
+pub trait Response<Kind = Json> {
+    /// Writes the result as the response body in `out` (in the shape decoding noted), or
+    /// hands over the stream that is the response.
+    fn __lambda_handler_encode(
+        self,
+        out: &mut Vec<u8>,
+        shape: &Shape,
+    ) -> Result<Output, InvocationError>;
 }
 
 #[diagnostic::do_not_recommend]
-impl<T: Serialize> Response for T {
-    fn __lambda_handler_encode(self, out: &mut Vec<u8>) -> Result<Output, InvocationError> {
+impl<T: Serialize> Response<Json> for T {
+    fn __lambda_handler_encode(
+        self,
+        out: &mut Vec<u8>,
+        _: &Shape,
+    ) -> Result<Output, InvocationError> {
         crate::handler::json::to_writer(out, &self).map_err(InvocationError::marshal)?;
         Ok(Output::Buffered)
     }
 }
 
+/// The kind of a streamed result.
+pub struct Streamed;
+
 /// A streamed response is sent as the stream yields it (see [`Streaming`]).
 #[diagnostic::do_not_recommend]
-impl Response for Streaming {
-    fn __lambda_handler_encode(self, _: &mut Vec<u8>) -> Result<Output, InvocationError> {
+impl Response<Streamed> for Streaming {
+    fn __lambda_handler_encode(
+        self,
+        _: &mut Vec<u8>,
+        _: &Shape,
+    ) -> Result<Output, InvocationError> {
         Ok(Output::Streamed(self))
     }
 }
@@ -76,15 +128,23 @@ impl Response for Streaming {
     label = "a Lambda handler's result must implement `serde::Serialize`",
     note = "return `impl serde::Serialize` (the value's type must implement it), or a type that derives `serde::Serialize`; to stream a response, return `lambda_handler::Streaming`"
 )]
-pub trait ImplResponse {
+pub trait ImplResponse<Kind = Json> {
     /// As [`Response::__lambda_handler_encode`].
-    fn __lambda_handler_encode(self, out: &mut Vec<u8>) -> Result<Output, InvocationError>;
+    fn __lambda_handler_encode(
+        self,
+        out: &mut Vec<u8>,
+        shape: &Shape,
+    ) -> Result<Output, InvocationError>;
 }
 
 #[diagnostic::do_not_recommend]
-impl<T: Response> ImplResponse for T {
-    fn __lambda_handler_encode(self, out: &mut Vec<u8>) -> Result<Output, InvocationError> {
-        Response::__lambda_handler_encode(self, out)
+impl<Kind, T: Response<Kind>> ImplResponse<Kind> for T {
+    fn __lambda_handler_encode(
+        self,
+        out: &mut Vec<u8>,
+        shape: &Shape,
+    ) -> Result<Output, InvocationError> {
+        Response::__lambda_handler_encode(self, out, shape)
     }
 }
 
@@ -95,15 +155,23 @@ impl<T: Response> ImplResponse for T {
     label = "a stream is the whole response: it cannot be part of another value",
     note = "return `lambda_handler::Streaming` itself, or `Result<Streaming, E>` to fail before streaming; a stream that ends at once sends an empty response"
 )]
-pub trait StreamInside {
+pub trait StreamInside<Kind = Json> {
     /// As [`Response::__lambda_handler_encode`].
-    fn __lambda_handler_encode(self, out: &mut Vec<u8>) -> Result<Output, InvocationError>;
+    fn __lambda_handler_encode(
+        self,
+        out: &mut Vec<u8>,
+        shape: &Shape,
+    ) -> Result<Output, InvocationError>;
 }
 
 #[diagnostic::do_not_recommend]
-impl<T: Response> StreamInside for T {
-    fn __lambda_handler_encode(self, out: &mut Vec<u8>) -> Result<Output, InvocationError> {
-        Response::__lambda_handler_encode(self, out)
+impl<Kind, T: Response<Kind>> StreamInside<Kind> for T {
+    fn __lambda_handler_encode(
+        self,
+        out: &mut Vec<u8>,
+        shape: &Shape,
+    ) -> Result<Output, InvocationError> {
+        Response::__lambda_handler_encode(self, out, shape)
     }
 }
 
@@ -238,7 +306,7 @@ impl ValueKind {
 }
 
 /// Writes a successful result as the response body, or hands over its stream.
-pub type Encoder<T> = fn(T, &mut Vec<u8>) -> Result<Output, InvocationError>;
+pub type Encoder<T> = fn(T, &mut Vec<u8>, &Shape) -> Result<Output, InvocationError>;
 
 /// Picks how a handler's `Err` becomes Lambda's error body, by autoderef specialization on
 /// `(&&&&&ErrorTag::of(&result)).__lambda_handler_err_encoder()`: the first level whose bound
@@ -327,12 +395,13 @@ impl<E> ViaNothing<E> for ErrorTag<E> {
 pub fn respond<T, E>(
     result: Result<T, E>,
     out: &mut Vec<u8>,
+    shape: &Shape,
     ok: Encoder<T>,
     err: ErrorEncoder<E>,
 ) -> Result<Output, InvocationError> {
     out.clear();
     match result {
-        Ok(value) => ok(value, out),
+        Ok(value) => ok(value, out, shape),
         Err(error) => Err(err(error)),
     }
 }

@@ -1,0 +1,94 @@
+//! HTTP functions: a handler over `http::Request` and `http::Response` (the `http` feature),
+//! whichever HTTP source invoked it.
+//!
+//! The source is told apart by the event's own fields (AWS documents each shape; the links
+//! are on [`HttpSource`]'s variants), the request built from it, and the response written back
+//! in the shape that source reads. Decoding notes the source in the invocation's
+//! [`Shape`](crate::handler::contract::Shape), a local of the generated entry, so one
+//! invocation's source never shapes another's answer.
+
+mod body;
+mod event;
+mod not_http;
+mod request;
+mod response;
+
+pub use body::{RequestBody, ResponseBody};
+
+/// Which HTTP source invoked the function, and so the shape its response goes back in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HttpSource {
+    /// API Gateway HTTP API, payload format 2.0
+    /// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html>).
+    HttpApi,
+    /// A Lambda function URL (the payload 2.0 shape, whose `requestContext.domainName` is a
+    /// `lambda-url` domain; <https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html>).
+    FunctionUrl,
+    /// API Gateway REST API, the Lambda proxy integration (payload 1.0,
+    /// <https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html>).
+    RestApi,
+    /// An Application Load Balancer target group; `multi_value` when the target group has
+    /// multi-value headers on, and the response then goes back with `multiValueHeaders`
+    /// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html>).
+    Alb {
+        /// The request came (and the response goes back) with `multiValueHeaders`.
+        multi_value: bool,
+    },
+    /// A VPC Lattice target group, event structure version 2
+    /// (<https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html>).
+    VpcLattice,
+    /// A VPC Lattice target group, event structure version 1 (snake-case fields).
+    VpcLatticeV1,
+}
+
+/// What an HTTP source said beyond the request itself, in the request's extensions:
+/// `request.extensions().get::<lambda_handler::HttpContext>()`.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct HttpContext {
+    /// The source that invoked the function.
+    pub source: HttpSource,
+    /// The API Gateway stage (`requestContext.stage`), when the source has stages. The
+    /// request's path never starts with it: REST APIs give the path without the stage, and
+    /// an HTTP API's `$default` stage is not in its path (a named stage of an HTTP API is, as
+    /// `rawPath` has it).
+    pub stage: Option<String>,
+    /// The source's `requestContext` as it came: the identity, the authorizer, the request
+    /// time, the ALB or Lattice target group ARN.
+    pub request_context: serde_json::Value,
+    /// REST API path parameters (`pathParameters`), in the order the event lists them.
+    pub path_parameters: Vec<(String, String)>,
+    /// REST API stage variables (`stageVariables`), in the order the event lists them.
+    pub stage_variables: Vec<(String, String)>,
+}
+
+/// The kind of event and result that is an HTTP request and response.
+pub struct Http;
+
+#[diagnostic::do_not_recommend]
+impl<B: RequestBody> crate::handler::contract::Event<Http> for hyper::http::Request<B> {
+    fn __lambda_handler_decode(
+        event: &[u8],
+        shape: &crate::handler::contract::Shape,
+    ) -> Result<Self, crate::handler::error::InvocationError> {
+        let (request, source) = request::decode(event)?;
+        shape.http.set(Some(source));
+        Ok(request)
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<B: ResponseBody> crate::handler::contract::Response<Http> for hyper::http::Response<B> {
+    fn __lambda_handler_encode(
+        self,
+        out: &mut Vec<u8>,
+        shape: &crate::handler::contract::Shape,
+    ) -> Result<crate::handler::registry::Output, crate::handler::error::InvocationError> {
+        // A handler that returns a response without taking a request answers as a function
+        // URL (and an HTTP API) reads it.
+        let source = shape.http.get().unwrap_or(HttpSource::FunctionUrl);
+        response::encode(self, source, out)?;
+        Ok(crate::handler::registry::Output::Buffered)
+    }
+}
