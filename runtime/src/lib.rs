@@ -36,6 +36,8 @@
 //! - `http` (off by default): handlers over [`http::Request`] and [`http::Response`], for
 //!   API Gateway (REST and HTTP APIs), function URLs, Application Load Balancers and VPC
 //!   Lattice; see [`HttpSource`] and the README's "HTTP APIs".
+//! - `tower` (off by default, implies `http`): [`call_service`], an axum `Router` or any
+//!   `tower::Service` over `http` types as an HTTP handler's body.
 
 #![warn(missing_docs, unreachable_pub)]
 
@@ -65,6 +67,8 @@ pub mod __private;
 pub use handler::context::{ClientApplication, ClientContext, CognitoIdentity, Context};
 pub use handler::error::InvocationError;
 pub use handler::streaming::Streaming;
+#[cfg(feature = "tower")]
+pub use http_events::{BoxError, call_service};
 #[cfg(feature = "http")]
 pub use http_events::{HttpContext, HttpSource, RequestBody, ResponseBody};
 /// The `http` crate's types (`StatusCode`, `HeaderMap`, `header`, ...), as

@@ -25,6 +25,7 @@ static CONCURRENT: Binary = Binary::example("concurrent");
 static STREAMING: Binary = Binary::example("streaming");
 static APIGW_HTTP: Binary = Binary::example("apigw_http");
 static HTTP_API: Binary = Binary::example("http_api");
+static AXUM_API: Binary = Binary::example("axum_api");
 static EMULATOR: Binary = Binary::emulator();
 const ADA: &str = r#"{"first_name":"Ada","last_name":"Lovelace"}"#;
 const INVOKE: &str = "/2015-03-31/functions/function/invocations";
@@ -1312,6 +1313,46 @@ fn the_function_url_serves_an_http_handler_as_the_caller_sent_it() {
     assert_eq!(png.status, 200);
     assert_eq!(png.header("content-type"), Some("image/png"));
     assert_eq!(&png.body[..], [0x89, b'P', b'N', b'G', 0, 0xff]);
+}
+
+/// An axum Router behind the local function URL, as a team developing an API uses it.
+#[test]
+fn the_function_url_serves_an_axum_router() {
+    let local = Local::serve(AXUM_API.path(), &[]);
+    let hello = exchange(
+        local.port,
+        hyper::Method::GET,
+        "/lambda-url/function/hello/Ada%20L?greeting=Hi",
+        &[],
+        Bytes::new(),
+    );
+    assert_eq!(hello.status, 200);
+    assert_eq!(hello.json(), json!({"message": "Hi Ada L!"}));
+    for expected_id in [1, 2] {
+        let created = exchange(
+            local.port,
+            hyper::Method::POST,
+            "/lambda-url/function/orders",
+            &[("content-type", "application/json".to_owned())],
+            Bytes::from_static(br#"{"item": "tea"}"#),
+        );
+        assert_eq!(created.status, 201);
+        // The Router's state is built once: ids go on across invocations.
+        assert_eq!(created.json()["id"], expected_id);
+        assert_eq!(
+            created.header("location"),
+            Some(format!("/orders/{expected_id}").as_str())
+        );
+        assert_eq!(created.headers.get_all("set-cookie").iter().count(), 2);
+    }
+    let missing = exchange(
+        local.port,
+        hyper::Method::GET,
+        "/lambda-url/function/nowhere",
+        &[],
+        Bytes::new(),
+    );
+    assert_eq!(missing.status, 404);
 }
 
 /// What the function receives from its URL, and how each kind of answer comes back: JSON

@@ -305,3 +305,129 @@ fn an_event_that_is_not_an_http_request_says_what_it_looks_like() {
         assert!(!message.contains('\n'), "{message}");
     }
 }
+
+static AXUM_API: Binary = Binary::example("axum_api");
+
+/// What the `axum_api` example's Router answers to `event`.
+fn axum(event: &str) -> Value {
+    let output = Command::new(AXUM_API.path())
+        .arg(event)
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn body_json(answer: &Value) -> Value {
+    serde_json::from_str(answer["body"].as_str().unwrap()).unwrap()
+}
+
+/// An axum Router, with path and query extractors, routes the same request from every
+/// source: each sample event edited to `GET /hello/Ada?greeting=Hi` in that source's fields.
+#[test]
+fn an_axum_router_routes_the_request_of_every_source() {
+    let cases = [
+        (
+            "example-apigw-v2-request-iam",
+            r#""rawPath": "/hello/Ada", "rawQueryString": "greeting=Hi""#,
+            &["rawPath", "rawQueryString"][..],
+        ),
+        (
+            "example-apigw-request",
+            r#""httpMethod": "GET", "path": "/hello/Ada", "multiValueQueryStringParameters": {"greeting": ["Hi"]}"#,
+            &["httpMethod", "path", "multiValueQueryStringParameters"][..],
+        ),
+        (
+            "example-alb-lambda-target-request-multivalue-headers",
+            r#""path": "/hello/Ada", "multiValueQueryStringParameters": {"greeting": ["Hi"]}"#,
+            &["path", "multiValueQueryStringParameters"][..],
+        ),
+        (
+            "example-alb-lambda-target-request-headers-only",
+            r#""path": "/hello/Ada", "queryStringParameters": {"greeting": "Hi"}"#,
+            &["path", "queryStringParameters"][..],
+        ),
+        (
+            "example-vpc-lattice-v2-request",
+            r#""path": "/hello/Ada", "queryStringParameters": {"greeting": ["Hi"]}"#,
+            &["path", "queryStringParameters"][..],
+        ),
+        (
+            "example-vpc-lattice-v1-request",
+            r#""method": "GET", "raw_path": "/hello/Ada", "query_string_parameters": {"greeting": "Hi"}"#,
+            &["method", "raw_path", "query_string_parameters"][..],
+        ),
+    ];
+    for (name, fields, unused) in cases {
+        let event = edited(&fixture(name), "{", fields, unused);
+        let answer = axum(&event);
+        assert_eq!(answer["statusCode"], 200, "{name}: {answer}");
+        assert_eq!(body_json(&answer), json!({"message": "Hi Ada!"}), "{name}");
+        let missing = axum(&event.replace("/hello/Ada", "/nowhere"));
+        assert_eq!(missing["statusCode"], 404, "{name}: {missing}");
+    }
+}
+
+/// A JSON body in, state shared by the routes, a status, a header and two cookies out, in
+/// each source's shape.
+#[test]
+fn an_axum_router_answers_with_its_status_headers_and_cookies_in_each_sources_shape() {
+    let rest = edited(
+        &fixture("example-apigw-request"),
+        "{",
+        r#""path": "/orders", "body": "{\"item\": \"tea\"}""#,
+        &["path", "body"],
+    );
+    let answer = axum(&rest);
+    assert_eq!(answer["statusCode"], 201, "{answer}");
+    assert_eq!(
+        answer["multiValueHeaders"]["location"],
+        json!(["/orders/1"])
+    );
+    assert_eq!(
+        answer["multiValueHeaders"]["set-cookie"],
+        json!(["order=1; Path=/", "last=1; Path=/"])
+    );
+    assert_eq!(
+        body_json(&answer),
+        json!({"id": 1, "order": {"item": "tea"}})
+    );
+
+    let http_api = edited(
+        &fixture("example-apigw-v2-request-iam"),
+        "{",
+        r#""rawPath": "/orders", "body": "{\"item\": \"tea\"}""#,
+        &["rawPath", "body"],
+    )
+    .replace(r#""method": "GET""#, r#""method": "POST""#);
+    let http_api = edited(
+        &http_api,
+        r#""headers": {"#,
+        r#""content-type": "application/json""#,
+        &[],
+    );
+    let answer = axum(&http_api);
+    assert_eq!(answer["statusCode"], 201, "{answer}");
+    assert_eq!(answer["headers"]["location"], "/orders/1");
+    assert_eq!(
+        answer["cookies"],
+        json!(["order=1; Path=/", "last=1; Path=/"])
+    );
+
+    // The request's cookies reach axum as the `cookie` header.
+    let cookies = edited(
+        &fixture("example-apigw-v2-request-iam"),
+        "{",
+        r#""rawPath": "/headers""#,
+        &["rawPath"],
+    );
+    assert_eq!(
+        body_json(&axum(&cookies)),
+        json!({"cookie": ["cookie1; cookie2"]})
+    );
+}

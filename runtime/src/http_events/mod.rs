@@ -12,8 +12,12 @@ mod event;
 mod not_http;
 mod request;
 mod response;
+#[cfg(feature = "tower")]
+mod service;
 
 pub use body::{RequestBody, ResponseBody};
+#[cfg(feature = "tower")]
+pub use service::{BoxError, call_service};
 
 /// Which HTTP source invoked the function, and so the shape its response goes back in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
