@@ -6,7 +6,7 @@
 //! `curl -i 'http://127.0.0.1:9000/lambda-url/http_api/echo/x?a=1&a=2' -H 'cookie: c=1'`.
 
 use lambda_handler::http::{Request, Response, StatusCode, header};
-use lambda_handler::{Context, HttpContext, lambda_handler};
+use lambda_handler::{Context, HttpContext, Streaming, lambda_handler};
 use serde_json::json;
 
 #[lambda_handler]
@@ -58,6 +58,21 @@ fn http_png(request: Request<()>) -> Response<Vec<u8>> {
     Response::builder()
         .header(header::CONTENT_TYPE, "image/png")
         .body(vec![0x89, b'P', b'N', b'G', 0, 0xff])
+        .expect("the response's parts are valid")
+}
+
+/// A page streamed as it is made: to a function URL (`InvokeMode: RESPONSE_STREAM`) or a REST
+/// API with response streaming, the status and headers first, then each chunk.
+#[lambda_handler]
+fn http_stream(request: Request<()>) -> Response<Streaming> {
+    let query = request.uri().query().unwrap_or("").to_owned();
+    let chunks = ["<p>first</p>".to_owned(), format!("<p>{query}</p>")];
+    Response::builder()
+        .status(StatusCode::ACCEPTED)
+        .header(header::CONTENT_TYPE, "text/html")
+        .header(header::SET_COOKIE, "a=1")
+        .header(header::SET_COOKIE, "b=2")
+        .body(Streaming::from_chunks(futures_util::stream::iter(chunks)))
         .expect("the response's parts are valid")
 }
 

@@ -16,6 +16,9 @@ pub const RUNTIME_EVENT_TOO_LARGE: &str = "Runtime.EventTooLarge";
 pub const RUNTIME_RESPONSE_LOST: &str = "Runtime.ResponseLost";
 /// `run()` called inside a tokio runtime, which it cannot start another inside.
 pub const RUNTIME_NESTED_RUNTIME: &str = "Runtime.NestedRuntime";
+/// A streamed HTTP response to a source that reads one whole JSON answer (an ALB, an HTTP
+/// API, VPC Lattice).
+pub const RUNTIME_STREAM_NOT_READ: &str = "Runtime.StreamNotRead";
 /// A response posted with a `Lambda-Runtime-Function-Response-Mode` other than `streaming`
 /// (RIE's `fatalerror.RuntimeInvalidResponseModeHeader`).
 pub const RUNTIME_INVALID_RESPONSE_MODE: &str = "Runtime.InvalidResponseModeHeader";
@@ -73,6 +76,7 @@ mod tests {
             RUNTIME_NESTED_RUNTIME,
             RUNTIME_INVALID_RESPONSE_MODE,
             RUNTIME_INVALID_ENTRYPOINT,
+            RUNTIME_STREAM_NOT_READ,
         ] {
             assert!(
                 is_valid_error_type(valid) || valid.starts_with("Sandbox."),

@@ -1302,6 +1302,21 @@ fn the_function_url_serves_an_http_handler_as_the_caller_sent_it() {
     assert_eq!(&missing.body[..], b"no such page");
     drop(local);
 
+    let local = Local::serve(HTTP_API.path(), &["--handler", "http_stream"]);
+    let streamed = exchange(
+        local.port,
+        hyper::Method::GET,
+        "/lambda-url/function/?q=1",
+        &[],
+        Bytes::new(),
+    );
+    assert_eq!(streamed.status, 202);
+    assert_eq!(streamed.header("content-type"), Some("text/html"));
+    let cookies: Vec<_> = streamed.headers.get_all("set-cookie").iter().collect();
+    assert_eq!(cookies, ["a=1", "b=2"]);
+    assert_eq!(&streamed.body[..], b"<p>first</p><p>q=1</p>");
+    drop(local);
+
     let local = Local::serve(HTTP_API.path(), &["--handler", "http_png"]);
     let png = exchange(
         local.port,

@@ -267,6 +267,25 @@ fn a_binary_response_goes_back_base64_on_every_source() {
     }
 }
 
+/// A streamed `http::Response` goes to the sources that read a stream; an ALB, which reads one
+/// JSON answer, gets an error that says what to return instead.
+#[test]
+fn a_streamed_response_to_a_source_that_reads_whole_answers_says_what_to_return() {
+    for name in [
+        "example-alb-lambda-target-request-headers-only",
+        "example-vpc-lattice-v2-request",
+        "example-apigw-v2-request-iam",
+    ] {
+        let error = invoke("http_stream", &fixture(name)).unwrap_err();
+        assert_eq!(error["errorType"], "Runtime.StreamNotRead", "{name}");
+        let message = error["errorMessage"].as_str().unwrap();
+        assert!(
+            message.contains("return `http::Response<Vec<u8>>`"),
+            "{message}"
+        );
+    }
+}
+
 /// An event no HTTP source sends is `Runtime.UnmarshalError`, saying what it looks like and
 /// what an HTTP source sends, in one line.
 #[test]

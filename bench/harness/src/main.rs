@@ -5,6 +5,7 @@
 //! times clean release builds. See `bench/README.md`.
 
 mod concurrency;
+mod http;
 mod server;
 mod stats;
 
@@ -135,6 +136,12 @@ fn main() {
         return print_sizes(&root);
     }
     pin_to_one_core();
+    if args.first().map(String::as_str) == Some("http-diff") {
+        return http::diff(&root);
+    }
+    if args.first().map(String::as_str) == Some("http") {
+        return http::run(&root, args.get(1).and_then(|n| n.parse().ok()).unwrap_or(5));
+    }
     if args.first().map(String::as_str) == Some("json-ab") {
         return json_ab(&root, args.get(1).and_then(|n| n.parse().ok()).unwrap_or(5));
     }
@@ -167,7 +174,7 @@ fn main() {
                 });
             }
             other => panic!(
-                "unknown option {other}: --runs N --invocations N --large N --cold N, or build-time [N], json-ab [N], sizes, concurrency [N]"
+                "unknown option {other}: --runs N --invocations N --large N --cold N, or build-time [N], json-ab [N], sizes, concurrency [N], http [N], http-diff"
             ),
         }
     }

@@ -96,3 +96,33 @@ impl<B: ResponseBody> crate::handler::contract::Response<Http> for hyper::http::
         Ok(crate::handler::registry::Output::Buffered)
     }
 }
+
+/// A streamed response: the response's status and headers as the stream's HTTP prelude
+/// ([`Streaming::http_response`](crate::Streaming::http_response)), then the stream as the
+/// body. Only the sources that read a stream take it: function URLs (`InvokeMode:
+/// RESPONSE_STREAM`) and REST APIs with response streaming; the others read one JSON answer,
+/// which a stream is not, so the invocation fails saying so.
+#[diagnostic::do_not_recommend]
+impl crate::handler::contract::Response<Http> for hyper::http::Response<crate::Streaming> {
+    fn __lambda_handler_encode(
+        self,
+        _: &mut Vec<u8>,
+        shape: &crate::handler::contract::Shape,
+    ) -> Result<crate::handler::registry::Output, crate::handler::error::InvocationError> {
+        match shape.http.get() {
+            None | Some(HttpSource::FunctionUrl | HttpSource::RestApi) => {
+                let (parts, stream) = self.into_parts();
+                let stream = stream.http_response(parts.status, parts.headers);
+                Ok(crate::handler::registry::Output::Streamed(stream))
+            }
+            Some(source) => Err(crate::handler::error::InvocationError::new(
+                lambda_handler_protocol::error_types::RUNTIME_STREAM_NOT_READ,
+                format!(
+                    "a streamed response goes only to a function URL or a REST API with \
+                     response streaming; this request came from {source:?}, which reads a \
+                     whole response: return `http::Response<Vec<u8>>` (or `String`) for it"
+                ),
+            )),
+        }
+    }
+}
