@@ -11,8 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use lambda_handler::http::{Request, Response};
-use lambda_handler::{BoxError, lambda_handler};
+use lambda_handler::lambda_handler;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -57,17 +56,14 @@ async fn echo_headers(headers: HeaderMap) -> Json<Value> {
     Json(json!({ "cookie": cookies }))
 }
 
-fn app() -> Router {
+/// The function: the Router, built once; each request is routed through it.
+#[lambda_handler(service)]
+fn api() -> Router {
     Router::new()
         .route("/hello/{name}", get(hello))
         .route("/orders", post(create_order))
         .route("/headers", get(echo_headers))
         .with_state(Orders::default())
-}
-
-#[lambda_handler(init = app)]
-async fn api(request: Request<Vec<u8>>, app: &Router) -> Result<Response<Vec<u8>>, BoxError> {
-    lambda_handler::call_service(app, request).await
 }
 
 fn main() {

@@ -19,6 +19,9 @@ pub(crate) struct Args {
     pub(crate) init: Option<Path>,
     /// `shutdown = flush`: the function that runs when Lambda ends the environment.
     pub(crate) shutdown: Option<Path>,
+    /// `service`: the function builds a `tower::Service` (an axum `Router`) that answers
+    /// every HTTP request; the handler is generated around it.
+    pub(crate) service: bool,
 }
 
 impl Args {
@@ -37,12 +40,22 @@ impl Args {
             // #[lambda_handler(shutdown = path::to::flush)]
             } else if meta.path.is_ident("shutdown") {
                 set_once(&mut args.shutdown, &meta, "shutdown", parse_shutdown)
+            // #[lambda_handler(service)]
+            } else if meta.path.is_ident("service") {
+                if args.service {
+                    return Err(syn::Error::new_spanned(
+                        &meta.path,
+                        "duplicate `#[lambda_handler]` argument `service`, give it once",
+                    ));
+                }
+                args.service = true;
+                Ok(())
             } else {
                 let key = quote::ToTokens::to_token_stream(&meta.path).to_string();
                 Err(syn::Error::new_spanned(
                     &meta.path,
                     format_args!(
-                        "unknown `#[lambda_handler]` argument `{}`, expected `name`, `init`, `shutdown` or `crate`",
+                        "unknown `#[lambda_handler]` argument `{}`, expected `name`, `init`, `shutdown`, `service` or `crate`",
                         key.replace(' ', "")
                     ),
                 ))
@@ -148,7 +161,7 @@ mod tests {
     fn unknown_argument_names_the_accepted_ones() {
         assert_eq!(
             error(quote!(nmae = "x")),
-            "unknown `#[lambda_handler]` argument `nmae`, expected `name`, `init`, `shutdown` or `crate`"
+            "unknown `#[lambda_handler]` argument `nmae`, expected `name`, `init`, `shutdown`, `service` or `crate`"
         );
     }
 
@@ -174,6 +187,16 @@ mod tests {
         let args = Args::parse(quote!(init = clients::build)).unwrap();
         assert_eq!(args.init.unwrap().segments.len(), 2);
         assert!(error(quote!(init = "build")).starts_with("`init` names the function"));
+    }
+
+    #[test]
+    fn service_is_a_flag_given_once() {
+        assert!(Args::parse(quote!(service, name = "api")).unwrap().service);
+        assert!(!Args::parse(quote!(name = "api")).unwrap().service);
+        assert_eq!(
+            error(quote!(service, service)),
+            "duplicate `#[lambda_handler]` argument `service`, give it once"
+        );
     }
 
     #[test]

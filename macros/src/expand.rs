@@ -15,6 +15,20 @@ use crate::validate::{Handler, OkShape, State, TokenSpan, validate};
 pub(crate) fn lambda_handler(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = Args::parse(args);
     let sig = syn::parse2::<Signature>(item.clone());
+    // `#[lambda_handler(service)] fn app() -> Router`: a handler generated around the service.
+    if let (Ok(args), Ok(sig)) = (&args, &sig)
+        && args.service
+    {
+        let generated = crate::service::handler(args, sig);
+        let item = item::reemit(item);
+        return match generated {
+            Ok(handler) => quote!(#item #handler),
+            Err(error) => {
+                let error = error.into_compile_error();
+                quote!(#item #error)
+            }
+        };
+    }
     let handler = match (args, &sig) {
         (Ok(args), Ok(sig)) => validate(args, sig),
         (Err(mut first), Err(second)) => {

@@ -8,6 +8,7 @@
 mod args;
 mod expand;
 mod item;
+mod service;
 mod signature;
 mod validate;
 

@@ -36,8 +36,9 @@
 //! - `http` (off by default): handlers over [`http::Request`] and [`http::Response`], for
 //!   API Gateway (REST and HTTP APIs), function URLs, Application Load Balancers and VPC
 //!   Lattice; see [`HttpSource`] and the README's "HTTP APIs".
-//! - `tower` (off by default, implies `http`): [`call_service`], an axum `Router` or any
-//!   `tower::Service` over `http` types as an HTTP handler's body.
+//! - `tower` (off by default, implies `http`): `#[lambda_handler(service)] fn api() -> Router`,
+//!   an axum `Router` (or any `tower::Service` over `http` types) as the handler, built once;
+//!   [`call_service`] for a handler that routes a request itself.
 
 #![warn(missing_docs, unreachable_pub)]
 

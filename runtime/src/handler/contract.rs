@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use crate::handler::context::Context;
 use crate::handler::error::InvocationError;
 use crate::handler::registry::{BoxFuture, BuiltState, Output, State};
+pub use crate::handler::shape::Shape;
 use crate::handler::streaming::Streaming;
 
 /// A type a Lambda event decodes into.
@@ -53,23 +54,6 @@ pub struct Json;
 impl<T: DeserializeOwned> Event<Json> for T {
     fn __lambda_handler_decode(event: &[u8], _: &Shape) -> Result<Self, InvocationError> {
         serde_json::from_slice(event).map_err(|_| unmarshal_error::<T>(event))
-    }
-}
-
-/// What one invocation's decoding tells its encoding: the HTTP source an `http::Request` came
-/// from, whose shape the `http::Response` goes back in. A local of the generated entry, so it
-/// is one invocation's and no other's.
-#[derive(Default)]
-pub struct Shape {
-    #[cfg(feature = "http")]
-    pub(crate) http: std::cell::Cell<Option<crate::http_events::HttpSource>>,
-}
-
-impl Shape {
-    /// An invocation's, before decoding. (An inherent function: the generated code must not
-    /// need `Default` in scope, which a `#![no_implicit_prelude]` module does not have.)
-    pub fn new() -> Self {
-        Self::default()
     }
 }
 

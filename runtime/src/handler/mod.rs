@@ -8,6 +8,7 @@
 //! - `unwind`: a panic in user code as that call's error.
 //! - `context`, `error`, `streaming`: what a handler gets and gives (public types).
 //! - `json`: the writer a response is encoded with.
+//! - `shape`: what decoding tells encoding (an HTTP request's source).
 
 pub(crate) mod context;
 pub(crate) mod contract;
@@ -15,5 +16,6 @@ pub(crate) mod error;
 pub(crate) mod invoke;
 pub(crate) mod json;
 pub(crate) mod registry;
+pub(crate) mod shape;
 pub(crate) mod streaming;
 pub(crate) mod unwind;

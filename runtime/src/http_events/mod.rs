@@ -15,36 +15,10 @@ mod response;
 #[cfg(feature = "tower")]
 mod service;
 
+pub use crate::handler::shape::HttpSource;
 pub use body::{RequestBody, ResponseBody};
 #[cfg(feature = "tower")]
-pub use service::{BoxError, call_service};
-
-/// Which HTTP source invoked the function, and so the shape its response goes back in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum HttpSource {
-    /// API Gateway HTTP API, payload format 2.0
-    /// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html>).
-    HttpApi,
-    /// A Lambda function URL (the payload 2.0 shape, whose `requestContext.domainName` is a
-    /// `lambda-url` domain; <https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html>).
-    FunctionUrl,
-    /// API Gateway REST API, the Lambda proxy integration (payload 1.0,
-    /// <https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html>).
-    RestApi,
-    /// An Application Load Balancer target group; `multi_value` when the target group has
-    /// multi-value headers on, and the response then goes back with `multiValueHeaders`
-    /// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html>).
-    Alb {
-        /// The request came (and the response goes back) with `multiValueHeaders`.
-        multi_value: bool,
-    },
-    /// A VPC Lattice target group, event structure version 2
-    /// (<https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html>).
-    VpcLattice,
-    /// A VPC Lattice target group, event structure version 1 (snake-case fields).
-    VpcLatticeV1,
-}
+pub use service::{BoxError, HttpService, NotAService, Tower, call_service};
 
 /// What an HTTP source said beyond the request itself, in the request's extensions:
 /// `request.extensions().get::<lambda_handler::HttpContext>()`.
@@ -98,12 +72,14 @@ impl<B: ResponseBody> crate::handler::contract::Response<Http> for hyper::http::
 }
 
 /// A streamed response: the response's status and headers as the stream's HTTP prelude
-/// ([`Streaming::http_response`](crate::Streaming::http_response)), then the stream as the
+/// ([`Streaming::http_response`](crate::handler::streaming::Streaming::http_response)), then the stream as the
 /// body. Only the sources that read a stream take it: function URLs (`InvokeMode:
 /// RESPONSE_STREAM`) and REST APIs with response streaming; the others read one JSON answer,
 /// which a stream is not, so the invocation fails saying so.
 #[diagnostic::do_not_recommend]
-impl crate::handler::contract::Response<Http> for hyper::http::Response<crate::Streaming> {
+impl crate::handler::contract::Response<Http>
+    for hyper::http::Response<crate::handler::streaming::Streaming>
+{
     fn __lambda_handler_encode(
         self,
         _: &mut Vec<u8>,

@@ -54,3 +54,54 @@ where
     let body = body.collect().await.map_err(Into::into)?.to_bytes();
     Ok(Response::from_parts(parts, Vec::from(body)))
 }
+
+/// What `#[lambda_handler(service)]` calls: [`call_service`] on the type the user's function
+/// returns, named as `<Service as HttpService>::..`, so that a type that is not a service is
+/// one error on the user's return type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `tower::Service` of HTTP requests",
+    label = "`#[lambda_handler(service)]` needs a service that answers `http::Request`s",
+    note = "return an `axum::Router` (with its state given, `.with_state(..)`), or any `Clone` `tower::Service<http::Request<http_body_util::Full<bytes::Bytes>>>` whose response is an `http::Response`"
+)]
+pub trait HttpService<Kind> {
+    /// Routes one request through the service.
+    #[doc(hidden)]
+    fn __lambda_handler_call(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> impl Future<Output = Result<Response<Vec<u8>>, BoxError>>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<S, B> HttpService<Tower> for S
+where
+    S: tower_service::Service<Request<Full<Bytes>>, Response = Response<B>> + Clone,
+    S::Error: Into<BoxError>,
+    B: http_body::Body,
+    B::Error: Into<BoxError>,
+{
+    fn __lambda_handler_call(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> impl Future<Output = Result<Response<Vec<u8>>, BoxError>> {
+        call_service(self, request)
+    }
+}
+
+/// The kind of a `tower::Service`.
+pub struct Tower;
+
+/// No type is one: the impl over it exists only so that rustc, facing two impls, reports
+/// [`HttpService`]'s own message on a type that is not a service rather than the bound the
+/// other impl failed (which names `tower_service` and the body type, not what to return).
+pub trait NotAService {}
+
+#[diagnostic::do_not_recommend]
+impl<S: NotAService> HttpService<std::convert::Infallible> for S {
+    fn __lambda_handler_call(
+        &self,
+        _: Request<Vec<u8>>,
+    ) -> impl Future<Output = Result<Response<Vec<u8>>, BoxError>> {
+        std::future::pending()
+    }
+}
