@@ -1,5 +1,6 @@
 //! An axum `Router` as a Lambda function: built once at init, each invocation's request
-//! routed through it, from whichever HTTP source invokes the function.
+//! routed through it (a `tower-http` layer included), from whichever HTTP source invokes the
+//! function.
 //!
 //! `cargo run --example axum_api -- --serve`, then
 //! `curl -i 'http://127.0.0.1:9000/lambda-url/function/hello/Ada?greeting=Hi'`.
@@ -8,12 +9,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use lambda_handler::lambda_handler;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// State the routes share: built once, with the router.
 #[derive(Clone, Default)]
@@ -64,8 +66,37 @@ fn api() -> Router {
         .route("/orders", post(create_order))
         .route("/headers", get(echo_headers))
         .with_state(Orders::default())
+        // Middleware as on a server: every response says who served it.
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-served-by"),
+            HeaderValue::from_static("lambda-handler"),
+        ))
 }
 
 fn main() {
     lambda_handler::run()
+}
+
+#[cfg(test)]
+mod tests {
+    use lambda_handler::testing::TestHandler;
+    use serde_json::json;
+
+    /// A service handler is tested as any handler: by its function, with an HTTP event.
+    #[test]
+    fn the_router_answers_an_http_api_request() {
+        let mut api = TestHandler::new(super::api).unwrap();
+        let event = json!({
+            "version": "2.0",
+            "rawPath": "/hello/Ada",
+            "rawQueryString": "greeting=Hi",
+            "headers": {"accept": "application/json"},
+            "requestContext": {"http": {"method": "GET"}, "stage": "$default"},
+            "isBase64Encoded": false
+        });
+        let answer = api.invoke(event).unwrap();
+        assert_eq!(answer["statusCode"], 200, "{answer}");
+        assert_eq!(answer["body"], r#"{"message":"Hi Ada!"}"#);
+        assert_eq!(answer["headers"]["x-served-by"], "lambda-handler");
+    }
 }

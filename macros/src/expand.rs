@@ -173,7 +173,11 @@ fn entry(handler: &Handler) -> TokenStream {
         None => invoke,
     };
     // Known by the function's own type too, for `TestHandler::new(my_handler)`.
-    let invoke = quote!(#invoke.of_function(|| #private::type_id_of(&#ident)));
+    let function = match &handler.function {
+        Some(path) => quote!(#path),
+        None => quote!(#ident),
+    };
+    let invoke = quote!(#invoke.of_function(|| #private::type_id_of(&#function)));
     let invoke = match &handler.shutdown {
         Some(hook) => {
             let hook = shutdown(hook, handler.state.as_ref(), &private);

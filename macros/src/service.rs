@@ -64,7 +64,7 @@ pub(crate) fn handler(args: &Args, sig: &Signature) -> syn::Result<TokenStream> 
     );
     Ok(quote! {
         #[doc(hidden)]
-        #[#krate::lambda_handler(init = #ident, name = #name, #krate_arg #shutdown)]
+        #[#krate::lambda_handler(init = #ident, name = #name, __function = #ident, #krate_arg #shutdown)]
         async fn #generated(
             __lambda_handler_request: #krate::__private::ServiceRequest,
             __lambda_handler_service: &#output,

@@ -32,6 +32,9 @@ pub(crate) struct Handler {
     pub(crate) ok_shape: OkShape,
     /// Where an error type without `Display` is reported.
     pub(crate) err: TokenSpan,
+    /// The function `TestHandler::new` names for this handler, when not the handler itself
+    /// (a `service` function the handler is generated around).
+    pub(crate) function: Option<Path>,
 }
 
 /// What a handler's result type looks like as written, for advice that fits it when it cannot
@@ -280,6 +283,7 @@ pub(crate) fn validate(args: Args, sig: &Signature) -> syn::Result<Handler> {
         ok,
         ok_shape,
         err,
+        function: args.function,
     })
 }
 

@@ -387,6 +387,11 @@ fn an_axum_router_routes_the_request_of_every_source() {
         let answer = axum(&event);
         assert_eq!(answer["statusCode"], 200, "{name}: {answer}");
         assert_eq!(body_json(&answer), json!({"message": "Hi Ada!"}), "{name}");
+        // The Router's `tower-http` layer ran: its header is in the source's shape.
+        let served_by = answer["headers"]["x-served-by"]
+            .as_str()
+            .or(answer["multiValueHeaders"]["x-served-by"][0].as_str());
+        assert_eq!(served_by, Some("lambda-handler"), "{name}: {answer}");
         let missing = axum(&event.replace("/hello/Ada", "/nowhere"));
         assert_eq!(missing["statusCode"], 404, "{name}: {missing}");
     }
