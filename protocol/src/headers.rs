@@ -36,6 +36,30 @@ pub const HTTP_INTEGRATION_RESPONSE: &str = "application/vnd.awslambda.http-inte
 /// The content type of `InvokeWithResponseStream`'s reply: AWS's event-stream framing.
 pub const EVENT_STREAM: &str = "application/vnd.amazon.eventstream";
 
+/// Whether a body under `content_type` is text, which function URLs and API Gateway pass as
+/// it is (and anything else base64, with `isBase64Encoded`): `text/*`, JSON, XML, JavaScript,
+/// YAML and form data, with their `+json` and `+xml` relatives; parameters and case aside.
+pub fn is_text_content_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence.starts_with("text/")
+        || essence.ends_with("+json")
+        || essence.ends_with("+xml")
+        || matches!(
+            essence.as_str(),
+            "application/json"
+                | "application/xml"
+                | "application/javascript"
+                | "application/x-www-form-urlencoded"
+                | "application/yaml"
+                | "application/x-yaml"
+        )
+}
+
 /// Invoke API request: `RequestResponse`, `Event` or `DryRun`.
 pub const INVOCATION_TYPE: &str = "x-amz-invocation-type";
 /// Invoke API request: the caller's client context, base64 of a JSON object.
@@ -54,3 +78,29 @@ pub const EXECUTED_VERSION: &str = "x-amz-executed-version";
 pub const AMZN_REQUEST_ID: &str = "x-amzn-requestid";
 /// AWS API error reply: the exception's name, which AWS SDKs read.
 pub const AMZN_ERROR_TYPE: &str = "x-amzn-errortype";
+
+#[cfg(test)]
+mod tests {
+    use super::is_text_content_type;
+
+    #[test]
+    fn text_content_types_are_told_with_parameters_and_case() {
+        for text in [
+            "text/html",
+            "Application/JSON; charset=utf-8",
+            "application/vnd.api+json",
+            "image/svg+xml",
+            "application/x-yaml",
+        ] {
+            assert!(is_text_content_type(text), "{text}");
+        }
+        for binary in [
+            "image/png",
+            "application/octet-stream",
+            "application/zip",
+            "",
+        ] {
+            assert!(!is_text_content_type(binary), "{binary}");
+        }
+    }
+}

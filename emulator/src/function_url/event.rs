@@ -172,35 +172,12 @@ fn body(fields: &HeaderMap, body: &[u8]) -> (String, bool) {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if is_text(content_type)
+    if lambda_handler_protocol::headers::is_text_content_type(content_type)
         && let Ok(text) = std::str::from_utf8(body)
     {
         return (text.to_owned(), false);
     }
     (base64::engine::general_purpose::STANDARD.encode(body), true)
-}
-
-/// Whether a content type is text: `text/*`, JSON, XML, JavaScript, YAML and form data (with
-/// their `+json` and `+xml` relatives).
-pub(super) fn is_text(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence.starts_with("text/")
-        || essence.ends_with("+json")
-        || essence.ends_with("+xml")
-        || matches!(
-            essence.as_str(),
-            "application/json"
-                | "application/xml"
-                | "application/javascript"
-                | "application/x-www-form-urlencoded"
-                | "application/yaml"
-                | "application/x-yaml"
-        )
 }
 
 /// The Common Log Format time of `epoch_seconds`, UTC: `12/Mar/2020:19:03:58 +0000`.
@@ -264,6 +241,7 @@ mod tests {
         fields.append(CONTENT_TYPE, HeaderValue::from_static("image/png"));
         let (body, encoded) = body(&fields, &[0x89, b'P', b'N', b'G']);
         assert_eq!((body.as_str(), encoded), ("iVBORw==", true));
+        let is_text = lambda_handler_protocol::headers::is_text_content_type;
         assert!(is_text("text/html; charset=utf-8") && is_text("application/vnd.api+json"));
         assert!(!is_text("application/octet-stream"));
     }

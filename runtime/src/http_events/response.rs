@@ -138,7 +138,7 @@ fn body_text(mut bytes: Vec<u8>, text: bool, headers: &HeaderMap) -> (String, bo
         || headers
             .get(header::CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
-            .is_none_or(is_textual);
+            .is_none_or(lambda_handler_protocol::headers::is_text_content_type);
     if textual && !encoded {
         match String::from_utf8(bytes) {
             Ok(text) => return (text, false),
@@ -149,28 +149,6 @@ fn body_text(mut bytes: Vec<u8>, text: bool, headers: &HeaderMap) -> (String, bo
         base64::engine::general_purpose::STANDARD.encode(bytes),
         true,
     )
-}
-
-/// Text media types: `text/*`, JSON, XML, JavaScript, form data and their `+json`/`+xml`
-/// kinds.
-fn is_textual(content_type: &str) -> bool {
-    let media = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    media.starts_with("text/")
-        || media.ends_with("+json")
-        || media.ends_with("+xml")
-        || matches!(
-            media.as_str(),
-            "application/json"
-                | "application/xml"
-                | "application/javascript"
-                | "application/x-www-form-urlencoded"
-                | "application/graphql"
-        )
 }
 
 #[cfg(test)]
@@ -212,20 +190,5 @@ mod tests {
             body_text(b"ab".to_vec(), true, &gzipped),
             ("YWI=".into(), true)
         );
-    }
-
-    #[test]
-    fn textual_types_are_recognised_with_parameters_and_case() {
-        for textual in [
-            "text/html",
-            "Application/JSON; charset=utf-8",
-            "application/vnd.api+json",
-            "image/svg+xml",
-        ] {
-            assert!(is_textual(textual), "{textual}");
-        }
-        for binary in ["image/png", "application/octet-stream", "application/zip"] {
-            assert!(!is_textual(binary), "{binary}");
-        }
     }
 }
