@@ -9,12 +9,14 @@ fn workspace() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
 }
 
-/// The README's files: each code block after a `<!-- file: path -->` line.
-fn readme_files() -> Vec<(String, String)> {
+/// The README's files: each code block after a `<!-- {marker}: path -->` line (`file` for
+/// "Your own function", `http-file` for the HTTP API of "HTTP APIs").
+fn readme_files(marker: &str) -> Vec<(String, String)> {
     let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
     let mut files = Vec::new();
-    for (at, _) in readme.match_indices("<!-- file: ") {
-        let rest = &readme[at + "<!-- file: ".len()..];
+    let opening = format!("<!-- {marker}: ");
+    for (at, _) in readme.match_indices(&opening) {
+        let rest = &readme[at + opening.len()..];
         let name = rest[..rest.find(" -->").unwrap()].to_owned();
         let block = &rest[rest.find("```").unwrap()..];
         let body_start = block.find('\n').unwrap() + 1;
@@ -27,26 +29,27 @@ fn readme_files() -> Vec<(String, String)> {
 /// The crate, written under the test's temporary directory: the README's files, with
 /// `lambda-handler` taken from this checkout (it is not on crates.io yet) and an empty
 /// `[workspace]` so that cargo does not take the directory for part of this workspace.
-fn write_crate() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("my-function");
+fn write_crate(marker: &str, names: &[&str]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("my-{marker}"));
     let _ = std::fs::remove_dir_all(&dir);
-    let files = readme_files();
-    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "Cargo.toml",
-            "src/lib.rs",
-            "src/main.rs",
-            "tests/checkout.rs"
-        ]
-    );
+    let files = readme_files(marker);
+    let found: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(found, names);
     for (name, body) in files {
         let body = if name == "Cargo.toml" {
             let runtime = workspace().join("runtime");
-            let dependency = format!("lambda-handler = {{ path = {:?} }}", runtime);
-            assert!(body.contains("lambda-handler = \"0.1\""), "{body}");
-            body.replace("lambda-handler = \"0.1\"", &dependency) + "\n[workspace]\n"
+            let path = format!("path = {:?}", runtime);
+            assert!(body.contains("lambda-handler = "), "{body}");
+            let body = body
+                .replace(
+                    "lambda-handler = \"0.1\"",
+                    &format!("lambda-handler = {{ {path} }}"),
+                )
+                .replace(
+                    "lambda-handler = { version = \"0.1\"",
+                    &format!("lambda-handler = {{ {path}"),
+                );
+            body + "\n[workspace]\n"
         } else {
             body
         };
@@ -80,7 +83,15 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn the_readmes_own_function_builds_runs_tests_and_serves() {
-    let dir = write_crate();
+    let dir = write_crate(
+        "file",
+        &[
+            "Cargo.toml",
+            "src/lib.rs",
+            "src/main.rs",
+            "tests/checkout.rs",
+        ],
+    );
     let run = cargo(&dir, &["run", "-q", "--", r#"{"id": 7, "quantity": 3}"#]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let receipt: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
@@ -132,5 +143,37 @@ fn the_readmes_own_function_builds_runs_tests_and_serves() {
         text(&unlinked.stderr).contains("write `use my_function as _;` in `src/main.rs`"),
         "{}",
         text(&unlinked.stderr)
+    );
+}
+
+/// The README's axum function from a blank crate, built against the runtime on disk (sharing
+/// the target directory of the test above, so only axum and the runtime's `tower` build are
+/// new), answering an HTTP API request and a REST API request, each in its source's shape.
+#[test]
+fn the_readmes_axum_function_builds_and_answers_every_source() {
+    let dir = write_crate("http-file", &["Cargo.toml", "src/main.rs"]);
+    let http_api = r#"{"version": "2.0", "rawPath": "/hello/Ada", "rawQueryString": "",
+        "headers": {"accept": "*/*"}, "requestContext": {"http": {"method": "GET"}, "stage": "$default"},
+        "isBase64Encoded": false}"#;
+    let run = cargo(&dir, &["run", "-q", "--", http_api]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let answer: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    assert_eq!(answer["body"], "Hello Ada!");
+    assert_eq!(answer["cookies"], serde_json::json!([]));
+
+    let rest = r#"{"resource": "/{proxy+}", "path": "/hello/Grace", "httpMethod": "GET",
+        "headers": null, "multiValueHeaders": {"accept": ["*/*"]},
+        "queryStringParameters": null, "multiValueQueryStringParameters": null,
+        "requestContext": {"stage": "prod", "path": "/prod/hello/Grace"}, "body": null,
+        "isBase64Encoded": false}"#;
+    let run = cargo(&dir, &["run", "-q", "--", rest]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let answer: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    assert_eq!(answer["body"], "Hello Grace!");
+    assert_eq!(
+        answer["multiValueHeaders"]["content-type"],
+        serde_json::json!(["text/plain; charset=utf-8"])
     );
 }
