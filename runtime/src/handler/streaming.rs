@@ -60,6 +60,9 @@ pub struct Streaming {
 struct HttpHead {
     status: StatusCode,
     headers: HeaderMap,
+    /// The prelude in a REST API's shape (`multiValueHeaders`, `Set-Cookie` among them)
+    /// rather than a function URL's (`headers` and `cookies`).
+    multi_value: bool,
 }
 
 /// A streamed response's chunks, type-erased.
@@ -153,7 +156,22 @@ impl Streaming {
         {
             headers.insert(http::header::CONTENT_TYPE, content_type);
         }
-        self.http = Some(HttpHead { status, headers });
+        self.http = Some(HttpHead {
+            status,
+            headers,
+            multi_value: false,
+        });
+        self
+    }
+
+    /// The prelude in the shape an API Gateway REST API with response streaming reads:
+    /// every header's values in `multiValueHeaders`, `Set-Cookie` among them (a REST API has
+    /// no `cookies`).
+    #[cfg(feature = "http")]
+    pub(crate) fn in_multi_value_headers(mut self) -> Self {
+        if let Some(head) = &mut self.http {
+            head.multi_value = true;
+        }
         self
     }
 
@@ -185,6 +203,9 @@ impl HttpHead {
     /// Lambda's prelude: the status, the headers (repeated ones joined), the cookies, then
     /// eight zero bytes.
     fn prelude(&self) -> Vec<u8> {
+        if self.multi_value {
+            return self.multi_value_prelude();
+        }
         let mut fields = serde_json::Map::new();
         let mut cookies = Vec::new();
         for name in self.headers.keys() {
@@ -204,6 +225,29 @@ impl HttpHead {
             "statusCode": self.status.as_u16(),
             "headers": fields,
             "cookies": cookies,
+        });
+        let mut first = serde_json::to_vec(&prelude).expect("a JSON value always encodes");
+        first.extend_from_slice(&[0; 8]);
+        first
+    }
+}
+
+impl HttpHead {
+    /// A REST API's prelude: the status and every header's values, then eight zero bytes.
+    fn multi_value_prelude(&self) -> Vec<u8> {
+        let mut fields = serde_json::Map::new();
+        for name in self.headers.keys() {
+            let values: Vec<serde_json::Value> = self
+                .headers
+                .get_all(name)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned().into())
+                .collect();
+            fields.insert(name.as_str().to_owned(), values.into());
+        }
+        let prelude = serde_json::json!({
+            "statusCode": self.status.as_u16(),
+            "multiValueHeaders": fields,
         });
         let mut first = serde_json::to_vec(&prelude).expect("a JSON value always encodes");
         first.extend_from_slice(&[0; 8]);

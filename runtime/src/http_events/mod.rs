@@ -72,6 +72,8 @@ impl<B: ResponseBody> crate::handler::contract::Response<Http> for hyper::http::
 }
 
 /// A streamed response: the response's status and headers as the stream's HTTP prelude
+/// (in `multiValueHeaders` for a REST API, as its streaming integration reads them,
+/// <https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode-lambda.html>)
 /// ([`Streaming::http_response`](crate::handler::streaming::Streaming::http_response)), then the stream as the
 /// body. Only the sources that read a stream take it: function URLs (`InvokeMode:
 /// RESPONSE_STREAM`) and REST APIs with response streaming; the others read one JSON answer,
@@ -86,9 +88,14 @@ impl crate::handler::contract::Response<Http>
         shape: &crate::handler::contract::Shape,
     ) -> Result<crate::handler::registry::Output, crate::handler::error::InvocationError> {
         match shape.http.get() {
-            None | Some(HttpSource::FunctionUrl | HttpSource::RestApi) => {
+            source @ (None | Some(HttpSource::FunctionUrl | HttpSource::RestApi)) => {
                 let (parts, stream) = self.into_parts();
                 let stream = stream.http_response(parts.status, parts.headers);
+                // A REST API reads its prelude's headers from `multiValueHeaders`.
+                let stream = match source {
+                    Some(HttpSource::RestApi) => stream.in_multi_value_headers(),
+                    _ => stream,
+                };
                 Ok(crate::handler::registry::Output::Streamed(stream))
             }
             Some(source) => Err(crate::handler::error::InvocationError::new(
@@ -100,5 +107,55 @@ impl crate::handler::contract::Response<Http>
                 ),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handler::contract::{Response as _, Shape};
+    use crate::handler::registry::Output;
+    use crate::handler::streaming::Streaming;
+    use hyper::http::{Response, header};
+
+    /// The first chunk a streamed `http::Response` sends when it came from `source`.
+    fn prelude(source: HttpSource) -> serde_json::Value {
+        let response = Response::builder()
+            .status(201)
+            .header("x-multi", "a")
+            .header("x-multi", "b")
+            .header(header::SET_COOKIE, "c1=blue")
+            .header(header::SET_COOKIE, "c2=red")
+            .body(Streaming::from_chunks(futures_util::stream::iter(["body"])))
+            .unwrap();
+        let shape = Shape::new();
+        shape.http.set(Some(source));
+        let Ok(Output::Streamed(stream)) =
+            response.__lambda_handler_encode(&mut Vec::new(), &shape)
+        else {
+            panic!("a stream to {source:?}");
+        };
+        let (mut chunks, _) = stream.into_parts();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let first = runtime
+            .block_on(futures_util::StreamExt::next(&mut chunks))
+            .unwrap()
+            .unwrap();
+        assert!(first.ends_with(&[0; 8]));
+        serde_json::from_slice(&first[..first.len() - 8]).unwrap()
+    }
+
+    #[test]
+    fn a_streamed_response_has_each_sources_prelude() {
+        assert_eq!(
+            prelude(HttpSource::FunctionUrl),
+            serde_json::json!({"statusCode": 201, "headers": {"x-multi": "a, b"}, "cookies": ["c1=blue", "c2=red"]})
+        );
+        assert_eq!(
+            prelude(HttpSource::RestApi),
+            serde_json::json!({"statusCode": 201, "multiValueHeaders": {"x-multi": ["a", "b"], "set-cookie": ["c1=blue", "c2=red"]}})
+        );
     }
 }
