@@ -231,6 +231,16 @@ fn vpc_lattice_requests_of_both_versions_arrive_whole() {
     assert_eq!(answer["statusDescription"], "200 OK");
     assert_eq!(answer["headers"]["x-multi"], "a, b");
 
+    // Lattice passes the query as the client encoded it: it is not encoded twice.
+    let encoded = edited(
+        &fixture("example-vpc-lattice-v2-request"),
+        "{",
+        r#""queryStringParameters": {"name": ["Ada%20L"], "b": ["1"]}"#,
+        &["queryStringParameters"],
+    );
+    let seen_encoded = seen(&invoke("http_api", &encoded).unwrap());
+    assert_eq!(seen_encoded["query"], "name=Ada%20L&b=1");
+
     let event = fixture("example-vpc-lattice-v2-request-base64");
     let seen_bytes = seen(&invoke("http_api", &event).unwrap());
     let event: Value = serde_json::from_str(&event).unwrap();

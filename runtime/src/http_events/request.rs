@@ -46,9 +46,10 @@ fn build<B: RequestBody>(raw: RawEvent, source: HttpSource) -> Result<Request<B>
                 .multi_value_query_string_parameters
                 .as_ref()
                 .or(raw.query_string_parameters.as_ref());
-            // ALB passes the query string's names and values as the client encoded them;
-            // API Gateway and Lattice decode them, so they are encoded again here.
-            let encoded = matches!(source, HttpSource::Alb { .. });
+            // ALB and VPC Lattice pass the query string's names and values as the client
+            // encoded them (lambda_http decodes Lattice's too); API Gateway's REST APIs
+            // decode them, so they are encoded again here.
+            let encoded = !matches!(source, HttpSource::RestApi);
             let query = query
                 .map(|query| query_string(query, encoded))
                 .unwrap_or_default();
