@@ -52,6 +52,8 @@ use std::process::ExitCode;
 // - `loops`: the invocation loops that serve the Runtime API, one or many, and what they keep
 //   between invocations (the trace-id variable, glibc's memory policy, SIGTERM).
 // - `local`: running without Lambda: the command line, `--serve`, and `TestHandler`.
+// - `http_events` (the `http` feature): an HTTP source's event as an `http::Request`, the
+//   `http::Response` in that source's shape, and a `tower::Service` as a handler (`tower`).
 // - `log`: log lines in Lambda's formats, under every other folder.
 mod handler;
 #[cfg(feature = "http")]
