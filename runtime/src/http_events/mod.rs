@@ -28,16 +28,15 @@ pub struct HttpContext {
     /// The source that invoked the function.
     pub source: HttpSource,
     /// The API Gateway stage (`requestContext.stage`), when the source has stages. The
-    /// request's path never starts with it: REST APIs give the path without the stage, and
-    /// an HTTP API's `$default` stage is not in its path (a named stage of an HTTP API is, as
-    /// `rawPath` has it).
+    /// request's path never starts with it: a REST API gives the path without its stage, and
+    /// an HTTP API's named stage is taken off `rawPath` (`$default` is never in a path).
     pub stage: Option<String>,
     /// The source's `requestContext` as it came: the identity, the authorizer, the request
     /// time, the ALB or Lattice target group ARN.
     pub request_context: serde_json::Value,
-    /// REST API path parameters (`pathParameters`), in the order the event lists them.
+    /// API Gateway's path parameters (`pathParameters`), in the order the event lists them.
     pub path_parameters: Vec<(String, String)>,
-    /// REST API stage variables (`stageVariables`), in the order the event lists them.
+    /// API Gateway's stage variables (`stageVariables`), in the order the event lists them.
     pub stage_variables: Vec<(String, String)>,
 }
 
@@ -71,13 +70,14 @@ impl<B: ResponseBody> crate::handler::contract::Response<Http> for hyper::http::
     }
 }
 
-/// A streamed response: the response's status and headers as the stream's HTTP prelude
-/// (in `multiValueHeaders` for a REST API, as its streaming integration reads them,
-/// <https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode-lambda.html>)
-/// ([`Streaming::http_response`](crate::handler::streaming::Streaming::http_response)), then the stream as the
-/// body. Only the sources that read a stream take it: function URLs (`InvokeMode:
-/// RESPONSE_STREAM`) and REST APIs with response streaming; the others read one JSON answer,
-/// which a stream is not, so the invocation fails saying so.
+/// A streamed response: the response's status and headers as the stream's HTTP prelude, then
+/// the stream as the body. Only the sources that read a stream take it: function URLs
+/// (`InvokeMode: RESPONSE_STREAM`; the prelude of
+/// [`Streaming::http_response`](crate::handler::streaming::Streaming::http_response)) and REST
+/// APIs with response streaming (every value in `multiValueHeaders`, as
+/// <https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode-lambda.html>
+/// has it); the others read one JSON answer, which a stream is not, so the invocation fails
+/// saying so.
 #[diagnostic::do_not_recommend]
 impl crate::handler::contract::Response<Http>
     for hyper::http::Response<crate::handler::streaming::Streaming>
