@@ -70,6 +70,39 @@ impl<B: ResponseBody> crate::handler::contract::Response<Http> for hyper::http::
     }
 }
 
+/// A status and a body, as axum writes a response: `(StatusCode::CREATED, "made")`.
+#[diagnostic::do_not_recommend]
+impl<B: ResponseBody> crate::handler::contract::Response<Http> for (hyper::http::StatusCode, B) {
+    fn __lambda_handler_encode(
+        self,
+        out: &mut Vec<u8>,
+        shape: &crate::handler::contract::Shape,
+    ) -> Result<crate::handler::registry::Output, crate::handler::error::InvocationError> {
+        let (status, body) = self;
+        let mut response = hyper::http::Response::new(body);
+        *response.status_mut() = status;
+        response.__lambda_handler_encode(out, shape)
+    }
+}
+
+/// A status, headers and a body: `(StatusCode::OK, headers, body)`.
+#[diagnostic::do_not_recommend]
+impl<B: ResponseBody> crate::handler::contract::Response<Http>
+    for (hyper::http::StatusCode, hyper::http::HeaderMap, B)
+{
+    fn __lambda_handler_encode(
+        self,
+        out: &mut Vec<u8>,
+        shape: &crate::handler::contract::Shape,
+    ) -> Result<crate::handler::registry::Output, crate::handler::error::InvocationError> {
+        let (status, headers, body) = self;
+        let mut response = hyper::http::Response::new(body);
+        *response.status_mut() = status;
+        *response.headers_mut() = headers;
+        response.__lambda_handler_encode(out, shape)
+    }
+}
+
 /// A streamed response: the response's status and headers as the stream's HTTP prelude, then
 /// the stream as the body. Only the sources that read a stream take it: function URLs
 /// (`InvokeMode: RESPONSE_STREAM`; the prelude of
@@ -145,6 +178,31 @@ mod tests {
             .unwrap();
         assert!(first.ends_with(&[0; 8]));
         serde_json::from_slice(&first[..first.len() - 8]).unwrap()
+    }
+
+    #[test]
+    fn a_status_and_body_tuple_is_a_response() {
+        use crate::handler::contract::Response as _;
+        use hyper::http::{HeaderMap, HeaderValue, StatusCode};
+        let shape = Shape::new();
+        shape.http.set(Some(HttpSource::RestApi));
+        let mut out = Vec::new();
+        (StatusCode::CREATED, "made")
+            .__lambda_handler_encode(&mut out, &shape)
+            .unwrap();
+        let answer: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(answer["statusCode"], 201);
+        assert_eq!(answer["body"], "made");
+        let mut headers = HeaderMap::new();
+        headers.insert("x-a", HeaderValue::from_static("1"));
+        out.clear();
+        (StatusCode::ACCEPTED, headers, vec![0xffu8])
+            .__lambda_handler_encode(&mut out, &shape)
+            .unwrap();
+        let answer: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(answer["statusCode"], 202);
+        assert_eq!(answer["multiValueHeaders"]["x-a"], serde_json::json!(["1"]));
+        assert_eq!(answer["isBase64Encoded"], true);
     }
 
     #[test]

@@ -41,4 +41,14 @@ fn fixed(_request: Request<()>) -> Response<&'static str> {
     Response::new("ok")
 }
 
+#[lambda_handler]
+async fn created(request: Request<String>) -> (StatusCode, String) {
+    (StatusCode::CREATED, request.into_body())
+}
+
+#[lambda_handler]
+fn with_headers(_request: Request<()>) -> Result<(StatusCode, lambda_handler::http::HeaderMap, Vec<u8>), std::io::Error> {
+    Ok((StatusCode::OK, lambda_handler::http::HeaderMap::new(), Vec::new()))
+}
+
 fn main() {}
