@@ -63,3 +63,18 @@ pub fn serve() -> ! {
         read_reply(&mut reader, &mut body);
     }
 }
+
+/// [`serve`] on `AWS_LAMBDA_MAX_CONCURRENCY` connections at once, a blocking thread each:
+/// the floor of the Managed Instances table (one thread per loop is the least code; the
+/// kernel's wake-ups are the cost it cannot avoid).
+pub fn serve_concurrently() -> ! {
+    let loops: usize = std::env::var("AWS_LAMBDA_MAX_CONCURRENCY")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    for _ in 1..loops {
+        std::thread::spawn(|| serve());
+    }
+    serve()
+}

@@ -51,10 +51,14 @@ pub(crate) fn run(root: &Path, runs: usize, only: (Option<&str>, Option<usize>))
     eprintln!("building the Managed Instances handlers ...");
     cargo_build(root, "bootstrap", "bench-hello-ours", &[], None);
     cargo_build(root, "bootstrap", "bench-mi-lambda-runtime", &[], None);
+    cargo_build(root, "release", "bench-floor", &[], None);
     let binaries = [
         root.join("target/bootstrap/mi-ours"),
         root.join("target/bootstrap/mi-lambda-runtime"),
     ];
+    // The raw floor answers `{}` at once: a reference for the greeting handler only.
+    let floor = root.join("target/release/raw-floor");
+    let mut floor_samples = vec![Vec::new(); CONCURRENCY.len()];
     let mut server = Server::start();
     // samples[handler][c][subject]: one per run.
     let mut samples = vec![vec![[Vec::new(), Vec::new()]; CONCURRENCY.len()]; HANDLERS.len()];
@@ -69,11 +73,36 @@ pub(crate) fn run(root: &Path, runs: usize, only: (Option<&str>, Option<usize>))
                     let sample = measure(&mut server, &binaries[s], name, event, c, count(c));
                     samples[h][i][s].push(sample);
                 }
+                if *name == "greet" {
+                    let sample = measure(&mut server, &floor, name, event, c, count(c));
+                    floor_samples[i].push(sample);
+                }
             }
         }
         eprintln!("run {} of {runs} done", run + 1);
     }
     print(&samples, runs);
+    println!();
+    for (i, c) in CONCURRENCY.iter().enumerate() {
+        if floor_samples[i].is_empty() {
+            continue;
+        }
+        let cpu = median(
+            &floor_samples[i]
+                .iter()
+                .map(|s| s.cpu_us)
+                .collect::<Vec<_>>(),
+        );
+        let throughput = median(
+            &floor_samples[i]
+                .iter()
+                .map(|s| s.throughput)
+                .collect::<Vec<_>>(),
+        );
+        println!(
+            "raw floor (std, a blocking thread per connection, answers `{{}}`), C={c}: {cpu:.0} us CPU per invocation, {throughput:.0} /s"
+        );
+    }
 }
 
 fn measure(
