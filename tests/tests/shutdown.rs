@@ -68,27 +68,10 @@ fn the_emulator_passes_sigterm_on_and_never_leaves_its_runtime_running() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stderr = BufReader::new(emulator.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let port: u16 = line
-        .split("http://127.0.0.1:")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|port| port.parse().ok())
-        .unwrap_or_else(|| panic!("{line}"));
+    // Held to the end: the emulator keeps writing to its standard error.
+    let (_stderr, port) = emulator_port(&mut emulator);
     // One invocation, so that the runtime is running.
-    let invoked = Command::new("python3")
-        .args([
-            "-c",
-            "import sys, urllib.request; print(urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b'{}')).read().decode())",
-        ])
-        .arg(format!(
-            "http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
-        ))
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&invoked.stdout).trim(), "1");
+    assert_eq!(invoke_once(port), "1");
 
     terminate(emulator.id());
     let started = Instant::now();
@@ -187,27 +170,10 @@ fn the_emulator_kills_a_runtime_that_ignores_sigterm_after_2_s() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stderr = BufReader::new(emulator.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let port: u16 = line
-        .split("http://127.0.0.1:")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|port| port.parse().ok())
-        .unwrap_or_else(|| panic!("{line}"));
+    // Held to the end: the emulator keeps writing to its standard error.
+    let (_stderr, port) = emulator_port(&mut emulator);
     // The runtime starts with the first invocation.
-    let invoked = Command::new("python3")
-        .args([
-            "-c",
-            "import sys, urllib.request; print(urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b'{}')).read().decode())",
-        ])
-        .arg(format!(
-            "http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
-        ))
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&invoked.stdout).trim(), "\"ok\"");
+    assert_eq!(invoke_once(port), "\"ok\"");
     let runtime: u32 = std::fs::read_to_string(&pid_file).unwrap().parse().unwrap();
     let _ = std::fs::remove_file(&pid_file);
 
@@ -235,4 +201,36 @@ fn the_emulator_kills_a_runtime_that_ignores_sigterm_after_2_s() {
         !std::path::Path::new(&format!("/proc/{runtime}")).exists(),
         "the runtime {runtime} is still running"
     );
+}
+
+/// The emulator's port, from the line it prints first, and the rest of its standard error.
+fn emulator_port(
+    emulator: &mut std::process::Child,
+) -> (BufReader<std::process::ChildStderr>, u16) {
+    let mut stderr = BufReader::new(emulator.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let port: u16 = line
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    (stderr, port)
+}
+
+/// One invocation through the emulator's Invoke API, by a client that is not ours (Python's
+/// standard library): the answer's body.
+fn invoke_once(port: u16) -> String {
+    let invoked = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, urllib.request; print(urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b'{}')).read().decode())",
+        ])
+        .arg(format!(
+            "http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
+        ))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&invoked.stdout).trim().to_owned()
 }
