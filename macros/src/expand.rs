@@ -29,6 +29,21 @@ pub(crate) fn lambda_handler(args: TokenStream, item: TokenStream) -> TokenStrea
             }
         };
     }
+    // `#[lambda_handler(durable)] async fn f(event: E, ctx: DurableContext)`: a handler
+    // generated around it takes Lambda's durable envelope.
+    if let (Ok(args), Ok(sig)) = (&args, &sig)
+        && args.durable
+    {
+        let generated = crate::durable::handler(args, sig);
+        let item = item::reemit(item);
+        return match generated {
+            Ok(handler) => quote!(#item #handler),
+            Err(error) => {
+                let error = error.into_compile_error();
+                quote!(#item #error)
+            }
+        };
+    }
     let handler = match (args, &sig) {
         (Ok(args), Ok(sig)) => validate(args, sig),
         (Err(mut first), Err(second)) => {

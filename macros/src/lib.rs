@@ -6,6 +6,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod args;
+mod durable;
 mod expand;
 mod item;
 mod service;

@@ -20,6 +20,11 @@ pub const MAX_ASYNC_PAYLOAD: usize = 1_048_576;
 /// [`MAX_SYNC_PAYLOAD`]; the rest is headroom for emulators.
 pub const MAX_EVENT: usize = 8 << 20;
 
+/// The largest result one durable-execution checkpoint records for an operation (256 KB,
+/// the durable functions quota; AWS's SDKs replay a child context's children rather than
+/// record a larger result).
+pub const MAX_CHECKPOINT_PAYLOAD: usize = 256 * 1024;
+
 /// Lambda's default function timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 

@@ -62,3 +62,53 @@ pub trait HttpService<Kind> {
         request: ServiceRequest,
     ) -> impl std::future::Future<Output = Result<ServiceResponse, ServiceError>>;
 }
+
+#[cfg(feature = "durable")]
+pub use crate::durable::{DurableOutput, run as run_durable};
+/// The event a `#[lambda_handler(durable)]` handler takes: Lambda's durable envelope.
+pub type DurableEnvelope = serde_json::Value;
+/// The error of a durable invocation that Lambda should try again.
+pub type DurableInvocationError = crate::InvocationError;
+
+/// `#[lambda_handler(durable)]`'s check of the second parameter's type.
+#[cfg(feature = "durable")]
+pub fn durable_context<T: IsDurableContext>() {}
+
+/// The type a durable handler's second parameter must be.
+#[cfg(feature = "durable")]
+#[diagnostic::on_unimplemented(
+    message = "a durable handler's second parameter is `lambda_handler::durable::DurableContext`",
+    label = "this must be `DurableContext`, taken by value",
+    note = "`async fn order(event: Order, ctx: DurableContext) -> Result<Receipt, MyError>`"
+)]
+pub trait IsDurableContext {}
+
+#[cfg(feature = "durable")]
+impl IsDurableContext for crate::durable::DurableContext {}
+
+/// Without the `durable` feature, what `#[lambda_handler(durable)]` names: no type
+/// implements it, so the one error says what to turn on.
+#[cfg(not(feature = "durable"))]
+#[diagnostic::on_unimplemented(
+    message = "`#[lambda_handler(durable)]` needs the `durable` feature of lambda-handler",
+    label = "durable functions are built only with the `durable` feature",
+    note = "in Cargo.toml: `lambda-handler = {{ version = \"0.1\", features = [\"durable\"] }}`"
+)]
+pub trait DurableFeature {}
+
+/// See [`DurableFeature`].
+#[cfg(not(feature = "durable"))]
+pub fn durable_context<T: DurableFeature>() {}
+
+/// See [`DurableFeature`]: never runs.
+#[cfg(not(feature = "durable"))]
+pub async fn run_durable<F>(
+    _: DurableEnvelope,
+    _: F,
+) -> Result<DurableOutput, DurableInvocationError> {
+    unreachable!("`#[lambda_handler(durable)]` does not compile without the `durable` feature")
+}
+
+/// See [`DurableFeature`].
+#[cfg(not(feature = "durable"))]
+pub type DurableOutput = ();

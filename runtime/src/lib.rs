@@ -55,6 +55,10 @@ use std::process::ExitCode;
 // - `http_events` (the `http` feature): an HTTP source's event as an `http::Request`, the
 //   `http::Response` in that source's shape, and a `tower::Service` as a handler (`tower`).
 // - `log`: log lines in Lambda's formats, under every other folder.
+// - `durable` (the `durable` feature): durable functions: the replaying context, its
+//   operations, and the durable-execution API client.
+#[cfg(feature = "durable")]
+pub mod durable;
 mod handler;
 #[cfg(feature = "http")]
 mod http_events;

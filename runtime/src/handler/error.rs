@@ -141,7 +141,7 @@ fn drop_payload(payload: Box<dyn Any + Send>) {
 
 /// `MyError` for `my_crate::handler::error::MyError`, `Error` for `Box<dyn Error + Send + Sync>`, as
 /// Python reports an exception by its class name.
-fn short_type_name<E>() -> &'static str {
+pub(crate) fn short_type_name<E>() -> &'static str {
     let mut name = std::any::type_name::<E>().trim_start_matches('&');
     if let Some(inner) = name
         .strip_prefix("alloc::boxed::Box<")

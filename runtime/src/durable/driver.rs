@@ -1,0 +1,213 @@
+//! One durable invocation from envelope to answer: read the history (every page), decode
+//! the execution's input, run the handler until it returns, suspends or halts, and answer
+//! as the durable-execution API expects (`aws_durable_execution_sdk_python/execution.py`).
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::Poll;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::context::DurableContext;
+use super::execution::{Execution, Halt};
+use super::model::{
+    Action, DurableOutput, ErrorObject, Invocation, InvocationStatus, OperationType,
+    OperationUpdate, UpdateOptions,
+};
+use crate::handler::error::InvocationError;
+
+/// The largest result an answer carries (Lambda's 6 MB response limit less the envelope,
+/// as the Python SDK allows); a larger one is recorded by a checkpoint instead.
+const RESPONSE_LIMIT: usize = lambda_handler_protocol::limits::MAX_SYNC_PAYLOAD - 50;
+
+/// What a durable handler returns: a value, or an error that fails the execution.
+#[diagnostic::on_unimplemented(
+    message = "a durable handler returns `Result<T, E>`, not `{Self}`",
+    label = "the result must be a `Result` whose value implements `serde::Serialize` and whose error implements `std::fmt::Display`",
+    note = "`async fn order(event: Order, ctx: DurableContext) -> Result<Receipt, lambda_handler::durable::DurableError>`"
+)]
+pub trait DurableReturn {
+    /// The result to record.
+    type Value: Serialize;
+    /// Splits into the value or the execution's error.
+    fn into_outcome(self) -> Result<Self::Value, ErrorObject>;
+}
+
+impl<T: Serialize, E: std::fmt::Display> DurableReturn for Result<T, E> {
+    type Value = T;
+    fn into_outcome(self) -> Result<T, ErrorObject> {
+        self.map_err(|error| super::error::DurableError::object_of(&error))
+    }
+}
+
+/// A durable handler's event: the execution's input, decoded from JSON.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a durable function's event",
+    label = "the event type must implement `serde::Deserialize` and own its data",
+    note = "derive it with `#[derive(serde::Deserialize)]`, or take `serde_json::Value` to accept any input"
+)]
+pub trait DurableEvent: DeserializeOwned {}
+
+impl<T: DeserializeOwned> DurableEvent for T {}
+
+/// Runs one durable invocation of `handler` on the envelope `invocation`.
+#[doc(hidden)]
+pub async fn run<Ev, R, F, Fut>(
+    invocation: serde_json::Value,
+    handler: F,
+) -> Result<DurableOutput, InvocationError>
+where
+    Ev: DurableEvent,
+    R: DurableReturn,
+    F: FnOnce(Ev, DurableContext) -> Fut,
+    Fut: Future<Output = R>,
+{
+    let invocation: Invocation = serde_json::from_value(invocation).map_err(|error| {
+        InvocationError::new(
+            "Runtime.UnmarshalError",
+            format!(
+                "this is a durable function, and its event is not a durable invocation ({error}): \
+                 deploy it with `DurableConfig` set, or invoke it locally through a durable \
+                 service such as dex-local-runner"
+            ),
+        )
+    })?;
+    let execution = Execution::new(
+        invocation.durable_execution_arn,
+        invocation.checkpoint_token,
+        invocation.initial_execution_state.operations,
+    );
+    if let Err(halt) = execution
+        .fetch_pages(
+            invocation
+                .initial_execution_state
+                .next_marker
+                .filter(|m| !m.is_empty()),
+        )
+        .await
+    {
+        return answer_halt(halt);
+    }
+    let input = execution
+        .execution_operation()
+        .and_then(|op| op.execution_details)
+        .and_then(|d| d.input_payload)
+        .filter(|payload| !payload.trim().is_empty());
+    let event: Ev = match serde_json::from_str(input.as_deref().unwrap_or("null")) {
+        Ok(event) => event,
+        Err(error) => {
+            return Ok(failed(ErrorObject {
+                error_type: Some("Runtime.UnmarshalError".to_owned()),
+                error_message: Some(format!(
+                    "the execution's input does not decode as `{}`: {error}",
+                    std::any::type_name::<Ev>()
+                )),
+                ..ErrorObject::default()
+            }));
+        }
+    };
+    let context = DurableContext::root(execution.clone());
+    let mut handler = pin!(handler(event, context));
+    let ended = std::future::poll_fn(|cx| {
+        if let Poll::Ready(returned) = handler.as_mut().poll(cx) {
+            return Poll::Ready(Ok(returned));
+        }
+        match execution.stopped(cx.waker()) {
+            Some(halt) => Poll::Ready(Err(halt)),
+            None => Poll::Pending,
+        }
+    })
+    .await;
+    let returned = match ended {
+        Ok(returned) => returned,
+        Err(Some(halt)) => return answer_halt(halt),
+        Err(None) => {
+            return match execution.flush().await {
+                Ok(()) => Ok(pending()),
+                Err(halt) => answer_halt(halt),
+            };
+        }
+    };
+    // Updates queued without waiting (a child context's start) go before the answer.
+    if let Err(halt) = execution.flush().await {
+        return answer_halt(halt);
+    }
+    match returned.into_outcome() {
+        Ok(value) => {
+            let result = serde_json::to_string(&value)
+                .map_err(|error| InvocationError::new("Runtime.MarshalError", error.to_string()))?;
+            if result.len() <= RESPONSE_LIMIT {
+                return Ok(DurableOutput {
+                    status: InvocationStatus::Succeeded,
+                    result: Some(result),
+                    error: None,
+                });
+            }
+            // Too large for the answer: the execution's own operation records it.
+            let update = execution_update(&execution, Action::Succeed, Some(result), None);
+            match execution.checkpoint(update, true).await {
+                Ok(()) => Ok(DurableOutput {
+                    status: InvocationStatus::Succeeded,
+                    result: Some(String::new()),
+                    error: None,
+                }),
+                Err(halt) => answer_halt(halt),
+            }
+        }
+        Err(error) => Ok(failed(error)),
+    }
+}
+
+fn execution_update(
+    execution: &Execution,
+    action: Action,
+    payload: Option<String>,
+    error: Option<ErrorObject>,
+) -> OperationUpdate {
+    let id = execution
+        .execution_operation()
+        .map(|op| op.id)
+        .unwrap_or_default();
+    OperationUpdate {
+        id,
+        parent_id: None,
+        name: None,
+        kind: OperationType::Execution,
+        sub_type: None,
+        action,
+        payload,
+        error,
+        options: UpdateOptions::None,
+    }
+}
+
+fn pending() -> DurableOutput {
+    DurableOutput {
+        status: InvocationStatus::Pending,
+        result: None,
+        error: None,
+    }
+}
+
+fn failed(error: ErrorObject) -> DurableOutput {
+    DurableOutput {
+        status: InvocationStatus::Failed,
+        result: None,
+        error: Some(error),
+    }
+}
+
+/// A halted invocation's answer: the execution fails, or the invocation does (and the
+/// service tries it again).
+fn answer_halt(halt: Halt) -> Result<DurableOutput, InvocationError> {
+    match halt {
+        Halt::Fail(error) => Ok(failed(error)),
+        Halt::Retry(error) => Err(InvocationError::new(
+            error
+                .error_type
+                .unwrap_or_else(|| "CheckpointError".to_owned()),
+            error.error_message.unwrap_or_default(),
+        )),
+    }
+}
