@@ -5,7 +5,9 @@ use std::process::{Command, Stdio};
 
 /// A Python venv under the target directory with what the tests drive from Python, from
 /// PyPI: boto3 (Lambda's own client), the AWS CLI (version 1, the one on PyPI), awslambdaric
-/// (AWS's Python runtime) and cfn-lint with the SAM translator (the template check). Made once, and again only when a package is missing.
+/// (AWS's Python runtime), cfn-lint with the SAM translator (the template check), and AWS's
+/// local durable-execution service (`aws-durable-execution-sdk-python-testing`, pinned: the
+/// conformance run names its gaps) with PyYAML for the conformance requirements. Made once, and again only when a package is missing.
 pub fn python_venv() -> &'static Path {
     static PYTHON: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     PYTHON.get_or_init(|| {
@@ -18,7 +20,8 @@ pub fn python_venv() -> &'static Path {
             Command::new(python)
                 .args([
                     "-c",
-                    "import boto3, awscli, awslambdaric, cfnlint, samtranslator",
+                    "import boto3, awscli, awslambdaric, cfnlint, samtranslator, yaml, \
+                     aws_durable_execution_sdk_python_testing",
                 ])
                 .stderr(Stdio::null())
                 .status()
@@ -48,12 +51,14 @@ pub fn python_venv() -> &'static Path {
                     "awslambdaric",
                     "cfn-lint",
                     "aws-sam-translator",
+                    "pyyaml",
+                    "aws-durable-execution-sdk-python-testing==1.4.0",
                 ])
                 .status()
                 .expect("pip");
             assert!(
                 installed.success() && ready(&python),
-                "pip install boto3 awscli awslambdaric cfn-lint aws-sam-translator failed"
+                "pip install of the tests' Python packages failed"
             );
         }
         python

@@ -1,0 +1,116 @@
+"""Runs AWS's durable-execution conformance requirements against our durable handlers.
+
+The requirements (YAML, `aws-durable-execution-conformance-tests`) and the service
+(`dex-local-runner`, from `aws-durable-execution-sdk-python-testing`) are AWS's, fetched
+from PyPI by `tests/durable.rs`; the handlers are ours (`handlers.rs`), one per case, each
+served by its binary's `--serve`. Each case is checked by the package's own validation of
+an asynchronous invocation (`PollingValidator`): it polls the execution's history,
+completes callbacks as the case says, matches the history and checks status and result.
+Cases run concurrently, each with its own function process.
+
+usage: conformance.py PACKAGE_DIR BINARY SUITE[,SUITE...] REPORT [CASE=REASON ...]
+writes REPORT, one JSON object: {"suites": {suite: {"passed": n, "failed": n, "skipped": n}},
+"failures": {case: [errors]}, "skipped": {case: reason}}
+"""
+
+import json
+import sys
+import types
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import yaml
+
+from dex import serve, start_dex, start_execution
+
+
+def main() -> int:
+    package_dir, binary, suites, report_path = sys.argv[1], sys.argv[2], sys.argv[3].split(","), sys.argv[4]
+    skips = dict(arg.split("=", 1) for arg in sys.argv[5:])
+    sys.path.insert(0, package_dir)
+    from aws_durable_execution_conformance_tests import validate, variables
+    conformance = types.SimpleNamespace(
+        PlaceholderContext=variables.PlaceholderContext,
+        PollingValidator=validate.PollingValidator,
+        AsyncValidationConfig=validate.AsyncValidationConfig,
+        CallbackAction=validate.CallbackAction,
+    )
+    dex, client = start_dex()
+
+    requirements = Path(package_dir) / "aws_durable_execution_conformance_tests" / "test_requirements"
+    report = {"suites": {}, "failures": {}, "skipped": {}}
+    runs = {}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for suite in suites:
+            counts = report["suites"].setdefault(suite, {"passed": 0, "failed": 0, "skipped": 0})
+            for case_file in sorted((requirements / suite).glob("*.yaml"),
+                                    key=lambda p: [int(n) for n in p.stem.split("-")]):
+                case = f"{suite}/{case_file.stem}"
+                if case in skips:
+                    counts["skipped"] += 1
+                    report["skipped"][case] = skips[case]
+                    continue
+                handler = f"{suite}_{case_file.stem.replace('-', '_')}"
+                runs[case] = pool.submit(run_case, case_file, handler, binary, dex, client, conformance)
+    for case, run in runs.items():
+        errors = run.result()
+        counts = report["suites"][case.split("/")[0]]
+        if errors:
+            counts["failed"] += 1
+            report["failures"][case] = errors
+        else:
+            counts["passed"] += 1
+    Path(report_path).write_text(json.dumps(report, indent=1))
+    return 1 if report["failures"] else 0
+
+
+def run_case(case_file, handler, binary, dex, client, conformance):
+    data = yaml.safe_load(case_file.read_text())
+    context = conformance.PlaceholderContext()
+    context.resolve_variables(data.get("Variables"))
+    payload = context.substitute(data.get("Input"))
+    function = serve(binary, handler, dex)
+    try:
+        arn = start_execution(dex, function, payload, f"{handler}-{uuid.uuid4()}")
+        # The package's own asynchronous validation: it polls the history, completes
+        # callbacks as the case's `CallbackActions` say, matches the history and, when the
+        # case expects one, waits for the final status and result.
+        actions = [conformance.CallbackAction.from_dict(raw) for raw in data.get("CallbackActions", [])]
+        validator = conformance.PollingValidator(
+            lambda_client=client,
+            config=conformance.AsyncValidationConfig(poll_interval_seconds=0.2,
+                                                     no_progress_timeout_seconds=30),
+            context=context,
+        )
+        result = validator.validate(
+            execution_arn=arn,
+            expected_events=without_dex_gaps(data["ExpectedExecutionHistory"]),
+            expected_result=data.get("ExpectedResult"),
+            callback_actions=actions,
+        )
+        if result.passed:
+            return []
+        history = client.get_durable_execution_history(DurableExecutionArn=arn).get("Events", [])
+        return list(result.errors) + [
+            "history: " + json.dumps(
+                [{k: v for k, v in e.items() if k != "EventTimestamp"} for e in history], default=str),
+            "function output:\n" + function.output(),
+        ]
+    finally:
+        function.stop()
+
+
+def without_dex_gaps(expected):
+    """The expected history without what dex-local-runner 1.4.0 never records and AWS's
+    service does: `RetryDetails` on `StepSucceeded` (its `executor.py` keeps an update's
+    retry details only for RETRY and FAIL). The rest of each event is still matched."""
+    expected = json.loads(json.dumps(expected))
+    for event in expected:
+        if event.get("EventType") == "StepSucceeded":
+            (event.get("StepSucceededDetails") or {}).pop("RetryDetails", None)
+    return expected
+
+
+if __name__ == "__main__":
+    sys.exit(main())
