@@ -7,7 +7,7 @@ use std::fmt;
 use std::time::Duration;
 
 use lambda_handler::durable::{
-    DurableContext, DurableError, Jitter, RetryStrategy, StepConfig, StepSemantics,
+    CallbackConfig, DurableContext, DurableError, Jitter, RetryStrategy, StepConfig, StepSemantics,
 };
 use lambda_handler::lambda_handler;
 use serde::{Deserialize, Serialize, Serializer};
@@ -392,6 +392,637 @@ async fn wait_2_4(_event: Value, ctx: DurableContext) -> Outcome {
 async fn wait_2_5(_event: Value, ctx: DurableContext) -> Outcome {
     ctx.wait("", Duration::from_secs(3600)).await;
     Ok(Value::Null)
+}
+
+// --- child --------------------------------------------------------------------------------
+
+/// A step that returns `value`.
+async fn echo(ctx: &DurableContext, name: &str, value: String) -> Result<String, DurableError> {
+    ctx.step(name, |_| async move { Ok::<_, Failure>(value) })
+        .await
+}
+
+#[lambda_handler(durable)]
+async fn child_3_1(event: Value, ctx: DurableContext) -> Outcome {
+    let input = text(&event).to_owned();
+    let value: String = ctx
+        .run_in_child_context(
+            "child",
+            |child| async move { echo(&child, "step", input).await },
+        )
+        .await?;
+    Ok(json!(value))
+}
+
+#[lambda_handler(durable)]
+async fn child_3_2(event: Value, ctx: DurableContext) -> Outcome {
+    let name = event["name"].as_str().unwrap_or_default().to_owned();
+    let value = event["value"].as_str().unwrap_or_default().to_owned();
+    let value: String = ctx
+        .run_in_child_context(
+            &name,
+            |child| async move { echo(&child, "step", value).await },
+        )
+        .await?;
+    Ok(json!(value))
+}
+
+#[lambda_handler(durable)]
+async fn child_3_3(event: Value, ctx: DurableContext) -> Outcome {
+    let input = text(&event).to_owned();
+    let value: String = ctx
+        .run_in_child_context("child", |child| async move {
+            let first = echo(&child, "first", input).await?;
+            echo(&child, "second", first).await
+        })
+        .await?;
+    Ok(json!(value))
+}
+
+#[lambda_handler(durable)]
+async fn child_3_4(_event: Value, ctx: DurableContext) -> Outcome {
+    let value: String = ctx
+        .run_in_child_context("child", |child| async move {
+            child
+                .step_with("fail", no_retry(), |_| async {
+                    Err::<String, _>(Failure("inner failure"))
+                })
+                .await
+        })
+        .await?;
+    Ok(json!(value))
+}
+
+#[lambda_handler(durable)]
+async fn child_3_5(event: Value, ctx: DurableContext) -> Outcome {
+    let input = text(&event).to_owned();
+    let failed: Result<String, _> = ctx
+        .run_in_child_context("child", |child| async move {
+            child
+                .step_with("fail", no_retry(), |_| async {
+                    Err::<String, _>(Failure("inner failure"))
+                })
+                .await
+        })
+        .await;
+    assert!(failed.is_err());
+    Ok(json!(echo(&ctx, "recover", input).await?))
+}
+
+#[lambda_handler(durable)]
+async fn child_3_6(event: Value, ctx: DurableContext) -> Outcome {
+    let input = text(&event).to_owned();
+    let value: String = ctx
+        .run_in_child_context("outer", |outer| async move {
+            let outer_value = echo(&outer, "outer step", input).await?;
+            outer
+                .run_in_child_context("inner", |inner| async move {
+                    echo(&inner, "inner step", outer_value).await
+                })
+                .await
+        })
+        .await?;
+    Ok(json!(value))
+}
+
+#[lambda_handler(durable)]
+async fn child_3_7(event: Value, ctx: DurableContext) -> Outcome {
+    let input = text(&event).to_owned();
+    let retry = RetryStrategy::default()
+        .initial_delay(Duration::from_secs(1))
+        .jitter(Jitter::None);
+    let value: String = ctx
+        .run_in_child_context("child", |child| async move {
+            child
+                .step_with("flaky", StepConfig::new().retry(retry), |step| async move {
+                    match step.attempt() {
+                        1 => Err(Failure("first attempt fails")),
+                        _ => Ok(input),
+                    }
+                })
+                .await
+        })
+        .await?;
+    Ok(json!(value))
+}
+
+#[lambda_handler(durable)]
+async fn child_3_8(_event: Value, ctx: DurableContext) -> Outcome {
+    let retry = RetryStrategy::default()
+        .max_attempts(2)
+        .initial_delay(Duration::from_secs(1))
+        .jitter(Jitter::None);
+    let value: String = ctx
+        .run_in_child_context("child", |child| async move {
+            child
+                .step_with("always fail", StepConfig::new().retry(retry), |_| async {
+                    Err::<String, _>(Failure("always fails"))
+                })
+                .await
+        })
+        .await?;
+    Ok(json!(value))
+}
+
+#[lambda_handler(durable)]
+async fn child_3_9(event: Value, ctx: DurableContext) -> Outcome {
+    let input = text(&event).to_owned();
+    let value: String = ctx
+        .run_in_child_context(
+            "child",
+            |child| async move { echo(&child, "step", input).await },
+        )
+        .await?;
+    ctx.wait("", Duration::from_secs(1)).await;
+    Ok(json!(value))
+}
+
+#[lambda_handler(durable)]
+async fn child_3_10(event: Value, ctx: DurableContext) -> Outcome {
+    let input = text(&event).to_owned();
+    let value: String = ctx
+        .run_in_child_context("child", |child| async move {
+            let value = echo(&child, "step", input).await?;
+            child.wait("", Duration::from_secs(1)).await;
+            Ok::<_, DurableError>(value)
+        })
+        .await?;
+    Ok(json!(value))
+}
+
+#[lambda_handler(durable)]
+async fn child_3_11(event: Value, ctx: DurableContext) -> Outcome {
+    let input = text(&event).to_owned();
+    let large: Vec<String> = ctx
+        .run_in_child_context("large", |child| async move {
+            println!("child context for {input}");
+            let small = echo(&child, "small", "x".to_owned()).await?;
+            // Over the 256 KB a checkpoint records: the context's children replay instead.
+            Ok::<_, DurableError>(vec![small.repeat(1024); 300])
+        })
+        .await?;
+    assert_eq!(large.len(), 300);
+    ctx.wait("", Duration::from_secs(1)).await;
+    Ok(json!(text(&event)))
+}
+
+#[lambda_handler(durable)]
+async fn child_3_12(event: Value, ctx: DurableContext) -> Outcome {
+    let input = text(&event).to_owned();
+    // The first process to run the step crashes; the marker tells its successor.
+    let marker = std::env::temp_dir().join(format!(
+        "durable-crashed-{}",
+        ctx.execution_arn()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    ));
+    let value: String = ctx
+        .run_in_child_context("child", |child| async move {
+            child
+                .step("crashes once", |_| async move {
+                    if !marker.exists() {
+                        std::fs::write(&marker, b"").expect("the marker");
+                        crash()?;
+                    }
+                    Ok::<_, Failure>(input)
+                })
+                .await
+        })
+        .await?;
+    Ok(json!(value))
+}
+
+#[lambda_handler(durable)]
+async fn child_3_13(event: Value, ctx: DurableContext) -> Outcome {
+    let input = text(&event).to_owned();
+    let inner = input.clone();
+    let _: String = ctx
+        .run_in_child_context("child", |child| async move {
+            child.wait("", Duration::from_secs(1)).await;
+            Ok::<_, DurableError>(inner)
+        })
+        .await?;
+    Ok(json!(echo(&ctx, "outer", input).await?))
+}
+
+/// An upper-case string: the child context's result serializes through it.
+#[lambda_handler(durable)]
+async fn child_3_14(event: Value, ctx: DurableContext) -> Outcome {
+    let input = text(&event).to_owned();
+    let value: Uppercase = ctx
+        .run_in_child_context("child", |child| async move {
+            Ok::<_, DurableError>(Uppercase(echo(&child, "step", input).await?))
+        })
+        .await?;
+    Ok(serde_json::to_value(value).expect("JSON"))
+}
+
+#[lambda_handler(durable)]
+async fn child_3_15(_event: Value, ctx: DurableContext) -> Outcome {
+    let value: String = ctx
+        .run_in_child_context("child", |_| async {
+            Err::<String, _>(Failure("child failed directly"))
+        })
+        .await?;
+    Ok(json!(value))
+}
+
+#[lambda_handler(durable)]
+async fn child_3_16(_event: Value, ctx: DurableContext) -> Outcome {
+    let value: Option<String> = ctx
+        .run_in_child_context("child", |_| async { Ok::<_, Failure>(None) })
+        .await?;
+    Ok(json!(value))
+}
+
+#[lambda_handler(durable)]
+async fn child_3_17(event: Value, ctx: DurableContext) -> Outcome {
+    let input = text(&event).to_owned();
+    let value: String = ctx
+        .run_in_child_context("child", |_| async move {
+            println!("{input}");
+            Ok::<_, Failure>(input)
+        })
+        .await?;
+    ctx.wait("", Duration::from_secs(1)).await;
+    Ok(json!(value))
+}
+
+#[lambda_handler(durable)]
+async fn child_3_18(event: Value, ctx: DurableContext) -> Outcome {
+    let input = text(&event).to_owned();
+    let value: String = ctx
+        .run_in_child_context("child", |child| async move {
+            let value = echo(&child, "inner", input).await?;
+            child.wait("", Duration::from_secs(1)).await;
+            Ok::<_, DurableError>(value)
+        })
+        .await?;
+    let value = echo(&ctx, "outer", value).await?;
+    ctx.wait("", Duration::from_secs(1)).await;
+    Ok(json!(value))
+}
+
+// --- callback -----------------------------------------------------------------------------
+
+fn names(event: &Value) -> (String, String) {
+    let name = |i: usize| event[i].as_str().unwrap_or_default().to_owned();
+    (name(0), name(1))
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_1(event: Value, ctx: DurableContext) -> Outcome {
+    let callback = ctx
+        .create_callback::<Value>(text(&event), CallbackConfig::new())
+        .await?;
+    Ok(callback.result().await?)
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_2(_event: Value, ctx: DurableContext) -> Outcome {
+    let callback = ctx
+        .create_callback::<Value>("approval", CallbackConfig::new())
+        .await?;
+    Ok(callback.result().await?)
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_3(event: Value, ctx: DurableContext) -> Outcome {
+    let config = CallbackConfig::new().timeout(Duration::from_secs(5));
+    let callback = ctx.create_callback::<Value>(text(&event), config).await?;
+    Ok(callback.result().await?)
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_4(event: Value, ctx: DurableContext) -> Outcome {
+    let config = CallbackConfig::new().heartbeat_timeout(Duration::from_secs(5));
+    let callback = ctx.create_callback::<Value>(text(&event), config).await?;
+    Ok(callback.result().await?)
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_5(event: Value, ctx: DurableContext) -> Outcome {
+    let config = CallbackConfig::new().heartbeat_timeout(Duration::from_secs(10));
+    let callback = ctx.create_callback::<Value>(text(&event), config).await?;
+    Ok(callback.result().await?)
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_6(event: Value, ctx: DurableContext) -> Outcome {
+    let callback = ctx
+        .create_callback::<Value>(text(&event), CallbackConfig::new())
+        .await?;
+    Ok(callback.result().await?)
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_7(event: Value, ctx: DurableContext) -> Outcome {
+    let callback = ctx
+        .create_callback::<Value>(text(&event), CallbackConfig::new())
+        .await?;
+    echo(&ctx, "between", "work".to_owned()).await?;
+    Ok(callback.result().await?)
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_8(event: Value, ctx: DurableContext) -> Outcome {
+    let config = CallbackConfig::new().timeout(Duration::from_secs(5));
+    let callback = ctx.create_callback::<Value>(text(&event), config).await?;
+    echo(&ctx, "between", "work".to_owned()).await?;
+    Ok(callback.result().await?)
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_9(event: Value, ctx: DurableContext) -> Outcome {
+    let callback = ctx
+        .create_callback::<Value>(text(&event), CallbackConfig::new())
+        .await?;
+    ctx.wait("", Duration::from_secs(5)).await;
+    Ok(callback.result().await?)
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_10(event: Value, ctx: DurableContext) -> Outcome {
+    callback_4_9(event, ctx).await
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_11(event: Value, ctx: DurableContext) -> Outcome {
+    let config = CallbackConfig::new().timeout(Duration::from_secs(3));
+    let callback = ctx.create_callback::<Value>(text(&event), config).await?;
+    ctx.wait("", Duration::from_secs(6)).await;
+    Ok(callback.result().await?)
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_12(event: Value, ctx: DurableContext) -> Outcome {
+    let callback = ctx
+        .create_callback::<Value>(text(&event), CallbackConfig::new())
+        .await?;
+    let value = callback.result().await?;
+    ctx.wait("", Duration::from_secs(2)).await;
+    Ok(value)
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_13(event: Value, ctx: DurableContext) -> Outcome {
+    let callback = ctx
+        .create_callback::<Value>(text(&event), CallbackConfig::new())
+        .await?;
+    let message = match callback.result().await {
+        Ok(value) => value,
+        Err(error) => json!(format!("callback failed: {}", error.message())),
+    };
+    ctx.wait("", Duration::from_secs(2)).await;
+    Ok(message)
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_14(event: Value, ctx: DurableContext) -> Outcome {
+    let config = CallbackConfig::new().timeout(Duration::from_secs(3));
+    let callback = ctx.create_callback::<Value>(text(&event), config).await?;
+    let message = match callback.result().await {
+        Ok(value) => value,
+        Err(error) => json!(format!("callback timed out: {}", error.message())),
+    };
+    ctx.wait("", Duration::from_secs(2)).await;
+    Ok(message)
+}
+
+/// A message whose timestamp arrives as RFC 3339 text and is kept as Unix seconds: the
+/// callback's own deserializer, as Rust writes one (`deserialize_with`).
+#[derive(Serialize, Deserialize)]
+struct Message {
+    id: Value,
+    message: String,
+    #[serde(deserialize_with = "unix_seconds")]
+    timestamp: i64,
+}
+
+fn unix_seconds<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    let number = |range: std::ops::Range<usize>| -> Result<i64, D::Error> {
+        text.get(range)
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| serde::de::Error::custom(format!("not RFC 3339: {text}")))
+    };
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    // Days from 1970-01-01 to the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Ok(days * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_15(event: Value, ctx: DurableContext) -> Outcome {
+    let callback = ctx
+        .create_callback::<Message>(text(&event), CallbackConfig::new())
+        .await?;
+    let message = callback.result().await?;
+    Ok(json!({ "received": message }))
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_16(event: Value, ctx: DurableContext) -> Outcome {
+    let callback = ctx
+        .create_callback::<u64>(text(&event), CallbackConfig::new())
+        .await?;
+    let count = callback.result().await?;
+    Ok(json!({ "count": count, "doubled": count * 2 }))
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_17(event: Value, ctx: DurableContext) -> Outcome {
+    let (a, b) = names(&event);
+    let first = ctx
+        .create_callback::<Value>(&a, CallbackConfig::new())
+        .await?
+        .result()
+        .await?;
+    let second = ctx
+        .create_callback::<Value>(&b, CallbackConfig::new())
+        .await?
+        .result()
+        .await?;
+    Ok(json!([first, second]))
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_18(event: Value, ctx: DurableContext) -> Outcome {
+    let (a, b) = names(&event);
+    let callback_a = ctx
+        .create_callback::<Value>(&a, CallbackConfig::new())
+        .await?;
+    let callback_b = ctx
+        .create_callback::<Value>(&b, CallbackConfig::new())
+        .await?;
+    let first = callback_a.result().await?;
+    let second = callback_b.result().await?;
+    Ok(json!([first, second]))
+}
+
+#[lambda_handler(durable)]
+async fn callback_4_19(event: Value, ctx: DurableContext) -> Outcome {
+    let (a, b) = names(&event);
+    let callback_a = ctx
+        .create_callback::<Value>(&a, CallbackConfig::new())
+        .await?;
+    let callback_b = ctx
+        .create_callback::<Value>(&b, CallbackConfig::new())
+        .await?;
+    let second = callback_b.result().await?;
+    let first = callback_a.result().await?;
+    Ok(json!([first, second]))
+}
+
+// --- wait_for_callback --------------------------------------------------------------------
+
+/// A submitter that tells nobody: the case's outside system finds the callback in the history.
+async fn submit_nothing(_callback_id: String) -> Result<(), Failure> {
+    Ok(())
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_callback_7_1(event: Value, ctx: DurableContext) -> Outcome {
+    Ok(ctx
+        .wait_for_callback::<Value, _, _, _>(text(&event), CallbackConfig::new(), submit_nothing)
+        .await?)
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_callback_7_2(_event: Value, ctx: DurableContext) -> Outcome {
+    Ok(ctx
+        .wait_for_callback::<Value, _, _, _>("approval", CallbackConfig::new(), submit_nothing)
+        .await?)
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_callback_7_3(_event: Value, ctx: DurableContext) -> Outcome {
+    Ok(ctx
+        .wait_for_callback::<Value, _, _, _>("", CallbackConfig::new(), |_| async {
+            Ok::<_, Failure>(())
+        })
+        .await?)
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_callback_7_4(event: Value, ctx: DurableContext) -> Outcome {
+    wait_for_callback_7_1(event, ctx).await
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_callback_7_5(event: Value, ctx: DurableContext) -> Outcome {
+    let config = CallbackConfig::new().timeout(Duration::from_secs(3));
+    Ok(ctx
+        .wait_for_callback::<Value, _, _, _>(text(&event), config, submit_nothing)
+        .await?)
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_callback_7_6(event: Value, ctx: DurableContext) -> Outcome {
+    match ctx
+        .wait_for_callback::<Value, _, _, _>(text(&event), CallbackConfig::new(), submit_nothing)
+        .await
+    {
+        Ok(value) => Ok(value),
+        Err(_) => Ok(json!("recovered")),
+    }
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_callback_7_7(event: Value, ctx: DurableContext) -> Outcome {
+    let retry = RetryStrategy::default()
+        .max_attempts(2)
+        .initial_delay(Duration::from_secs(1))
+        .jitter(Jitter::None);
+    let config = CallbackConfig::new().submitter_retry(retry);
+    Ok(ctx
+        .wait_for_callback::<Value, _, _, _>(text(&event), config, |_| async {
+            Err::<(), _>(Failure("submitter failed"))
+        })
+        .await?)
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_callback_7_8(event: Value, ctx: DurableContext) -> Outcome {
+    let name = text(&event).to_owned();
+    let value: Value = ctx
+        .run_in_child_context("wrapper", |child| async move {
+            child
+                .wait_for_callback::<Value, _, _, _>(&name, CallbackConfig::new(), submit_nothing)
+                .await
+        })
+        .await?;
+    Ok(value)
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_callback_7_9(_event: Value, ctx: DurableContext) -> Outcome {
+    let first: Value = ctx
+        .wait_for_callback("first", CallbackConfig::new(), submit_nothing)
+        .await?;
+    let second: Value = ctx
+        .wait_for_callback("second", CallbackConfig::new(), submit_nothing)
+        .await?;
+    Ok(json!([first, second]))
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_callback_7_10(event: Value, ctx: DurableContext) -> Outcome {
+    ctx.wait("", Duration::from_secs(1)).await;
+    echo(&ctx, "fixed data", "data".to_owned()).await?;
+    Ok(ctx
+        .wait_for_callback::<Value, _, _, _>(text(&event), CallbackConfig::new(), submit_nothing)
+        .await?)
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_callback_7_11(event: Value, ctx: DurableContext) -> Outcome {
+    #[derive(Serialize, Deserialize)]
+    struct Decision {
+        status: String,
+    }
+    let decision: Decision = ctx
+        .wait_for_callback(text(&event), CallbackConfig::new(), submit_nothing)
+        .await?;
+    Ok(json!(decision.status))
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_callback_7_12(event: Value, ctx: DurableContext) -> Outcome {
+    let config = CallbackConfig::new().heartbeat_timeout(Duration::from_secs(5));
+    Ok(ctx
+        .wait_for_callback::<Value, _, _, _>(text(&event), config, submit_nothing)
+        .await?)
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_callback_7_13(event: Value, ctx: DurableContext) -> Outcome {
+    let config = CallbackConfig::new().heartbeat_timeout(Duration::from_secs(10));
+    Ok(ctx
+        .wait_for_callback::<Value, _, _, _>(text(&event), config, submit_nothing)
+        .await?)
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_callback_7_14(event: Value, ctx: DurableContext) -> Outcome {
+    let config = CallbackConfig::new().timeout(Duration::from_secs(3));
+    match ctx
+        .wait_for_callback::<Value, _, _, _>(text(&event), config, submit_nothing)
+        .await
+    {
+        Ok(value) => Ok(value),
+        Err(_) => Ok(json!("timed-out-handled")),
+    }
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_callback_7_15(event: Value, ctx: DurableContext) -> Outcome {
+    wait_for_callback_7_1(event, ctx).await
 }
 
 fn main() {

@@ -20,7 +20,7 @@ use super::model::{
     Action, Details, ErrorObject, Operation, OperationStatus, OperationType, OperationUpdate,
     UpdateOptions,
 };
-use super::retry::{StepConfig, StepSemantics};
+use super::retry::{RetryStrategy, StepConfig, StepSemantics};
 
 /// The largest result a checkpoint records for a child context; a larger one is rebuilt on
 /// replay by running the context's children again (`ReplayChildren`), as AWS's SDKs do.
@@ -85,11 +85,13 @@ pub struct Callback<T> {
     value: PhantomData<fn() -> T>,
 }
 
-/// A callback's time limits.
-#[derive(Clone, Copy, Debug, Default)]
+/// A callback's time limits, and for [`DurableContext::wait_for_callback`] how its submitter
+/// step is retried.
+#[derive(Clone, Debug, Default)]
 pub struct CallbackConfig {
     timeout: Option<Duration>,
     heartbeat_timeout: Option<Duration>,
+    submitter_retry: Option<RetryStrategy>,
 }
 
 impl CallbackConfig {
@@ -107,6 +109,13 @@ impl CallbackConfig {
     /// The callback fails if the outside system sends no heartbeat within `timeout`.
     pub fn heartbeat_timeout(mut self, timeout: Duration) -> Self {
         self.heartbeat_timeout = Some(timeout);
+        self
+    }
+
+    /// How [`DurableContext::wait_for_callback`]'s submitter step is retried when it fails
+    /// (the default strategy otherwise).
+    pub fn submitter_retry(mut self, retry: RetryStrategy) -> Self {
+        self.submitter_retry = Some(retry);
         self
     }
 }
@@ -607,6 +616,7 @@ impl DurableContext {
             Some(name) => format!("{name} "),
             None => String::new(),
         };
+        let submitter = StepConfig::new().retry(config.submitter_retry.clone().unwrap_or_default());
         self.run_child(
             who,
             |child| async move {
@@ -615,7 +625,7 @@ impl DurableContext {
                     .await?;
                 let id = callback.id().to_owned();
                 let submitted: Result<(), DurableError> = child
-                    .step(&format!("{prefix}submitter"), |_| submit(id))
+                    .step_with(&format!("{prefix}submitter"), submitter, |_| submit(id))
                     .await;
                 if let Err(error) = submitted {
                     return Err(DurableError::new(

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::context::DurableContext;
+use super::error::DurableError;
 use super::execution::{Execution, Halt};
 use super::model::{
     Action, DurableOutput, ErrorObject, Invocation, InvocationStatus, OperationType,
@@ -34,10 +35,33 @@ pub trait DurableReturn {
     fn into_outcome(self) -> Result<Self::Value, ErrorObject>;
 }
 
-impl<T: Serialize, E: std::fmt::Display> DurableReturn for Result<T, E> {
+impl<T: Serialize, E: std::fmt::Display + 'static> DurableReturn for Result<T, E> {
     type Value = T;
     fn into_outcome(self) -> Result<T, ErrorObject> {
-        self.map_err(|error| super::error::DurableError::object_of(&error))
+        self.map_err(|error| execution_error(&error))
+    }
+}
+
+/// The execution's error: a durable operation's failure that the handler passed on (with
+/// `?`, or boxed) keeps the original message, typed by what failed (`CallbackError`), as
+/// AWS's SDKs report it; any other error by its type and message.
+fn execution_error<E: std::fmt::Display + 'static>(error: &E) -> ErrorObject {
+    use std::any::Any;
+    use std::error::Error;
+    let any: &dyn Any = error;
+    let durable = any
+        .downcast_ref::<DurableError>()
+        .or_else(|| {
+            any.downcast_ref::<Box<dyn Error + Send + Sync>>()?
+                .downcast_ref()
+        })
+        .or_else(|| any.downcast_ref::<Box<dyn Error>>()?.downcast_ref());
+    match durable {
+        Some(durable) => ErrorObject {
+            error_type: Some(durable.kind().to_owned()),
+            ..durable.error_object().clone()
+        },
+        None => DurableError::object_of(error),
     }
 }
 
