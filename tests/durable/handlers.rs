@@ -7,7 +7,8 @@ use std::fmt;
 use std::time::Duration;
 
 use lambda_handler::durable::{
-    CallbackConfig, DurableContext, DurableError, Jitter, RetryStrategy, StepConfig, StepSemantics,
+    BatchConfig, BatchResult, CallbackConfig, CompletionReason, DurableContext, DurableError,
+    Jitter, ParallelBranch, RetryStrategy, StepConfig, StepSemantics, WaitStrategy,
 };
 use lambda_handler::lambda_handler;
 use serde::{Deserialize, Serialize, Serializer};
@@ -674,7 +675,7 @@ async fn callback_4_1(event: Value, ctx: DurableContext) -> Outcome {
     let callback = ctx
         .create_callback::<Value>(text(&event), CallbackConfig::new())
         .await?;
-    Ok(callback.result().await?)
+    callback.result().await
 }
 
 #[lambda_handler(durable)]
@@ -682,28 +683,28 @@ async fn callback_4_2(_event: Value, ctx: DurableContext) -> Outcome {
     let callback = ctx
         .create_callback::<Value>("approval", CallbackConfig::new())
         .await?;
-    Ok(callback.result().await?)
+    callback.result().await
 }
 
 #[lambda_handler(durable)]
 async fn callback_4_3(event: Value, ctx: DurableContext) -> Outcome {
     let config = CallbackConfig::new().timeout(Duration::from_secs(5));
     let callback = ctx.create_callback::<Value>(text(&event), config).await?;
-    Ok(callback.result().await?)
+    callback.result().await
 }
 
 #[lambda_handler(durable)]
 async fn callback_4_4(event: Value, ctx: DurableContext) -> Outcome {
     let config = CallbackConfig::new().heartbeat_timeout(Duration::from_secs(5));
     let callback = ctx.create_callback::<Value>(text(&event), config).await?;
-    Ok(callback.result().await?)
+    callback.result().await
 }
 
 #[lambda_handler(durable)]
 async fn callback_4_5(event: Value, ctx: DurableContext) -> Outcome {
     let config = CallbackConfig::new().heartbeat_timeout(Duration::from_secs(10));
     let callback = ctx.create_callback::<Value>(text(&event), config).await?;
-    Ok(callback.result().await?)
+    callback.result().await
 }
 
 #[lambda_handler(durable)]
@@ -711,7 +712,7 @@ async fn callback_4_6(event: Value, ctx: DurableContext) -> Outcome {
     let callback = ctx
         .create_callback::<Value>(text(&event), CallbackConfig::new())
         .await?;
-    Ok(callback.result().await?)
+    callback.result().await
 }
 
 #[lambda_handler(durable)]
@@ -720,7 +721,7 @@ async fn callback_4_7(event: Value, ctx: DurableContext) -> Outcome {
         .create_callback::<Value>(text(&event), CallbackConfig::new())
         .await?;
     echo(&ctx, "between", "work".to_owned()).await?;
-    Ok(callback.result().await?)
+    callback.result().await
 }
 
 #[lambda_handler(durable)]
@@ -728,7 +729,7 @@ async fn callback_4_8(event: Value, ctx: DurableContext) -> Outcome {
     let config = CallbackConfig::new().timeout(Duration::from_secs(5));
     let callback = ctx.create_callback::<Value>(text(&event), config).await?;
     echo(&ctx, "between", "work".to_owned()).await?;
-    Ok(callback.result().await?)
+    callback.result().await
 }
 
 #[lambda_handler(durable)]
@@ -737,7 +738,7 @@ async fn callback_4_9(event: Value, ctx: DurableContext) -> Outcome {
         .create_callback::<Value>(text(&event), CallbackConfig::new())
         .await?;
     ctx.wait("", Duration::from_secs(5)).await;
-    Ok(callback.result().await?)
+    callback.result().await
 }
 
 #[lambda_handler(durable)]
@@ -750,7 +751,7 @@ async fn callback_4_11(event: Value, ctx: DurableContext) -> Outcome {
     let config = CallbackConfig::new().timeout(Duration::from_secs(3));
     let callback = ctx.create_callback::<Value>(text(&event), config).await?;
     ctx.wait("", Duration::from_secs(6)).await;
-    Ok(callback.result().await?)
+    callback.result().await
 }
 
 #[lambda_handler(durable)]
@@ -888,25 +889,22 @@ async fn submit_nothing(_callback_id: String) -> Result<(), Failure> {
 
 #[lambda_handler(durable)]
 async fn wait_for_callback_7_1(event: Value, ctx: DurableContext) -> Outcome {
-    Ok(ctx
-        .wait_for_callback::<Value, _, _, _>(text(&event), CallbackConfig::new(), submit_nothing)
-        .await?)
+    ctx.wait_for_callback::<Value, _, _, _>(text(&event), CallbackConfig::new(), submit_nothing)
+        .await
 }
 
 #[lambda_handler(durable)]
 async fn wait_for_callback_7_2(_event: Value, ctx: DurableContext) -> Outcome {
-    Ok(ctx
-        .wait_for_callback::<Value, _, _, _>("approval", CallbackConfig::new(), submit_nothing)
-        .await?)
+    ctx.wait_for_callback::<Value, _, _, _>("approval", CallbackConfig::new(), submit_nothing)
+        .await
 }
 
 #[lambda_handler(durable)]
 async fn wait_for_callback_7_3(_event: Value, ctx: DurableContext) -> Outcome {
-    Ok(ctx
-        .wait_for_callback::<Value, _, _, _>("", CallbackConfig::new(), |_| async {
-            Ok::<_, Failure>(())
-        })
-        .await?)
+    ctx.wait_for_callback::<Value, _, _, _>("", CallbackConfig::new(), |_| async {
+        Ok::<_, Failure>(())
+    })
+    .await
 }
 
 #[lambda_handler(durable)]
@@ -917,9 +915,8 @@ async fn wait_for_callback_7_4(event: Value, ctx: DurableContext) -> Outcome {
 #[lambda_handler(durable)]
 async fn wait_for_callback_7_5(event: Value, ctx: DurableContext) -> Outcome {
     let config = CallbackConfig::new().timeout(Duration::from_secs(3));
-    Ok(ctx
-        .wait_for_callback::<Value, _, _, _>(text(&event), config, submit_nothing)
-        .await?)
+    ctx.wait_for_callback::<Value, _, _, _>(text(&event), config, submit_nothing)
+        .await
 }
 
 #[lambda_handler(durable)]
@@ -940,11 +937,10 @@ async fn wait_for_callback_7_7(event: Value, ctx: DurableContext) -> Outcome {
         .initial_delay(Duration::from_secs(1))
         .jitter(Jitter::None);
     let config = CallbackConfig::new().submitter_retry(retry);
-    Ok(ctx
-        .wait_for_callback::<Value, _, _, _>(text(&event), config, |_| async {
-            Err::<(), _>(Failure("submitter failed"))
-        })
-        .await?)
+    ctx.wait_for_callback::<Value, _, _, _>(text(&event), config, |_| async {
+        Err::<(), _>(Failure("submitter failed"))
+    })
+    .await
 }
 
 #[lambda_handler(durable)]
@@ -975,9 +971,8 @@ async fn wait_for_callback_7_9(_event: Value, ctx: DurableContext) -> Outcome {
 async fn wait_for_callback_7_10(event: Value, ctx: DurableContext) -> Outcome {
     ctx.wait("", Duration::from_secs(1)).await;
     echo(&ctx, "fixed data", "data".to_owned()).await?;
-    Ok(ctx
-        .wait_for_callback::<Value, _, _, _>(text(&event), CallbackConfig::new(), submit_nothing)
-        .await?)
+    ctx.wait_for_callback::<Value, _, _, _>(text(&event), CallbackConfig::new(), submit_nothing)
+        .await
 }
 
 #[lambda_handler(durable)]
@@ -995,17 +990,15 @@ async fn wait_for_callback_7_11(event: Value, ctx: DurableContext) -> Outcome {
 #[lambda_handler(durable)]
 async fn wait_for_callback_7_12(event: Value, ctx: DurableContext) -> Outcome {
     let config = CallbackConfig::new().heartbeat_timeout(Duration::from_secs(5));
-    Ok(ctx
-        .wait_for_callback::<Value, _, _, _>(text(&event), config, submit_nothing)
-        .await?)
+    ctx.wait_for_callback::<Value, _, _, _>(text(&event), config, submit_nothing)
+        .await
 }
 
 #[lambda_handler(durable)]
 async fn wait_for_callback_7_13(event: Value, ctx: DurableContext) -> Outcome {
     let config = CallbackConfig::new().heartbeat_timeout(Duration::from_secs(10));
-    Ok(ctx
-        .wait_for_callback::<Value, _, _, _>(text(&event), config, submit_nothing)
-        .await?)
+    ctx.wait_for_callback::<Value, _, _, _>(text(&event), config, submit_nothing)
+        .await
 }
 
 #[lambda_handler(durable)]
@@ -1023,6 +1016,775 @@ async fn wait_for_callback_7_14(event: Value, ctx: DurableContext) -> Outcome {
 #[lambda_handler(durable)]
 async fn wait_for_callback_7_15(event: Value, ctx: DurableContext) -> Outcome {
     wait_for_callback_7_1(event, ctx).await
+}
+
+// --- map ----------------------------------------------------------------------------------
+
+fn sequential() -> BatchConfig {
+    BatchConfig::new().max_concurrency(1)
+}
+
+/// The items' values, in order, or the first failure.
+fn values<T: Serialize>(batch: BatchResult<T>) -> Outcome {
+    Ok(serde_json::to_value(batch.into_results()?).expect("JSON"))
+}
+
+fn summary<T>(batch: &BatchResult<T>) -> Value {
+    json!({
+        "completionReason": batch.completion_reason,
+        "status": batch.status(),
+        "successCount": batch.success_count(),
+        "failureCount": batch.failure_count(),
+        "totalCount": batch.total_count(),
+    })
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|item| (*item).to_owned()).collect()
+}
+
+#[lambda_handler(durable)]
+async fn map_9_1(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .map(
+            "map",
+            strings(&["World", "Kiro"]),
+            sequential(),
+            |item_ctx, item: String, _| async move {
+                item_ctx
+                    .step("greet", |_| async move {
+                        Ok::<_, Failure>(format!("Hello, {item}!"))
+                    })
+                    .await
+            },
+        )
+        .await?;
+    values(batch)
+}
+
+#[lambda_handler(durable)]
+async fn map_9_2(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .map("", vec![1, 2], sequential(), |_, item: u32, _| async move {
+            Ok::<_, Failure>(item * 2)
+        })
+        .await?;
+    values(batch)
+}
+
+#[lambda_handler(durable)]
+async fn map_9_3(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .map(
+            "",
+            vec![10, 20, 30],
+            sequential(),
+            |_, item: usize, index| async move { Ok::<_, Failure>(item + index) },
+        )
+        .await?;
+    values(batch)
+}
+
+#[lambda_handler(durable)]
+async fn map_9_4(event: Value, ctx: DurableContext) -> Outcome {
+    let items: Vec<Value> = serde_json::from_value(event).unwrap_or_default();
+    let batch = ctx
+        .map("", items, sequential(), |_, item: Value, _| async move {
+            Ok::<_, Failure>(item)
+        })
+        .await?;
+    assert_eq!(batch.completion_reason, CompletionReason::AllCompleted);
+    values(batch)
+}
+
+/// Item `i` of `items` fails when `fails(i)`, else returns "ok".
+async fn outcomes(
+    ctx: &DurableContext,
+    name: &str,
+    count: usize,
+    config: BatchConfig,
+    fails: fn(usize) -> bool,
+) -> Result<BatchResult<String>, DurableError> {
+    ctx.map(
+        name,
+        (0..count).collect(),
+        config,
+        move |_, index: usize, _| async move {
+            if fails(index) {
+                Err(Failure("item failed"))
+            } else {
+                Ok("ok".to_owned())
+            }
+        },
+    )
+    .await
+}
+
+#[lambda_handler(durable)]
+async fn map_9_5(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = outcomes(
+        &ctx,
+        "fail-fast",
+        3,
+        sequential().tolerated_failure_count(0),
+        |i| i == 1,
+    )
+    .await?;
+    Ok(summary(&batch))
+}
+
+#[lambda_handler(durable)]
+async fn map_9_6(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = outcomes(
+        &ctx,
+        "fail-fast",
+        2,
+        sequential().tolerated_failure_count(0),
+        |i| i == 0,
+    )
+    .await?;
+    values(batch)
+}
+
+#[lambda_handler(durable)]
+async fn map_9_7(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = outcomes(
+        &ctx,
+        "min-successful",
+        4,
+        sequential().min_successful(2),
+        |_| false,
+    )
+    .await?;
+    Ok(json!({
+        "completionReason": batch.completion_reason,
+        "successCount": batch.success_count(),
+        "totalCount": batch.total_count(),
+    }))
+}
+
+#[lambda_handler(durable)]
+async fn map_9_8(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = outcomes(
+        &ctx,
+        "tolerated",
+        3,
+        sequential().tolerated_failure_count(1),
+        |i| i == 1,
+    )
+    .await?;
+    Ok(summary(&batch))
+}
+
+#[lambda_handler(durable)]
+async fn map_9_9(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = outcomes(
+        &ctx,
+        "tolerance-exceeded",
+        3,
+        sequential().tolerated_failure_count(1),
+        |i| i < 2,
+    )
+    .await?;
+    let mut summary = summary(&batch);
+    summary.as_object_mut().expect("an object").remove("status");
+    Ok(summary)
+}
+
+#[lambda_handler(durable)]
+async fn map_9_10(_event: Value, ctx: DurableContext) -> Outcome {
+    let config = sequential().tolerated_failure_percentage(25.0);
+    let batch = outcomes(&ctx, "percentage", 4, config, |i| i < 2).await?;
+    let mut summary = summary(&batch);
+    summary.as_object_mut().expect("an object").remove("status");
+    Ok(summary)
+}
+
+#[lambda_handler(durable)]
+async fn map_9_11(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .map(
+            "concurrent",
+            vec![0, 1, 2],
+            BatchConfig::new().max_concurrency(2),
+            |_, item: u32, _| async move { Ok::<_, Failure>(format!("r{item}")) },
+        )
+        .await?;
+    values(batch)
+}
+
+#[lambda_handler(durable)]
+async fn map_9_13(_event: Value, ctx: DurableContext) -> Outcome {
+    let config = sequential().item_name(|index| format!("item-{}", index + 1));
+    let batch = ctx
+        .map("named", vec![1, 2], config, |_, item: u32, _| async move {
+            Ok::<_, Failure>(item * 10)
+        })
+        .await?;
+    values(batch)
+}
+
+#[lambda_handler(durable)]
+async fn map_9_15(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .map(
+            "suspend",
+            strings(&["r0", "r1"]),
+            sequential(),
+            |item_ctx, item: String, index| async move {
+                if index == 1 {
+                    item_ctx.wait("", Duration::from_secs(1)).await;
+                }
+                item_ctx
+                    .step("result", |_| async move { Ok::<_, Failure>(item) })
+                    .await
+            },
+        )
+        .await?;
+    values(batch)
+}
+
+#[lambda_handler(durable)]
+async fn map_9_16(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .map(
+            "large",
+            vec![0, 1, 2, 3],
+            sequential(),
+            |_, item: u32, _| async move { Ok::<_, Failure>(item.to_string().repeat(70 * 1024)) },
+        )
+        .await?;
+    Ok(json!({ "successCount": batch.success_count(), "totalCount": batch.total_count() }))
+}
+
+#[lambda_handler(durable)]
+async fn map_9_17(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .map(
+            "then-wait",
+            strings(&["a", "b"]),
+            sequential(),
+            |_, item: String, _| async move { Ok::<_, Failure>(item.to_uppercase()) },
+        )
+        .await?;
+    ctx.wait("", Duration::from_secs(1)).await;
+    values(batch)
+}
+
+#[lambda_handler(durable)]
+async fn map_9_18(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = outcomes(
+        &ctx,
+        "tolerated-then-wait",
+        2,
+        sequential().tolerated_failure_count(1),
+        |i| i == 1,
+    )
+    .await?;
+    ctx.wait("", Duration::from_secs(1)).await;
+    Ok(summary(&batch))
+}
+
+// --- parallel -----------------------------------------------------------------------------
+
+/// A branch named `name` that returns `value`, or fails when `value` is `None`.
+fn branch<'a>(name: &str, value: Option<Value>) -> ParallelBranch<'a, Value> {
+    ParallelBranch::new(name, move |_| async move {
+        value.ok_or(Failure("branch failed"))
+    })
+}
+
+fn branches<'a>(outcomes: &[Option<&str>]) -> Vec<ParallelBranch<'a, Value>> {
+    outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, value)| branch(&format!("b{i}"), value.map(|v| json!(v))))
+        .collect()
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_1(_event: Value, ctx: DurableContext) -> Outcome {
+    let tasks = ["task-1", "task-2"]
+        .iter()
+        .map(|task| {
+            ParallelBranch::new("", move |branch_ctx: DurableContext| async move {
+                branch_ctx
+                    .step("task", |_| async move { Ok::<_, Failure>(json!(task)) })
+                    .await
+            })
+        })
+        .collect();
+    values(ctx.parallel("parallel", tasks, sequential()).await?)
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_2(_event: Value, ctx: DurableContext) -> Outcome {
+    values(
+        ctx.parallel("", branches(&[Some("alpha"), Some("beta")]), sequential())
+            .await?,
+    )
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_3(_event: Value, ctx: DurableContext) -> Outcome {
+    let named = vec![
+        branch("first", Some(json!("one"))),
+        branch("second", Some(json!("two"))),
+    ];
+    values(ctx.parallel("named", named, sequential()).await?)
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_4(_event: Value, ctx: DurableContext) -> Outcome {
+    let hetero = vec![
+        branch("", Some(json!("hello"))),
+        branch("", Some(json!(42))),
+        branch("", Some(json!({"k": "v"}))),
+    ];
+    values(ctx.parallel("hetero", hetero, sequential()).await?)
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_5(_event: Value, ctx: DurableContext) -> Outcome {
+    values(ctx.parallel("empty", branches(&[]), sequential()).await?)
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_6(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .parallel(
+            "failfast",
+            branches(&[Some("ok"), None, Some("ok")]),
+            sequential().tolerated_failure_count(0),
+        )
+        .await?;
+    Ok(summary(&batch))
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_7(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .parallel(
+            "throwing",
+            branches(&[None, Some("ok")]),
+            sequential().tolerated_failure_count(0),
+        )
+        .await?;
+    values(batch)
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_8(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .parallel(
+            "min-successful",
+            branches(&[Some("a"), Some("b"), Some("c"), Some("d")]),
+            sequential().min_successful(2),
+        )
+        .await?;
+    Ok(json!({
+        "completionReason": batch.completion_reason,
+        "successCount": batch.success_count(),
+        "totalCount": batch.total_count(),
+    }))
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_9(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .parallel(
+            "tolerated",
+            branches(&[Some("a"), None, Some("c")]),
+            sequential().tolerated_failure_count(1),
+        )
+        .await?;
+    Ok(summary(&batch))
+}
+
+fn without_status(batch: &BatchResult<Value>) -> Value {
+    let mut summary = summary(batch);
+    summary.as_object_mut().expect("an object").remove("status");
+    summary
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_10(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .parallel(
+            "tolerated-exceeded",
+            branches(&[None, None, Some("c")]),
+            sequential().tolerated_failure_count(1),
+        )
+        .await?;
+    Ok(without_status(&batch))
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_11(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .parallel(
+            "concurrent",
+            branches(&[Some("r0"), Some("r1"), Some("r2")]),
+            BatchConfig::new().max_concurrency(2),
+        )
+        .await?;
+    values(batch)
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_13(_event: Value, ctx: DurableContext) -> Outcome {
+    let config = sequential().tolerated_failure_percentage(25.0);
+    let batch = ctx
+        .parallel(
+            "tolerated-pct",
+            branches(&[None, None, Some("c"), Some("d")]),
+            config,
+        )
+        .await?;
+    Ok(without_status(&batch))
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_14(_event: Value, ctx: DurableContext) -> Outcome {
+    let replay = vec![
+        ParallelBranch::new("branch0", |branch_ctx: DurableContext| async move {
+            branch_ctx
+                .step("b0", |_| async { Ok::<_, Failure>(json!("b0")) })
+                .await
+        }),
+        ParallelBranch::new("branch1", |branch_ctx: DurableContext| async move {
+            branch_ctx.wait("", Duration::from_secs(2)).await;
+            Ok::<_, Failure>(json!("b1"))
+        }),
+    ];
+    values(ctx.parallel("replay", replay, sequential()).await?)
+}
+
+/// A branch's value recorded as `{"wrapped": value}`: the branch's own serialization.
+#[derive(Serialize, Deserialize)]
+struct Wrapped {
+    wrapped: String,
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_15(_event: Value, ctx: DurableContext) -> Outcome {
+    let serde = ["x", "y"]
+        .iter()
+        .map(|value| {
+            ParallelBranch::new("", move |_| async move {
+                Ok::<_, Failure>(Wrapped {
+                    wrapped: (*value).to_owned(),
+                })
+            })
+        })
+        .collect();
+    let batch = ctx.parallel("serde", serde, sequential()).await?;
+    let unwrapped: Vec<String> = batch
+        .into_results()?
+        .into_iter()
+        .map(|w| w.wrapped)
+        .collect();
+    Ok(json!(unwrapped))
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_16(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .parallel(
+            "all-fail",
+            branches(&[None, None, None]),
+            sequential().tolerated_failure_count(3),
+        )
+        .await?;
+    Ok(summary(&batch))
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_17(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .parallel(
+            "min-not-reached",
+            branches(&[Some("a"), None, Some("c")]),
+            sequential().min_successful(3),
+        )
+        .await?;
+    Ok(summary(&batch))
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_18(_event: Value, ctx: DurableContext) -> Outcome {
+    let config = sequential().min_successful(3).tolerated_failure_count(1);
+    let batch = ctx
+        .parallel(
+            "combined",
+            branches(&[None, None, Some("c"), Some("d")]),
+            config,
+        )
+        .await?;
+    Ok(without_status(&batch))
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_19(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .parallel(
+            "bad-concurrency",
+            branches(&[Some("a"), Some("b")]),
+            BatchConfig::new().max_concurrency(0),
+        )
+        .await?;
+    values(batch)
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_20(_event: Value, ctx: DurableContext) -> Outcome {
+    let batch = ctx
+        .parallel(
+            "accessors",
+            branches(&[Some("a"), None, Some("c")]),
+            sequential().tolerated_failure_count(1),
+        )
+        .await?;
+    Ok(json!({
+        "hasFailure": batch.has_failure(),
+        "successCount": batch.succeeded().count(),
+        "failureCount": batch.failure_count(),
+        "errorCount": batch.errors().count(),
+    }))
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_21(_event: Value, ctx: DurableContext) -> Outcome {
+    let outer = vec![ParallelBranch::new(
+        "branchA",
+        |branch_ctx: DurableContext| async move {
+            let inner = ["i1", "i2"]
+                .iter()
+                .map(|value| {
+                    ParallelBranch::new("", move |inner_ctx: DurableContext| async move {
+                        inner_ctx
+                            .step("s", |_| async move { Ok::<_, Failure>(json!(value)) })
+                            .await
+                    })
+                })
+                .collect();
+            let batch = branch_ctx.parallel("inner", inner, sequential()).await?;
+            Ok::<_, DurableError>(json!(batch.into_results()?))
+        },
+    )];
+    values(ctx.parallel("outer", outer, sequential()).await?)
+}
+
+#[lambda_handler(durable)]
+async fn parallel_8_22(_event: Value, ctx: DurableContext) -> Outcome {
+    let config = sequential().tolerated_failure_percentage(25.0);
+    let batch = ctx
+        .parallel(
+            "pct-boundary",
+            branches(&[None, Some("b"), Some("c"), Some("d")]),
+            config,
+        )
+        .await?;
+    Ok(summary(&batch))
+}
+
+// --- wait_for_condition -------------------------------------------------------------------
+
+/// Polls every second, without jitter, while `keep_polling` holds.
+fn every_second<S>(keep_polling: impl Fn(&S) -> bool + Send + Sync + 'static) -> WaitStrategy<S> {
+    WaitStrategy::new(keep_polling)
+        .initial_delay(Duration::from_secs(1))
+        .backoff_rate(1.0)
+        .jitter(Jitter::None)
+}
+
+async fn count_to(
+    ctx: &DurableContext,
+    name: &str,
+    from: u64,
+    to: u64,
+) -> Result<u64, DurableError> {
+    ctx.wait_for_condition(
+        name,
+        from,
+        |n, _| async move { Ok::<_, Failure>(n + 1) },
+        every_second(move |n: &u64| *n < to),
+    )
+    .await
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_condition_6_1(event: Value, ctx: DurableContext) -> Outcome {
+    Ok(json!(
+        count_to(&ctx, "", 0, event.as_u64().unwrap_or_default()).await?
+    ))
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_condition_6_2(event: Value, ctx: DurableContext) -> Outcome {
+    let threshold = event.as_u64().unwrap_or_default();
+    let state = ctx
+        .wait_for_condition(
+            "",
+            5,
+            |n: u64, _| async move { Ok::<_, Failure>(n) },
+            every_second(move |n: &u64| *n < threshold),
+        )
+        .await?;
+    Ok(json!(state))
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_condition_6_3(event: Value, ctx: DurableContext) -> Outcome {
+    Ok(json!(
+        count_to(&ctx, "poll-status", 0, event.as_u64().unwrap_or_default()).await?
+    ))
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_condition_6_4(event: Value, ctx: DurableContext) -> Outcome {
+    Ok(json!(
+        count_to(&ctx, "", 5, event.as_u64().unwrap_or_default()).await?
+    ))
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_condition_6_5(event: Value, ctx: DurableContext) -> Outcome {
+    let threshold = event.as_u64().unwrap_or_default();
+    let fixed = WaitStrategy::new(move |n: &u64| *n < threshold)
+        .initial_delay(Duration::from_secs(2))
+        .backoff_rate(1.0)
+        .jitter(Jitter::None);
+    let state = ctx
+        .wait_for_condition("", 0, |n, _| async move { Ok::<_, Failure>(n + 1) }, fixed)
+        .await?;
+    Ok(json!(state))
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_condition_6_6(_event: Value, ctx: DurableContext) -> Outcome {
+    let never = every_second(|_: &u64| true).max_attempts(3);
+    let state = ctx
+        .wait_for_condition("", 0, |n, _| async move { Ok::<_, Failure>(n + 1) }, never)
+        .await?;
+    Ok(json!(state))
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_condition_6_7(_event: Value, ctx: DurableContext) -> Outcome {
+    let state = ctx
+        .wait_for_condition(
+            "",
+            0,
+            |_: u64, _| async { Err::<u64, _>(Failure("check failed")) },
+            every_second(|_: &u64| true),
+        )
+        .await?;
+    Ok(json!(state))
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_condition_6_8(event: Value, ctx: DurableContext) -> Outcome {
+    match wait_for_condition_6_7(event, ctx).await {
+        Ok(value) => Ok(value),
+        Err(_) => Ok(json!("recovered")),
+    }
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_condition_6_9(_event: Value, ctx: DurableContext) -> Outcome {
+    #[derive(Serialize, Deserialize)]
+    struct Job {
+        status: String,
+        attempts: u32,
+    }
+    let initial = Job {
+        status: "PENDING".to_owned(),
+        attempts: 0,
+    };
+    let done = ctx
+        .wait_for_condition(
+            "",
+            initial,
+            |job, _| async move {
+                let attempts = job.attempts + 1;
+                let status = if attempts >= 2 { "DONE" } else { "PENDING" };
+                Ok::<_, Failure>(Job {
+                    status: status.to_owned(),
+                    attempts,
+                })
+            },
+            every_second(|job: &Job| job.status == "PENDING"),
+        )
+        .await?;
+    Ok(serde_json::to_value(done).expect("JSON"))
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_condition_6_10(_event: Value, ctx: DurableContext) -> Outcome {
+    let state: Option<u64> = ctx
+        .wait_for_condition(
+            "",
+            Some(1),
+            |_, _| async { Ok::<_, Failure>(None) },
+            every_second(|_: &Option<u64>| false),
+        )
+        .await?;
+    Ok(json!(state))
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_condition_6_12(event: Value, ctx: DurableContext) -> Outcome {
+    let reached = count_to(&ctx, "", 0, event.as_u64().unwrap_or_default()).await?;
+    let times_ten: u64 = ctx
+        .step(
+            "times ten",
+            |_| async move { Ok::<_, Failure>(reached * 10) },
+        )
+        .await?;
+    Ok(json!(times_ten))
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_condition_6_13(_event: Value, ctx: DurableContext) -> Outcome {
+    let first = count_to(&ctx, "", 0, 2).await?;
+    Ok(json!(count_to(&ctx, "", first, 4).await?))
+}
+
+/// A state recorded as `"enc:<text>"` and read back without the prefix: the state's own
+/// serialization, round-tripped (the case's custom serdes).
+#[derive(Clone)]
+struct Encoded(String);
+
+impl Serialize for Encoded {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format!("enc:{}", self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Encoded {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match text.strip_prefix("enc:") {
+            Some(state) => Ok(Encoded(state.to_owned())),
+            None => Err(serde::de::Error::custom(format!(
+                "not an encoded state: {text}"
+            ))),
+        }
+    }
+}
+
+#[lambda_handler(durable)]
+async fn wait_for_condition_6_11(_event: Value, ctx: DurableContext) -> Outcome {
+    let state = ctx
+        .wait_for_condition(
+            "",
+            Encoded(String::new()),
+            |Encoded(text), _| async move { Ok::<_, Failure>(Encoded(text + "x")) },
+            every_second(|Encoded(text): &Encoded| text.len() < 2),
+        )
+        .await?;
+    Ok(json!(state.0))
 }
 
 fn main() {

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::Poll;
 
 use serde::{Deserialize, Serialize};
@@ -15,12 +16,28 @@ use super::model::{ErrorObject, OperationType};
 
 /// When a `map` or `parallel` is complete. The default waits for every item, and failures
 /// are reported in the [`BatchResult`] rather than failing the batch.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct BatchConfig {
     max_concurrency: Option<usize>,
     min_successful: Option<usize>,
     tolerated_failure_count: Option<usize>,
     tolerated_failure_percentage: Option<f64>,
+    item_name: Option<Arc<dyn Fn(usize) -> String + Send + Sync>>,
+}
+
+impl fmt::Debug for BatchConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchConfig")
+            .field("max_concurrency", &self.max_concurrency)
+            .field("min_successful", &self.min_successful)
+            .field("tolerated_failure_count", &self.tolerated_failure_count)
+            .field(
+                "tolerated_failure_percentage",
+                &self.tolerated_failure_percentage,
+            )
+            .field("item_name", &self.item_name.is_some())
+            .finish()
+    }
 }
 
 impl BatchConfig {
@@ -29,9 +46,10 @@ impl BatchConfig {
         BatchConfig::default()
     }
 
-    /// At most `limit` items run at once.
+    /// At most `limit` items run at once (at least 1: a batch with 0 fails with
+    /// `ValidationError` before it starts).
     pub fn max_concurrency(mut self, limit: usize) -> Self {
-        self.max_concurrency = Some(limit.max(1));
+        self.max_concurrency = Some(limit);
         self
     }
 
@@ -51,6 +69,12 @@ impl BatchConfig {
     /// failed.
     pub fn tolerated_failure_percentage(mut self, percent: f64) -> Self {
         self.tolerated_failure_percentage = Some(percent);
+        self
+    }
+
+    /// Names `map`'s item `index` (the history shows it); `{name}-{index}` otherwise.
+    pub fn item_name(mut self, name: impl Fn(usize) -> String + Send + Sync + 'static) -> Self {
+        self.item_name = Some(Arc::new(name));
         self
     }
 
@@ -121,6 +145,44 @@ pub struct BatchResult<T> {
 }
 
 impl<T> BatchResult<T> {
+    /// `Failed` when an item failed, else `Succeeded` (as AWS's SDKs report a batch).
+    pub fn status(&self) -> ItemStatus {
+        if self.failure_count() > 0 {
+            ItemStatus::Failed
+        } else {
+            ItemStatus::Succeeded
+        }
+    }
+
+    /// How many items succeeded.
+    pub fn success_count(&self) -> usize {
+        self.count(ItemStatus::Succeeded)
+    }
+
+    /// How many items failed.
+    pub fn failure_count(&self) -> usize {
+        self.count(ItemStatus::Failed)
+    }
+
+    /// How many items started (those a completed batch never started are not in it).
+    pub fn total_count(&self) -> usize {
+        self.all.len()
+    }
+
+    fn count(&self, status: ItemStatus) -> usize {
+        self.all.iter().filter(|item| item.status == status).count()
+    }
+
+    /// Whether an item failed.
+    pub fn has_failure(&self) -> bool {
+        self.failure_count() > 0
+    }
+
+    /// The errors of the items that failed, in order.
+    pub fn errors(&self) -> impl Iterator<Item = &ErrorObject> {
+        self.all.iter().filter_map(|item| item.error.as_ref())
+    }
+
     /// The values of the items that succeeded, in order.
     pub fn succeeded(&self) -> impl Iterator<Item = &T> {
         self.all.iter().filter_map(|item| item.result.as_ref())
@@ -212,9 +274,10 @@ impl DurableContext {
             .into_iter()
             .enumerate()
             .map(|(index, item)| {
-                let item_name = match name {
-                    "" => index.to_string(),
-                    name => format!("{name}-{index}"),
+                let item_name = match (&config.item_name, name) {
+                    (Some(item_name), _) => item_name(index),
+                    (None, "") => index.to_string(),
+                    (None, name) => format!("{name}-{index}"),
                 };
                 ParallelBranch::new(&item_name, move |ctx| f(ctx, item, index))
             })
@@ -242,6 +305,18 @@ impl DurableContext {
         branches: Vec<ParallelBranch<'a, T>>,
         config: BatchConfig,
     ) -> Result<BatchResult<T>, DurableError> {
+        if config.max_concurrency == Some(0) {
+            return Err(DurableError::new(
+                "ValidationError",
+                ErrorObject {
+                    error_type: Some("ValidationError".to_owned()),
+                    error_message: Some(format!(
+                        "{sub_type} `{name}`: max_concurrency must be at least 1"
+                    )),
+                    ..ErrorObject::default()
+                },
+            ));
+        }
         let who = self.identity(OperationType::Context, sub_type, name);
         self.run_child(
             who,

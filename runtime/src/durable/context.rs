@@ -69,6 +69,10 @@ pub struct StepContext {
 }
 
 impl StepContext {
+    pub(crate) fn new(attempt: u32) -> Self {
+        StepContext { attempt }
+    }
+
     /// Which attempt this is, from 1.
     pub fn attempt(&self) -> u32 {
         self.attempt
@@ -675,78 +679,6 @@ impl DurableContext {
                 };
                 self.record(update, true).await;
                 self.suspend().await
-            }
-        }
-    }
-
-    /// Calls `check` on a state until `next_wait` says the condition holds (`None`), waiting
-    /// `Some(delay)` between checks without paying for the time. The state is recorded
-    /// after each check, so it survives the waits.
-    pub async fn wait_for_condition<S, E, F, Fut, W>(
-        &self,
-        name: &str,
-        initial: S,
-        mut check: F,
-        next_wait: W,
-    ) -> Result<S, DurableError>
-    where
-        S: DurableValue,
-        E: fmt::Display,
-        F: FnMut(S, StepContext) -> Fut,
-        Fut: Future<Output = Result<S, E>>,
-        W: Fn(&S, u32) -> Option<Duration>,
-    {
-        let who = self.identity(OperationType::Step, "WaitForCondition", name);
-        let recorded = self.recorded(&who).await;
-        let details = details(recorded.as_ref());
-        let attempts_made = details.attempt.unwrap_or(0);
-        let state = match recorded.as_ref().map(|op| op.status) {
-            Some(OperationStatus::Succeeded) => {
-                return Ok(self.decode(details.result.as_deref()).await);
-            }
-            Some(OperationStatus::Failed) => {
-                return Err(DurableError::new(
-                    "WaitForConditionError",
-                    failure(recorded.as_ref()),
-                ));
-            }
-            Some(OperationStatus::Pending) => return self.suspend().await,
-            Some(_) if details.result.is_some() => self.decode(details.result.as_deref()).await,
-            Some(_) => initial,
-            None => {
-                self.record(self.update(&who, Action::Start), false).await;
-                initial
-            }
-        };
-        let attempt = attempts_made + 1;
-        match check(state, StepContext { attempt }).await {
-            Ok(state) => {
-                let payload = self.encode(&state).await;
-                match next_wait(&state, attempt) {
-                    None => {
-                        let mut update = self.update(&who, Action::Succeed);
-                        update.payload = Some(payload);
-                        self.record(update, true).await;
-                        Ok(state)
-                    }
-                    Some(delay) => {
-                        let mut update = self.update(&who, Action::Retry);
-                        update.payload = Some(payload);
-                        update.options = UpdateOptions::Step {
-                            next_attempt_delay_seconds: u32::try_from(delay.as_secs().max(1))
-                                .unwrap_or(u32::MAX),
-                        };
-                        self.record(update, true).await;
-                        self.suspend().await
-                    }
-                }
-            }
-            Err(error) => {
-                let error = DurableError::object_of(&error);
-                let mut update = self.update(&who, Action::Fail);
-                update.error = Some(error.clone());
-                self.record(update, true).await;
-                Err(DurableError::new("WaitForConditionError", error))
             }
         }
     }

@@ -22,6 +22,7 @@
 //! points them at a local service such as AWS's `dex-local-runner`.
 
 mod batch;
+mod condition;
 mod context;
 mod driver;
 mod error;
@@ -33,6 +34,7 @@ mod service;
 pub use batch::{
     BatchConfig, BatchItem, BatchResult, CompletionReason, ItemStatus, ParallelBranch,
 };
+pub use condition::WaitStrategy;
 pub use context::{Callback, CallbackConfig, DurableContext, DurableValue, StepContext};
 pub use driver::DurableReturn;
 pub use error::DurableError;

@@ -120,17 +120,35 @@ impl RetryStrategy {
         {
             return None;
         }
-        let exponent = i32::try_from(attempts_made.saturating_sub(1)).unwrap_or(i32::MAX);
-        let base = (self.initial_delay.as_secs_f64() * self.backoff_rate.powi(exponent))
-            .min(self.max_delay.as_secs_f64());
-        let delay = match self.jitter {
-            Jitter::None => base,
-            Jitter::Half => base / 2.0 + random_unit() * (base / 2.0),
-            Jitter::Full => random_unit() * base,
-        };
-        // Whole seconds, at least one: the service's `NextAttemptDelaySeconds`.
-        Some(delay.ceil().clamp(1.0, f64::from(u32::MAX)) as u32)
+        Some(backoff(
+            self.initial_delay,
+            self.backoff_rate,
+            self.max_delay,
+            self.jitter,
+            attempts_made,
+        ))
     }
+}
+
+/// The delay after `attempts_made` attempts, in whole seconds: `initial * rate^(n-1)`, capped
+/// at `max`, jittered, rounded up, at least one (`finalize_delay` in the Python SDK). Retries
+/// and `wait_for_condition`'s polling both wait this way.
+pub(crate) fn backoff(
+    initial: Duration,
+    rate: f64,
+    max: Duration,
+    jitter: Jitter,
+    attempts_made: u32,
+) -> u32 {
+    let exponent = i32::try_from(attempts_made.saturating_sub(1)).unwrap_or(i32::MAX);
+    let base = (initial.as_secs_f64() * rate.powi(exponent)).min(max.as_secs_f64());
+    let delay = match jitter {
+        Jitter::None => base,
+        Jitter::Half => base / 2.0 + random_unit() * (base / 2.0),
+        Jitter::Full => random_unit() * base,
+    };
+    // Whole seconds, at least one: the service's `NextAttemptDelaySeconds`.
+    delay.ceil().clamp(1.0, f64::from(u32::MAX)) as u32
 }
 
 /// A number in [0, 1) from std's per-process random hasher keys: jitter needs spread, not
