@@ -54,6 +54,13 @@ pub(crate) fn handler(args: &Args, sig: &Signature) -> syn::Result<TokenStream> 
             ));
         }
     };
+    if !is_durable_context(context) {
+        return Err(syn::Error::new_spanned(
+            context,
+            "a durable handler's second parameter is the durable context, taken by value: \
+             `ctx: DurableContext` (from `lambda_handler::durable`)",
+        ));
+    }
     let Some(output) = &sig.output else {
         return Err(syn::Error::new(
             sig.ident.span(),
@@ -76,13 +83,18 @@ pub(crate) fn handler(args: &Args, sig: &Signature) -> syn::Result<TokenStream> 
     });
     let shutdown = args.shutdown.as_ref().map(|path| quote!(shutdown = #path,));
     let generated = format_ident!("__lambda_handler_durable_{}", ident.unraw());
-    // The context's bound is spanned at the user's own type, so that is where rustc reports
-    // a wrong one; the event's and the result's are `run_durable`'s, reported at the
-    // function's name.
+    // Each check is spanned at the user's own type, so that is where rustc reports it: the
+    // context's type (which also says when the `durable` feature is off), the event's
+    // decoder and the result's outcome, handed to `run_durable` (which bounds neither).
     let context_check = quote_spanned!(context.span()=>
         #krate::__private::durable_context::<#context>();
     );
-    let _ = (event, output);
+    let decode = quote_spanned!(event.span()=>
+        <#event as #krate::__private::DurableEvent>::__lambda_handler_decode
+    );
+    let outcome = quote_spanned!(output.span()=>
+        <#output as #krate::__private::DurableReturn>::__lambda_handler_outcome
+    );
     Ok(quote! {
         #[doc(hidden)]
         #[#krate::lambda_handler(name = #name, __function = #ident, #krate_arg #shutdown)]
@@ -93,7 +105,20 @@ pub(crate) fn handler(args: &Args, sig: &Signature) -> syn::Result<TokenStream> 
             #krate::__private::DurableInvocationError,
         > {
             #context_check
-            #krate::__private::run_durable(__lambda_handler_envelope, #ident).await
+            #krate::__private::run_durable(__lambda_handler_envelope, #decode, #outcome, #ident)
+                .await
         }
     })
+}
+
+/// `DurableContext`, or a path ending in it: the context a durable handler takes by value
+/// (`&Context` or `&DurableContext` would not live across the handler's suspensions).
+fn is_durable_context(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(path) => path.path.segments.last().is_some_and(|segment| {
+            segment.ident == "DurableContext" && segment.arguments.is_empty()
+        }),
+        syn::Type::Group(group) => is_durable_context(&group.elem),
+        _ => false,
+    }
 }

@@ -64,7 +64,7 @@ pub trait HttpService<Kind> {
 }
 
 #[cfg(feature = "durable")]
-pub use crate::durable::{DurableOutput, run as run_durable};
+pub use crate::durable::{DurableEvent, DurableOutput, DurableReturn, run as run_durable};
 /// The event a `#[lambda_handler(durable)]` handler takes: Lambda's durable envelope.
 pub type DurableEnvelope = serde_json::Value;
 /// The error of a durable invocation that Lambda should try again.
@@ -102,11 +102,39 @@ pub fn durable_context<T: DurableFeature>() {}
 
 /// See [`DurableFeature`]: never runs.
 #[cfg(not(feature = "durable"))]
-pub async fn run_durable<F>(
+pub async fn run_durable<Ev, R, F>(
     _: DurableEnvelope,
+    _: fn(&str) -> Result<Ev, serde_json::Error>,
+    _: fn(R),
     _: F,
 ) -> Result<DurableOutput, DurableInvocationError> {
     unreachable!("`#[lambda_handler(durable)]` does not compile without the `durable` feature")
+}
+
+/// See [`DurableFeature`]: every type, so that its error is the only one.
+#[cfg(not(feature = "durable"))]
+pub trait DurableEvent: Sized {
+    /// Never called.
+    fn __lambda_handler_decode(input: &str) -> Result<Self, serde_json::Error>;
+}
+
+#[cfg(not(feature = "durable"))]
+impl<T> DurableEvent for T {
+    fn __lambda_handler_decode(_: &str) -> Result<Self, serde_json::Error> {
+        unreachable!("`#[lambda_handler(durable)]` does not compile without the `durable` feature")
+    }
+}
+
+/// See [`DurableFeature`]: every type, so that its error is the only one.
+#[cfg(not(feature = "durable"))]
+pub trait DurableReturn {
+    /// Never called.
+    fn __lambda_handler_outcome(self);
+}
+
+#[cfg(not(feature = "durable"))]
+impl<T> DurableReturn for T {
+    fn __lambda_handler_outcome(self) {}
 }
 
 /// See [`DurableFeature`].

@@ -1787,6 +1787,75 @@ async fn wait_for_condition_6_11(_event: Value, ctx: DurableContext) -> Outcome 
     Ok(json!(state.0))
 }
 
+// --- beyond the requirements: replay rules --------------------------------------------------
+
+/// Calls a different step on replay than it recorded: the replay must be refused.
+#[lambda_handler(durable)]
+async fn replays_differently(_event: Value, ctx: DurableContext) -> Outcome {
+    let name = if ctx.is_replaying() {
+        "charge card"
+    } else {
+        "reserve stock"
+    };
+    echo(&ctx, name, "done".to_owned()).await?;
+    ctx.wait("", Duration::from_secs(1)).await;
+    Ok(json!("unreachable on replay"))
+}
+
+/// A step, a wait, then a map whose items each run a step and wait: every replay returns
+/// what was recorded, so each step's code runs once over the whole execution. Each run is
+/// counted in a file (invocations may run in different processes), and the count is part of
+/// the result.
+#[lambda_handler(durable)]
+async fn runs_each_step_once(_event: Value, ctx: DurableContext) -> Outcome {
+    let runs = std::env::temp_dir().join(format!(
+        "durable-runs-{}",
+        ctx.execution_arn()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    ));
+    let count_run = |runs: std::path::PathBuf| {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(runs)
+            .expect("the count");
+        file.write_all(b"run\n").expect("the count");
+    };
+    let first: u32 = ctx
+        .step("first", |_| {
+            count_run(runs.clone());
+            async { Ok::<_, Failure>(1) }
+        })
+        .await?;
+    ctx.wait("", Duration::from_secs(1)).await;
+    let batch = ctx
+        .map(
+            "items",
+            vec![0, 1, 2],
+            BatchConfig::new(),
+            |item_ctx, item: u32, _| {
+                let runs = runs.clone();
+                async move {
+                    let value = item_ctx
+                        .step("item", |_| {
+                            count_run(runs);
+                            async move { Ok::<_, Failure>(item * 10) }
+                        })
+                        .await?;
+                    item_ctx.wait("", Duration::from_secs(1)).await;
+                    Ok::<_, DurableError>(value)
+                }
+            },
+        )
+        .await?;
+    let step_runs = std::fs::read_to_string(&runs)
+        .expect("the count")
+        .lines()
+        .count();
+    Ok(json!({ "first": first, "items": batch.into_results()?, "step_runs": step_runs }))
+}
+
 fn main() {
     lambda_handler::run()
 }

@@ -239,3 +239,65 @@ fn aws_durable_conformance_requirements_pass() {
         "every skip names a case that exists"
     );
 }
+
+/// One execution of `handler` in the conformance binary, run to its end: its status,
+/// result, error and history events.
+fn execution(handler: &str, input: &str) -> Value {
+    let out = run_script(
+        "execution.py",
+        &[env!("CARGO_BIN_EXE_durable-conformance"), handler, input],
+    );
+    serde_json::from_str(&out).expect("execution.py prints JSON")
+}
+
+#[test]
+fn a_replay_that_calls_other_operations_fails_the_execution_instead_of_going_on() {
+    let report = execution("replays_differently", "null");
+    assert_eq!(report["status"], "FAILED", "{report:#}");
+    assert_eq!(
+        report["error"]["ErrorType"], "NonDeterministicExecutionError",
+        "{report:#}"
+    );
+    let message = report["error"]["ErrorMessage"].as_str().unwrap();
+    assert!(
+        message.contains("recorded \"reserve stock\" now \"charge card\""),
+        "{message}"
+    );
+    // Nothing after the mismatch ran: the replay stopped at the step it could not match.
+    let steps = report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e[0] == "StepStarted")
+        .count();
+    assert_eq!(steps, 1, "{report:#}");
+}
+
+#[test]
+fn replays_return_recorded_results_so_each_step_runs_once() {
+    let report = execution("runs_each_step_once", "null");
+    assert_eq!(report["status"], "SUCCEEDED", "{report:#}");
+    // Three invocations (after the wait, after the items' waits); four steps ran once each.
+    assert_eq!(
+        report["result"],
+        json!({ "first": 1, "items": [0, 10, 20], "step_runs": 4 }),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_plain_event_to_a_durable_handler_says_how_to_run_it() {
+    let out = Command::new(env!("CARGO_BIN_EXE_durable-conformance"))
+        .env("_HANDLER", "step_1_1")
+        .arg(r#"{"order": 1}"#)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let error: Value = serde_json::from_slice(&out.stdout).expect("the error as JSON");
+    assert_eq!(error["errorType"], "Runtime.UnmarshalError");
+    let message = error["errorMessage"].as_str().unwrap();
+    assert!(
+        message.contains("not a durable invocation") && message.contains("DurableConfig"),
+        "{message}"
+    );
+}

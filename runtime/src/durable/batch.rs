@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::context::{DurableContext, DurableValue, Identity};
 use super::error::DurableError;
@@ -222,6 +223,60 @@ impl<T> BatchResult<T> {
     }
 }
 
+/// A batch's result as the history records it: each item's value through its own
+/// [`DurableValue`] encoding (which needs no `serde` bound on `T` here).
+struct Recorded<T>(BatchResult<T>);
+
+impl<T: DurableValue> DurableValue for Recorded<T> {
+    fn __durable_encode(&self) -> Result<String, serde_json::Error> {
+        let all = self
+            .0
+            .all
+            .iter()
+            .map(|item| {
+                let result = match &item.result {
+                    Some(value) => Some(serde_json::from_str::<Value>(&value.__durable_encode()?)?),
+                    None => None,
+                };
+                Ok(BatchItem {
+                    index: item.index,
+                    status: item.status,
+                    result,
+                    error: item.error.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, serde_json::Error>>()?;
+        serde_json::to_string(&BatchResult {
+            all,
+            completion_reason: self.0.completion_reason,
+        })
+    }
+
+    fn __durable_decode(json: &str) -> Result<Self, serde_json::Error> {
+        let recorded: BatchResult<Value> = serde_json::from_str(json)?;
+        let all = recorded
+            .all
+            .into_iter()
+            .map(|item| {
+                let result = match item.result {
+                    Some(value) => Some(T::__durable_decode(&value.to_string())?),
+                    None => None,
+                };
+                Ok(BatchItem {
+                    index: item.index,
+                    status: item.status,
+                    result,
+                    error: item.error,
+                })
+            })
+            .collect::<Result<Vec<_>, serde_json::Error>>()?;
+        Ok(Recorded(BatchResult {
+            all,
+            completion_reason: recorded.completion_reason,
+        }))
+    }
+}
+
 type Branch<'a, T> = Pin<Box<dyn Future<Output = Result<T, DurableError>> + 'a>>;
 
 /// A branch of [`DurableContext::parallel`]: a name and an async function of its own context.
@@ -321,13 +376,13 @@ impl DurableContext {
         self.run_child(
             who,
             |batch_ctx| async move {
-                Ok::<_, DurableError>(
-                    run_branches(&batch_ctx, item_sub_type, branches, config).await,
-                )
+                let batch = run_branches(&batch_ctx, item_sub_type, branches, config).await;
+                Ok::<_, DurableError>(Recorded(batch))
             },
             |error: &DurableError| error.error_object().clone(),
         )
         .await
+        .map(|Recorded(batch)| batch)
     }
 }
 

@@ -26,15 +26,34 @@ use super::retry::{RetryStrategy, StepConfig, StepSemantics};
 /// replay by running the context's children again (`ReplayChildren`), as AWS's SDKs do.
 const CHECKPOINT_PAYLOAD_LIMIT: usize = lambda_handler_protocol::limits::MAX_CHECKPOINT_PAYLOAD;
 
-/// A value a durable operation records and replays: it must survive a JSON round trip.
+/// A value a durable operation records and replays: it must survive a JSON round trip. Every
+/// type that implements `serde::Serialize` and `serde::de::DeserializeOwned` is one.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be recorded by a durable operation",
     label = "a step's result, a callback's value and a map's items must implement `serde::Serialize` and `serde::de::DeserializeOwned`",
     note = "the history stores each result as JSON and replays it: derive both with `#[derive(serde::Serialize, serde::Deserialize)]`, or use `serde_json::Value`"
 )]
-pub trait DurableValue: Serialize + DeserializeOwned {}
+pub trait DurableValue: Sized {
+    /// The value as the history records it.
+    #[doc(hidden)]
+    fn __durable_encode(&self) -> Result<String, serde_json::Error>;
+    /// The value from the history.
+    #[doc(hidden)]
+    fn __durable_decode(json: &str) -> Result<Self, serde_json::Error>;
+}
 
-impl<T: Serialize + DeserializeOwned> DurableValue for T {}
+// No supertraits and this impl hidden from diagnostics: a type that is neither is reported
+// as not a `DurableValue`, once, with the note above, not as serde's traits with their lists.
+#[diagnostic::do_not_recommend]
+impl<T: Serialize + DeserializeOwned> DurableValue for T {
+    fn __durable_encode(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
+    }
+
+    fn __durable_decode(json: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+}
 
 /// The handle a durable handler works through: steps, waits, callbacks, child contexts,
 /// chained invokes, `map` and `parallel`.
@@ -281,8 +300,8 @@ impl DurableContext {
     }
 
     /// Decodes a recorded JSON result.
-    pub(crate) async fn decode<T: DeserializeOwned>(&self, result: Option<&str>) -> T {
-        match serde_json::from_str(result.unwrap_or("null")) {
+    pub(crate) async fn decode<T: DurableValue>(&self, result: Option<&str>) -> T {
+        match T::__durable_decode(result.unwrap_or("null")) {
             Ok(value) => value,
             Err(error) => {
                 self.halt(Halt::Fail(serdes_error(&error, std::any::type_name::<T>())))
@@ -292,13 +311,25 @@ impl DurableContext {
     }
 
     /// Encodes a result for the history.
-    pub(crate) async fn encode<T: Serialize>(&self, value: &T) -> String {
-        match serde_json::to_string(value) {
+    pub(crate) async fn encode<T: DurableValue>(&self, value: &T) -> String {
+        self.encode_json(value.__durable_encode(), std::any::type_name::<T>())
+            .await
+    }
+
+    /// A chained invoke's payload, for the history.
+    async fn encode_payload<T: Serialize>(&self, value: &T) -> String {
+        self.encode_json(serde_json::to_string(value), std::any::type_name::<T>())
+            .await
+    }
+
+    async fn encode_json(
+        &self,
+        json: Result<String, serde_json::Error>,
+        type_name: &str,
+    ) -> String {
+        match json {
             Ok(json) => json,
-            Err(error) => {
-                self.halt(Halt::Fail(serdes_error(&error, std::any::type_name::<T>())))
-                    .await
-            }
+            Err(error) => self.halt(Halt::Fail(serdes_error(&error, type_name))).await,
         }
     }
 
@@ -673,7 +704,7 @@ impl DurableContext {
             Some(_) => self.suspend().await,
             None => {
                 let mut update = self.update(&who, Action::Start);
-                update.payload = Some(self.encode(payload).await);
+                update.payload = Some(self.encode_payload(payload).await);
                 update.options = UpdateOptions::ChainedInvoke {
                     function_name: function_name.to_owned(),
                 };

@@ -29,16 +29,34 @@ const RESPONSE_LIMIT: usize = lambda_handler_protocol::limits::MAX_SYNC_PAYLOAD 
     note = "`async fn order(event: Order, ctx: DurableContext) -> Result<Receipt, lambda_handler::durable::DurableError>`"
 )]
 pub trait DurableReturn {
-    /// The result to record.
-    type Value: Serialize;
-    /// Splits into the value or the execution's error.
-    fn into_outcome(self) -> Result<Self::Value, ErrorObject>;
+    /// The execution's result as JSON, its error, or why the result does not encode. The
+    /// generated handler names it as `<Output as DurableReturn>::..`, so a type that is not
+    /// a result is reported at the user's type.
+    #[doc(hidden)]
+    fn __lambda_handler_outcome(self) -> Outcome;
 }
 
+/// What a durable handler's return came to.
+#[doc(hidden)]
+pub enum Outcome {
+    /// The result, as JSON.
+    Value(String),
+    /// The execution's error.
+    Failed(ErrorObject),
+    /// The result does not encode as JSON.
+    Unencodable(String),
+}
+
+#[diagnostic::do_not_recommend]
 impl<T: Serialize, E: std::fmt::Display + 'static> DurableReturn for Result<T, E> {
-    type Value = T;
-    fn into_outcome(self) -> Result<T, ErrorObject> {
-        self.map_err(|error| execution_error(&error))
+    fn __lambda_handler_outcome(self) -> Outcome {
+        match self {
+            Ok(value) => match serde_json::to_string(&value) {
+                Ok(json) => Outcome::Value(json),
+                Err(error) => Outcome::Unencodable(error.to_string()),
+            },
+            Err(error) => Outcome::Failed(execution_error(&error)),
+        }
     }
 }
 
@@ -71,19 +89,29 @@ fn execution_error<E: std::fmt::Display + 'static>(error: &E) -> ErrorObject {
     label = "the event type must implement `serde::Deserialize` and own its data",
     note = "derive it with `#[derive(serde::Deserialize)]`, or take `serde_json::Value` to accept any input"
 )]
-pub trait DurableEvent: DeserializeOwned {}
+pub trait DurableEvent: Sized {
+    /// Decodes the execution's input. The generated handler names it as
+    /// `<Event as DurableEvent>::..`, so a type that is not an event is reported there.
+    #[doc(hidden)]
+    fn __lambda_handler_decode(input: &str) -> Result<Self, serde_json::Error>;
+}
 
-impl<T: DeserializeOwned> DurableEvent for T {}
+#[diagnostic::do_not_recommend]
+impl<T: DeserializeOwned> DurableEvent for T {
+    fn __lambda_handler_decode(input: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(input)
+    }
+}
 
 /// Runs one durable invocation of `handler` on the envelope `invocation`.
 #[doc(hidden)]
 pub async fn run<Ev, R, F, Fut>(
     invocation: serde_json::Value,
+    decode: fn(&str) -> Result<Ev, serde_json::Error>,
+    outcome: fn(R) -> Outcome,
     handler: F,
 ) -> Result<DurableOutput, InvocationError>
 where
-    Ev: DurableEvent,
-    R: DurableReturn,
     F: FnOnce(Ev, DurableContext) -> Fut,
     Fut: Future<Output = R>,
 {
@@ -118,7 +146,7 @@ where
         .and_then(|op| op.execution_details)
         .and_then(|d| d.input_payload)
         .filter(|payload| !payload.trim().is_empty());
-    let event: Ev = match serde_json::from_str(input.as_deref().unwrap_or("null")) {
+    let event: Ev = match decode(input.as_deref().unwrap_or("null")) {
         Ok(event) => event,
         Err(error) => {
             return Ok(failed(ErrorObject {
@@ -157,10 +185,9 @@ where
     if let Err(halt) = execution.flush().await {
         return answer_halt(halt);
     }
-    match returned.into_outcome() {
-        Ok(value) => {
-            let result = serde_json::to_string(&value)
-                .map_err(|error| InvocationError::new("Runtime.MarshalError", error.to_string()))?;
+    match outcome(returned) {
+        Outcome::Unencodable(error) => Err(InvocationError::new("Runtime.MarshalError", error)),
+        Outcome::Value(result) => {
             if result.len() <= RESPONSE_LIMIT {
                 return Ok(DurableOutput {
                     status: InvocationStatus::Succeeded,
@@ -179,7 +206,7 @@ where
                 Err(halt) => answer_halt(halt),
             }
         }
-        Err(error) => Ok(failed(error)),
+        Outcome::Failed(error) => Ok(failed(error)),
     }
 }
 

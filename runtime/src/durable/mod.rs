@@ -36,10 +36,10 @@ pub use batch::{
 };
 pub use condition::WaitStrategy;
 pub use context::{Callback, CallbackConfig, DurableContext, DurableValue, StepContext};
-pub use driver::DurableReturn;
+pub use driver::{DurableEvent, DurableReturn};
 pub use error::DurableError;
 pub use model::{DurableOutput, ErrorObject};
 pub use retry::{Jitter, RetryStrategy, StepConfig, StepSemantics};
 
 #[doc(hidden)]
-pub use driver::run;
+pub use driver::{Outcome, run};

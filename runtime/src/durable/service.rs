@@ -14,6 +14,7 @@ use aws_sdk_lambda::config::http::HttpResponse;
 use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_lambda::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_lambda::types as sdk;
+use aws_smithy_http_client::tls;
 
 use super::model::{
     Action, Details, ErrorObject, Operation, OperationStatus, OperationType, OperationUpdate,
@@ -37,8 +38,14 @@ pub(crate) fn client() -> &'static Client {
         let region = var("AWS_REGION")
             .or_else(|| var("AWS_DEFAULT_REGION"))
             .unwrap_or_else(|| "us-east-1".to_owned());
+        let https = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
         let mut config = aws_sdk_lambda::Config::builder()
             .behavior_version(BehaviorVersion::latest())
+            .http_client(https)
             .region(Region::new(region));
         // Lambda gives a function its role's credentials in these variables, fixed for the
         // environment's life, so the SDK's credential chain (and `aws-config`) is not needed.
