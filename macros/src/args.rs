@@ -30,7 +30,41 @@ pub(crate) struct Args {
     pub(crate) function: Option<Path>,
 }
 
+/// What a handler generated around the user's function (`service`, `durable`) passes on to
+/// the ordinary `#[lambda_handler]` it is: the handler's name, where the crate is, and the
+/// `crate = ..` and `shutdown = ..` arguments as given.
+pub(crate) struct Around {
+    pub(crate) name: String,
+    pub(crate) krate: TokenStream,
+    pub(crate) krate_arg: Option<TokenStream>,
+    pub(crate) shutdown: Option<TokenStream>,
+}
+
 impl Args {
+    pub(crate) fn around(&self, function: &proc_macro2::Ident) -> Around {
+        use quote::quote;
+        use syn::ext::IdentExt;
+        let name = match &self.name {
+            Some(lit) => lit.value(),
+            None => function.unraw().to_string(),
+        };
+        let krate = match &self.krate {
+            Some(path) => quote!(#path),
+            None => quote!(::lambda_handler),
+        };
+        let krate_arg = self.krate.as_ref().map(|path| {
+            let path = quote!(#path).to_string().replace(' ', "");
+            quote!(crate = #path,)
+        });
+        let shutdown = self.shutdown.as_ref().map(|path| quote!(shutdown = #path,));
+        Around {
+            name,
+            krate,
+            krate_arg,
+            shutdown,
+        }
+    }
+
     pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Self> {
         let mut args = Args::default();
         syn::meta::parser(|meta| {

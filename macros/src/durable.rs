@@ -10,7 +10,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
-use crate::args::Args;
+use crate::args::{Args, Around};
 use crate::signature::{Param, Signature};
 
 pub(crate) fn handler(args: &Args, sig: &Signature) -> syn::Result<TokenStream> {
@@ -69,19 +69,12 @@ pub(crate) fn handler(args: &Args, sig: &Signature) -> syn::Result<TokenStream> 
         ));
     };
     let ident = &sig.ident;
-    let name = match &args.name {
-        Some(lit) => lit.value(),
-        None => ident.unraw().to_string(),
-    };
-    let krate = match &args.krate {
-        Some(path) => quote!(#path),
-        None => quote!(::lambda_handler),
-    };
-    let krate_arg = args.krate.as_ref().map(|path| {
-        let path = quote!(#path).to_string().replace(' ', "");
-        quote!(crate = #path,)
-    });
-    let shutdown = args.shutdown.as_ref().map(|path| quote!(shutdown = #path,));
+    let Around {
+        name,
+        krate,
+        krate_arg,
+        shutdown,
+    } = args.around(ident);
     let generated = format_ident!("__lambda_handler_durable_{}", ident.unraw());
     // Each check is spanned at the user's own type, so that is where rustc reports it: the
     // context's type (which also says when the `durable` feature is off), the event's

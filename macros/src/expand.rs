@@ -15,26 +15,17 @@ use crate::validate::{Handler, OkShape, State, TokenSpan, validate};
 pub(crate) fn lambda_handler(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = Args::parse(args);
     let sig = syn::parse2::<Signature>(item.clone());
-    // `#[lambda_handler(service)] fn app() -> Router`: a handler generated around the service.
+    // `#[lambda_handler(service)] fn app() -> Router` and `#[lambda_handler(durable)] async fn
+    // f(event: E, ctx: DurableContext)`: the item stays as written, and an ordinary handler
+    // is generated beside it (around the service, or taking Lambda's durable envelope).
     if let (Ok(args), Ok(sig)) = (&args, &sig)
-        && args.service
+        && (args.service || args.durable)
     {
-        let generated = crate::service::handler(args, sig);
-        let item = item::reemit(item);
-        return match generated {
-            Ok(handler) => quote!(#item #handler),
-            Err(error) => {
-                let error = error.into_compile_error();
-                quote!(#item #error)
-            }
+        let generated = if args.service {
+            crate::service::handler(args, sig)
+        } else {
+            crate::durable::handler(args, sig)
         };
-    }
-    // `#[lambda_handler(durable)] async fn f(event: E, ctx: DurableContext)`: a handler
-    // generated around it takes Lambda's durable envelope.
-    if let (Ok(args), Ok(sig)) = (&args, &sig)
-        && args.durable
-    {
-        let generated = crate::durable::handler(args, sig);
         let item = item::reemit(item);
         return match generated {
             Ok(handler) => quote!(#item #handler),

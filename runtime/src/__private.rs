@@ -68,7 +68,7 @@ pub use crate::durable::{DurableEvent, DurableOutput, DurableReturn, run as run_
 /// The event a `#[lambda_handler(durable)]` handler takes: Lambda's durable envelope.
 pub type DurableEnvelope = serde_json::Value;
 /// The error of a durable invocation that Lambda should try again.
-pub type DurableInvocationError = crate::InvocationError;
+pub type DurableInvocationError = crate::handler::error::InvocationError;
 
 /// `#[lambda_handler(durable)]`'s check of the second parameter's type.
 #[cfg(feature = "durable")]
