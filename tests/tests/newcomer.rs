@@ -177,3 +177,33 @@ fn the_readmes_axum_function_builds_and_answers_every_source() {
         serde_json::json!(["text/plain; charset=utf-8"])
     );
 }
+
+/// The README's durable workflow ("Durable functions"), from a blank crate: built with its
+/// `local` feature, served, and run to its end on AWS's local durable service, the approval
+/// sent with boto3 (`tests/durable/order.py`, as `tests/durable.rs` runs the example).
+#[test]
+fn the_readmes_durable_workflow_runs_on_serve_to_its_end() {
+    let dir = write_crate("durable-file", &["Cargo.toml", "src/main.rs"]);
+    let built = cargo(&dir, &["build", "-q", "--features", "local"]);
+    assert!(built.status.success(), "{}", text(&built.stderr));
+    let binary =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("my-function-target/debug/order-workflow");
+    let out = Command::new(lambda_handler_tests::python_venv())
+        .arg(workspace().join("tests/durable/order.py"))
+        .arg(&binary)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "SUCCEEDED", "{report:#}");
+    assert_eq!(
+        report["result"],
+        serde_json::json!({
+            "order_id": "o-1",
+            "total_cents": 3750,
+            "approved_by": "ada",
+            "shipments": ["parcel 0: book", "parcel 1: pen", "parcel 2: lamp"],
+        })
+    );
+    assert_eq!(report["invocations"], 3, "{report:#}");
+}
