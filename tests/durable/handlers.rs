@@ -1856,6 +1856,21 @@ async fn runs_each_step_once(_event: Value, ctx: DurableContext) -> Outcome {
     Ok(json!({ "first": first, "items": batch.into_results()?, "step_runs": step_runs }))
 }
 
+/// `is_replaying` as the first invocation sees it after recording a step, kept by a step, and
+/// as the second sees it: false, then true.
+#[lambda_handler(durable)]
+async fn reports_replaying(_event: Value, ctx: DurableContext) -> Outcome {
+    echo(&ctx, "first", "done".to_owned()).await?;
+    let replaying_now = ctx.is_replaying();
+    let first_saw: bool = ctx
+        .step("what the first invocation saw", |_| async move {
+            Ok::<_, Failure>(replaying_now)
+        })
+        .await?;
+    ctx.wait("", Duration::from_secs(1)).await;
+    Ok(json!({ "first_invocation": first_saw, "after_the_wait": ctx.is_replaying() }))
+}
+
 fn main() {
     lambda_handler::run()
 }

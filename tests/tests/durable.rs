@@ -301,3 +301,14 @@ fn a_plain_event_to_a_durable_handler_says_how_to_run_it() {
         "{message}"
     );
 }
+
+#[test]
+fn is_replaying_is_false_through_the_first_invocation_and_true_after() {
+    let report = execution("reports_replaying", "null");
+    assert_eq!(report["status"], "SUCCEEDED", "{report:#}");
+    assert_eq!(
+        report["result"],
+        json!({ "first_invocation": false, "after_the_wait": true }),
+        "{report:#}"
+    );
+}

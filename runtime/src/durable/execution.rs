@@ -36,6 +36,8 @@ struct State {
     token: String,
     operations: HashMap<String, Operation>,
     pending: Vec<OperationUpdate>,
+    /// The history held operations besides the execution's own when the invocation began.
+    replaying: bool,
     /// Branches of the handler running now: the handler itself, or the branches of a
     /// `map` or `parallel` while their parent waits for them.
     active: usize,
@@ -48,6 +50,7 @@ struct State {
 
 impl Execution {
     pub(crate) fn new(arn: String, token: String, operations: Vec<Operation>) -> Arc<Self> {
+        let replaying = operations.iter().any(is_recorded_work);
         Arc::new(Execution {
             arn,
             state: Mutex::new(State {
@@ -57,6 +60,7 @@ impl Execution {
                     .map(|op| (op.id.clone(), op))
                     .collect(),
                 pending: Vec::new(),
+                replaying,
                 active: 1,
                 suspended: 0,
                 halt: None,
@@ -87,12 +91,10 @@ impl Execution {
             .cloned()
     }
 
-    /// Whether the history has operations besides the execution's own (a replay).
+    /// Whether the invocation began with operations recorded by earlier ones (a replay); what
+    /// this invocation records does not change it.
     pub(crate) fn replaying(&self) -> bool {
-        self.state()
-            .operations
-            .values()
-            .any(|op| op.kind != super::model::OperationType::Execution)
+        self.state().replaying
     }
 
     /// Adds history pages after the first (`GetDurableExecutionState`).
@@ -104,6 +106,7 @@ impl Execution {
                 .map_err(halt_for)?;
             let mut state = self.state();
             for op in operations {
+                state.replaying |= is_recorded_work(&op);
                 state.operations.insert(op.id.clone(), op);
             }
             marker = next;
@@ -111,9 +114,14 @@ impl Execution {
         Ok(())
     }
 
+    /// Queues `update`, to go with the next checkpoint.
+    pub(crate) fn queue(&self, update: OperationUpdate) {
+        self.state().pending.push(update);
+    }
+
     /// Queues `update`; with `sync`, sends every queued update now and waits for the answer.
     pub(crate) async fn checkpoint(&self, update: OperationUpdate, sync: bool) -> Result<(), Halt> {
-        self.state().pending.push(update);
+        self.queue(update);
         if sync { self.flush().await } else { Ok(()) }
     }
 
@@ -236,6 +244,11 @@ impl Drop for ParentMark {
     fn drop(&mut self) {
         self.execution.state().active += 1;
     }
+}
+
+/// An operation of the handler's, not the execution's own.
+fn is_recorded_work(op: &Operation) -> bool {
+    op.kind != super::model::OperationType::Execution
 }
 
 fn halt_for(error: ServiceError) -> Halt {
