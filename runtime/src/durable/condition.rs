@@ -10,27 +10,21 @@ use std::time::Duration;
 use super::context::{DurableContext, DurableValue, StepContext};
 use super::error::DurableError;
 use super::model::{Action, ErrorObject, OperationStatus, OperationType, UpdateOptions};
-use super::retry::{Jitter, backoff};
+use super::retry::{Backoff, Jitter};
 
 /// When `wait_for_condition` checks again. The default, as AWS's SDKs: at most 60 checks,
 /// 5 s after the first, growing 1.5x, at most 5 minutes apart, full jitter.
 pub struct WaitStrategy<S> {
     keep_polling: Box<dyn Fn(&S) -> bool + Send + Sync>,
     max_attempts: u32,
-    initial_delay: Duration,
-    max_delay: Duration,
-    backoff_rate: f64,
-    jitter: Jitter,
+    backoff: Backoff,
 }
 
 impl<S> fmt::Debug for WaitStrategy<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WaitStrategy")
             .field("max_attempts", &self.max_attempts)
-            .field("initial_delay", &self.initial_delay)
-            .field("max_delay", &self.max_delay)
-            .field("backoff_rate", &self.backoff_rate)
-            .field("jitter", &self.jitter)
+            .field("backoff", &self.backoff)
             .finish_non_exhaustive()
     }
 }
@@ -41,10 +35,12 @@ impl<S> WaitStrategy<S> {
         WaitStrategy {
             keep_polling: Box::new(keep_polling),
             max_attempts: 60,
-            initial_delay: Duration::from_secs(5),
-            max_delay: Duration::from_secs(300),
-            backoff_rate: 1.5,
-            jitter: Jitter::Full,
+            backoff: Backoff {
+                initial: Duration::from_secs(5),
+                max: Duration::from_secs(300),
+                rate: 1.5,
+                jitter: Jitter::Full,
+            },
         }
     }
 
@@ -56,25 +52,25 @@ impl<S> WaitStrategy<S> {
 
     /// The wait before the second check.
     pub fn initial_delay(mut self, delay: Duration) -> Self {
-        self.initial_delay = delay;
+        self.backoff.initial = delay;
         self
     }
 
     /// The longest wait between checks.
     pub fn max_delay(mut self, delay: Duration) -> Self {
-        self.max_delay = delay;
+        self.backoff.max = delay;
         self
     }
 
     /// How much each wait grows over the one before (1.0: a fixed delay).
     pub fn backoff_rate(mut self, rate: f64) -> Self {
-        self.backoff_rate = rate;
+        self.backoff.rate = rate;
         self
     }
 
     /// The randomness of each wait.
     pub fn jitter(mut self, jitter: Jitter) -> Self {
-        self.jitter = jitter;
+        self.backoff.jitter = jitter;
         self
     }
 
@@ -90,13 +86,7 @@ impl<S> WaitStrategy<S> {
                 self.max_attempts
             ));
         }
-        Ok(Some(backoff(
-            self.initial_delay,
-            self.backoff_rate,
-            self.max_delay,
-            self.jitter,
-            attempts_made,
-        )))
+        Ok(Some(self.backoff.delay(attempts_made)))
     }
 }
 

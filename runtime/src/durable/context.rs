@@ -4,6 +4,7 @@
 //! was recorded, or runs and records.
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -195,7 +196,7 @@ impl DurableContext {
         let digest = Sha256::digest(raw.as_bytes());
         let mut id = String::with_capacity(64);
         for byte in digest {
-            id.push_str(&format!("{byte:02x}"));
+            let _ = write!(id, "{byte:02x}");
         }
         id
     }
@@ -420,10 +421,7 @@ impl DurableContext {
             _ => {
                 // At least once: the start is sent while the code runs, as AWS's SDKs send it
                 // from a background thread (the service dates the attempt from it).
-                self.execution
-                    .checkpoint(self.update(&who, Action::Start), false)
-                    .await
-                    .ok();
+                self.execution.queue(self.update(&who, Action::Start));
                 let attempt = attempts_made + 1;
                 let (sent, outcome) =
                     join(self.execution.flush(), step(StepContext { attempt })).await;

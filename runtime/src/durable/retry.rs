@@ -28,10 +28,7 @@ type RetryIf = Arc<dyn Fn(&DurableError) -> bool + Send + Sync>;
 #[derive(Clone)]
 pub struct RetryStrategy {
     max_attempts: u32,
-    initial_delay: Duration,
-    max_delay: Duration,
-    backoff_rate: f64,
-    jitter: Jitter,
+    backoff: Backoff,
     retry_if: Option<RetryIf>,
 }
 
@@ -39,10 +36,12 @@ impl Default for RetryStrategy {
     fn default() -> Self {
         RetryStrategy {
             max_attempts: 6,
-            initial_delay: Duration::from_secs(5),
-            max_delay: Duration::from_secs(60),
-            backoff_rate: 2.0,
-            jitter: Jitter::Full,
+            backoff: Backoff {
+                initial: Duration::from_secs(5),
+                max: Duration::from_secs(60),
+                rate: 2.0,
+                jitter: Jitter::Full,
+            },
             retry_if: None,
         }
     }
@@ -52,10 +51,7 @@ impl std::fmt::Debug for RetryStrategy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RetryStrategy")
             .field("max_attempts", &self.max_attempts)
-            .field("initial_delay", &self.initial_delay)
-            .field("max_delay", &self.max_delay)
-            .field("backoff_rate", &self.backoff_rate)
-            .field("jitter", &self.jitter)
+            .field("backoff", &self.backoff)
             .field("retry_if", &self.retry_if.is_some())
             .finish()
     }
@@ -78,25 +74,25 @@ impl RetryStrategy {
 
     /// The delay before the second attempt.
     pub fn initial_delay(mut self, delay: Duration) -> Self {
-        self.initial_delay = delay;
+        self.backoff.initial = delay;
         self
     }
 
     /// The longest delay between attempts.
     pub fn max_delay(mut self, delay: Duration) -> Self {
-        self.max_delay = delay;
+        self.backoff.max = delay;
         self
     }
 
     /// How much each delay grows over the one before.
     pub fn backoff_rate(mut self, rate: f64) -> Self {
-        self.backoff_rate = rate;
+        self.backoff.rate = rate;
         self
     }
 
     /// The randomness of each delay.
     pub fn jitter(mut self, jitter: Jitter) -> Self {
-        self.jitter = jitter;
+        self.backoff.jitter = jitter;
         self
     }
 
@@ -120,35 +116,36 @@ impl RetryStrategy {
         {
             return None;
         }
-        Some(backoff(
-            self.initial_delay,
-            self.backoff_rate,
-            self.max_delay,
-            self.jitter,
-            attempts_made,
-        ))
+        Some(self.backoff.delay(attempts_made))
     }
 }
 
-/// The delay after `attempts_made` attempts, in whole seconds: `initial * rate^(n-1)`, capped
-/// at `max`, jittered, rounded up, at least one (`finalize_delay` in the Python SDK). Retries
-/// and `wait_for_condition`'s polling both wait this way.
-pub(crate) fn backoff(
-    initial: Duration,
-    rate: f64,
-    max: Duration,
-    jitter: Jitter,
-    attempts_made: u32,
-) -> u32 {
-    let exponent = i32::try_from(attempts_made.saturating_sub(1)).unwrap_or(i32::MAX);
-    let base = (initial.as_secs_f64() * rate.powi(exponent)).min(max.as_secs_f64());
-    let delay = match jitter {
-        Jitter::None => base,
-        Jitter::Half => base / 2.0 + random_unit() * (base / 2.0),
-        Jitter::Full => random_unit() * base,
-    };
-    // Whole seconds, at least one: the service's `NextAttemptDelaySeconds`.
-    delay.ceil().clamp(1.0, f64::from(u32::MAX)) as u32
+/// How long to wait after a failed attempt or an unmet condition: `initial * rate^(n-1)`
+/// after `n` attempts, capped at `max`, jittered, rounded up to whole seconds, at least one
+/// (`finalize_delay` in the Python SDK). Retries and `wait_for_condition`'s polls both wait
+/// this way.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Backoff {
+    pub(crate) initial: Duration,
+    pub(crate) max: Duration,
+    pub(crate) rate: f64,
+    pub(crate) jitter: Jitter,
+}
+
+impl Backoff {
+    /// The delay after `attempts_made` attempts, in whole seconds.
+    pub(crate) fn delay(&self, attempts_made: u32) -> u32 {
+        let exponent = i32::try_from(attempts_made.saturating_sub(1)).unwrap_or(i32::MAX);
+        let base =
+            (self.initial.as_secs_f64() * self.rate.powi(exponent)).min(self.max.as_secs_f64());
+        let delay = match self.jitter {
+            Jitter::None => base,
+            Jitter::Half => base / 2.0 + random_unit() * (base / 2.0),
+            Jitter::Full => random_unit() * base,
+        };
+        // Whole seconds, at least one: the service's `NextAttemptDelaySeconds`.
+        delay.ceil().clamp(1.0, f64::from(u32::MAX)) as u32
+    }
 }
 
 /// A number in [0, 1) from std's per-process random hasher keys: jitter needs spread, not
