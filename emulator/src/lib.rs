@@ -13,6 +13,7 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+mod durable;
 mod environment;
 mod eventstream;
 mod function_url;
@@ -29,6 +30,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+pub use durable::DurableOptions;
 pub use options::Options;
 
 /// Runs the emulator until the process is stopped; returns an exit code only when it cannot
@@ -86,12 +88,15 @@ async fn termination() {
     .await
 }
 
-/// The Invoke API's port serves the Invoke API, and the function URL under its prefix.
+/// The Invoke API's port serves the Invoke API, the durable-execution API (for a durable
+/// function), and the function URL under its prefix.
 async fn front_door(
     request: hyper::Request<hyper::body::Incoming>,
     environment: Arc<environment::Environment>,
 ) -> http::Reply {
-    if function_url::is_function_url(request.uri().path()) {
+    if durable::is_durable_api(request.uri().path()) {
+        durable::route(request, environment).await
+    } else if function_url::is_function_url(request.uri().path()) {
         function_url::route(request, environment).await
     } else {
         invoke_api::route(request, environment).await
@@ -107,7 +112,11 @@ async fn start(options: Options) -> Result<Arc<environment::Environment>, String
         .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
     let runtime_api_addr = runtime_api.local_addr().map_err(|e| e.to_string())?;
     let invoke_addr = invoke.local_addr().map_err(|e| e.to_string())?;
-    let environment = Arc::new(environment::Environment::new(options, runtime_api_addr));
+    let environment = Arc::new(environment::Environment::new(
+        options,
+        runtime_api_addr,
+        invoke_addr,
+    ));
     tokio::spawn(http::serve(
         runtime_api,
         Arc::clone(&environment),

@@ -2,7 +2,7 @@
 
 use std::ffi::OsString;
 
-use lambda_handler_emulator::{Options, serve};
+use lambda_handler_emulator::{DurableOptions, Options, serve};
 
 const HELP: &str = "\
 Runs a Lambda custom runtime locally, as AWS's Runtime Interface Emulator does: the runtime
@@ -23,6 +23,14 @@ Options:
   --concurrency N        invocations the runtime gets at once, 1 to 1024 (default 1);
                          above 1 sets AWS_LAMBDA_MAX_CONCURRENCY, as Lambda Managed
                          Instances do
+  --durable              the function is durable (DurableConfig): an invocation starts
+                         a durable execution, run here; its checkpoints come back to
+                         this port (AWS_ENDPOINT_URL_LAMBDA)
+  --execution-timeout SECONDS
+                         with --durable: how long an execution may run (default
+                         86400, a day)
+  --skip-time            with --durable: waits and retry delays pass at once; the
+                         history still records their durations
   -h, --help             print this help
 
 Invoke:
@@ -48,6 +56,8 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
     let mut memory = None;
     let mut handler = None;
     let mut concurrency = 1;
+    let mut durable: Option<DurableOptions> = None;
+    let (mut skip_time, mut execution_timeout) = (false, None);
     while let Some(arg) = args.next() {
         let arg = arg
             .into_string()
@@ -93,7 +103,26 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
                 concurrency = lambda_handler_protocol::env::parse_concurrency(&n)
                     .map_err(|e| format!("`--concurrency {n}`: {e}"))?;
             }
+            "--durable" => durable = Some(DurableOptions::default()),
+            "--skip-time" => skip_time = true,
+            "--execution-timeout" => {
+                let seconds = value("--execution-timeout")?;
+                execution_timeout = Some(
+                    lambda_handler_protocol::durable::parse_execution_timeout(&seconds)
+                        .map_err(|e| format!("`--execution-timeout {seconds}`: {e}"))?,
+                );
+            }
             "--" => {
+                if let Some(durable) = &mut durable {
+                    durable.skip_time = skip_time;
+                    if let Some(timeout) = execution_timeout {
+                        durable.execution_timeout = timeout;
+                    }
+                } else if skip_time || execution_timeout.is_some() {
+                    return Err(
+                        "`--skip-time` and `--execution-timeout` go with `--durable`".into(),
+                    );
+                }
                 let program = args.next().ok_or("give the runtime to run after `--`")?;
                 let mut options = Options::new(program);
                 options.args = args.collect();
@@ -111,6 +140,7 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
                 }
                 options.handler = handler;
                 options.concurrency = concurrency;
+                options.durable = durable;
                 return Ok(Some(options));
             }
             other => return Err(format!("unknown option `{other}`")),

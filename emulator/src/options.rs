@@ -28,6 +28,10 @@ pub struct Options {
     /// How many invocations the runtime gets at once (`AWS_LAMBDA_MAX_CONCURRENCY`, as on
     /// Lambda Managed Instances); 1, Lambda's default, leaves the variable unset.
     pub concurrency: usize,
+    /// The function is durable (`DurableConfig`): an `Invoke` starts a durable execution that
+    /// the emulator runs itself, serving the durable-execution API on the Invoke API's port.
+    /// `None`: an ordinary function.
+    pub durable: Option<crate::DurableOptions>,
 }
 
 impl Options {
@@ -47,6 +51,7 @@ impl Options {
             memory_mb: 128,
             handler: None,
             concurrency: 1,
+            durable: None,
             log_json: std::env::var(lambda_handler_protocol::env::LOG_FORMAT)
                 .is_ok_and(|f| lambda_handler_protocol::env::is_json_log_format(&f)),
         }

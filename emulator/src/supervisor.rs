@@ -115,6 +115,20 @@ fn command(environment: &Environment) -> tokio::process::Command {
     if let Some(handler) = &options.handler {
         command.env(lambda_env::HANDLER, handler);
     }
+    if environment.durable.is_some() {
+        // The function's checkpoints come back to this emulator, signed with any
+        // credentials (as on Lambda, the SDK reads them from the environment).
+        let endpoint = format!("http://{}", environment.invoke_api);
+        command.env(lambda_env::ENDPOINT_URL_LAMBDA, endpoint);
+        for (name, default) in [
+            ("AWS_ACCESS_KEY_ID", "local"),
+            ("AWS_SECRET_ACCESS_KEY", "local"),
+        ] {
+            if std::env::var_os(name).is_none() {
+                command.env(name, default);
+            }
+        }
+    }
     command
 }
 

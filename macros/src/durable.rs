@@ -90,7 +90,7 @@ pub(crate) fn handler(args: &Args, sig: &Signature) -> syn::Result<TokenStream> 
     );
     Ok(quote! {
         #[doc(hidden)]
-        #[#krate::lambda_handler(name = #name, __function = #ident, #krate_arg #shutdown)]
+        #[#krate::lambda_handler(name = #name, __function = #ident, __durable_envelope, #krate_arg #shutdown)]
         async fn #generated(
             __lambda_handler_envelope: #krate::__private::DurableEnvelope,
         ) -> ::core::result::Result<

@@ -184,6 +184,11 @@ fn entry(handler: &Handler) -> TokenStream {
         None => quote!(#ident),
     };
     let invoke = quote!(#invoke.of_function(|| #private::type_id_of(&#function)));
+    let invoke = if handler.durable_envelope {
+        quote!(#invoke.durable())
+    } else {
+        invoke
+    };
     let invoke = match &handler.shutdown {
         Some(hook) => {
             let hook = shutdown(hook, handler.state.as_ref(), &private);

@@ -41,6 +41,10 @@ pub const TRACE_ID: &str = "_X_AMZN_TRACE_ID";
 /// environment ends).
 pub const MAX_CONCURRENCY: &str = "AWS_LAMBDA_MAX_CONCURRENCY";
 
+/// Where the AWS SDKs send Lambda API calls instead of Lambda's regional endpoint: a durable
+/// function's checkpoints go to the local durable-execution service through it.
+pub const ENDPOINT_URL_LAMBDA: &str = "AWS_ENDPOINT_URL_LAMBDA";
+
 /// The most invocation loops a runtime runs at once, whatever [`MAX_CONCURRENCY`] says: each
 /// loop is a thread, and Lambda's own defaults (16 to 64 per vCPU) stay far below it.
 pub const MAX_LOOPS: usize = 1024;

@@ -8,6 +8,7 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod durable;
 pub mod env;
 pub mod error_types;
 pub mod headers;

@@ -18,9 +18,12 @@ use crate::logs::Output;
 use crate::options::Options;
 use crate::race::first;
 use invocations::{Invocations, Settings};
-use outcome::Invocation;
+use lambda_handler_protocol::error_types::{RUNTIME_UNKNOWN, SANDBOX_TIMEDOUT};
+use lambda_handler_protocol::limits::INIT_TIMEOUT;
+use outcome::{Completed, Invocation, Outcome};
 use process::Process;
 use queue::Queue;
+use tokio::sync::oneshot;
 
 pub(crate) struct Environment {
     pub(crate) options: Options,
@@ -31,6 +34,10 @@ pub(crate) struct Environment {
     pub(crate) process: Process,
     /// The runtime's stdout and stderr.
     pub(crate) output: Arc<Output>,
+    /// The durable-execution service, for a durable function.
+    pub(crate) durable: Option<crate::durable::Service>,
+    /// Where the Invoke API (and the durable-execution API) listens.
+    pub(crate) invoke_api: SocketAddr,
 }
 
 /// An invocation `/next` handed out: what the runtime gets.
@@ -51,7 +58,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Environment {
-    pub(crate) fn new(options: Options, runtime_api: SocketAddr) -> Self {
+    pub(crate) fn new(options: Options, runtime_api: SocketAddr, invoke_api: SocketAddr) -> Self {
         let output = Arc::<Output>::default();
         let settings = Settings {
             concurrency: options.concurrency,
@@ -61,6 +68,8 @@ impl Environment {
         };
         Environment {
             invocations: Invocations::new(settings, Arc::clone(&output)),
+            durable: options.durable.map(crate::durable::Service::new),
+            invoke_api,
             options,
             runtime_api,
             queue: Queue::default(),
@@ -106,6 +115,37 @@ impl Environment {
         }
     }
 
+    /// The outcome of the invocation `id`, queued with `outcome` as its reply. The deadline of
+    /// an invocation in flight is watched by the state; this bounds only the wait for a
+    /// runtime to take it.
+    pub(crate) async fn completed(
+        &self,
+        id: &str,
+        mut outcome: oneshot::Receiver<Completed>,
+    ) -> Completed {
+        let dropped = || Completed {
+            outcome: Outcome::error(RUNTIME_UNKNOWN, "the invocation was dropped"),
+            log: None,
+        };
+        let pickup = INIT_TIMEOUT.saturating_add(self.options.timeout);
+        match tokio::time::timeout(pickup, &mut outcome).await {
+            Ok(Ok(completed)) => return completed,
+            Ok(Err(_)) => return dropped(),
+            Err(_) if self.queue.withdraw(id) => {
+                let seconds = pickup.as_secs_f64();
+                let message = format!(
+                    "RequestId: {id} Error: Task timed out after {seconds:.2} seconds (the runtime never took the invocation)"
+                );
+                return Completed {
+                    outcome: Outcome::error(SANDBOX_TIMEDOUT, &message),
+                    log: None,
+                };
+            }
+            Err(_) => {}
+        }
+        outcome.await.unwrap_or_else(|_| dropped())
+    }
+
     /// Ends the invocation `id` at its deadline, if it is still in flight then; a streamed
     /// response ends itself (see `runtime_api::streamed`).
     fn watch_deadline(self: &Arc<Self>, id: String) -> tokio::task::AbortHandle {
@@ -138,6 +178,11 @@ impl Environment {
             self.process.kill();
         }
     }
+}
+
+/// The function's ARN, in the emulator's one region and account.
+pub(crate) fn function_arn(function: &str) -> String {
+    format!("arn:aws:lambda:us-east-1:012345678912:function:{function}")
 }
 
 /// Milliseconds since the epoch, as `Lambda-Runtime-Deadline-Ms` carries them.

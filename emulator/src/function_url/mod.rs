@@ -23,7 +23,7 @@ use tokio::sync::oneshot;
 use crate::environment::Environment;
 use crate::environment::outcome::Invocation;
 use crate::http::{Peer, Reply, aws_error};
-use crate::invoke_api::{names_this_function, wait};
+use crate::invoke_api::names_this_function;
 use crate::supervisor;
 
 /// Whether `path` is the function URL's.
@@ -87,6 +87,6 @@ pub(crate) async fn route(request: Request<Incoming>, environment: Arc<Environme
         wants_log: false,
     });
     supervisor::ensure_running(&environment);
-    let completed = wait(&environment, &id, outcome).await;
+    let completed = environment.completed(&id, outcome).await;
     response::reply(completed.outcome).await
 }

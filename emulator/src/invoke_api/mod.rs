@@ -21,13 +21,13 @@ use lambda_handler_protocol::ids;
 use lambda_handler_protocol::paths::{INVOKE_PREFIX, INVOKE_SUFFIX, STREAM_PREFIX, STREAM_SUFFIX};
 use tokio::sync::oneshot;
 
+use crate::durable;
 use crate::environment::Environment;
-use crate::environment::outcome::Invocation;
+use crate::environment::outcome::{Invocation, Outcome};
 use crate::http::{Reply, aws_error, full, json};
 use crate::supervisor;
 use request::{InvocationType, InvokeRequest, Operation};
 
-pub(crate) use reply::wait;
 pub(crate) use request::names_this_function;
 
 /// `POST /2015-03-31/functions/{name}/invocations` and
@@ -80,6 +80,13 @@ async fn invoke_function(environment: Arc<Environment>, invoke: InvokeRequest) -
         reply,
         wants_log,
     };
+    let durable = environment.durable.is_some()
+        && invoke.operation == Operation::Invoke
+        && invoke.kind != InvocationType::DryRun
+        && !durable::is_durable_event(&invoke.payload);
+    if durable {
+        return reply::with_request_id(start_execution(&environment, &invoke).await, &id);
+    }
     match invoke.kind {
         InvocationType::DryRun => {
             let mut reply = Response::new(full(Bytes::new()));
@@ -106,4 +113,40 @@ async fn invoke_function(environment: Arc<Environment>, invoke: InvokeRequest) -
             reply::with_request_id(reply, &id)
         }
     }
+}
+
+/// `Invoke` of a durable function: starts the execution (or finds the one of the same
+/// `X-Amz-Durable-Execution-Name`) and names it in `X-Amz-Durable-Execution-Arn`. An `Event`
+/// invocation answers at once; a `RequestResponse` one waits for the execution's end, up to
+/// Lambda's longest invocation, and answers its result, or its error as a function error.
+async fn start_execution(environment: &Arc<Environment>, invoke: &InvokeRequest) -> Reply {
+    let started = durable::start(
+        environment,
+        &invoke.payload,
+        invoke.execution_name.as_deref(),
+    );
+    let mut reply = match invoke.kind {
+        InvocationType::RequestResponse => {
+            match started
+                .outcome(lambda_handler_protocol::limits::MAX_TIMEOUT)
+                .await
+            {
+                Some(Ok(result)) => reply::reply_to(Outcome::Response(result)),
+                Some(Err(error)) => reply::reply_to(Outcome::Error(error)),
+                None => aws_error(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "DurableExecutionStillRunning",
+                    "the durable execution is still running; follow it with \
+                     get-durable-execution",
+                ),
+            }
+        }
+        _ => json(StatusCode::ACCEPTED, Bytes::new()),
+    };
+    if let Ok(arn) = hyper::header::HeaderValue::from_str(&started.arn) {
+        reply
+            .headers_mut()
+            .insert(lambda_handler_protocol::durable::EXECUTION_ARN_HEADER, arn);
+    }
+    reply
 }

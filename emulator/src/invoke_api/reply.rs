@@ -5,9 +5,7 @@ use base64::Engine;
 use hyper::StatusCode;
 use hyper::body::Bytes;
 use hyper::header::HeaderValue;
-use lambda_handler_protocol::error_types::{RUNTIME_UNKNOWN, SANDBOX_TIMEDOUT};
 use lambda_handler_protocol::headers;
-use lambda_handler_protocol::limits::INIT_TIMEOUT;
 use tokio::sync::oneshot;
 
 use crate::environment::Environment;
@@ -20,7 +18,7 @@ pub(super) async fn reply(
     id: &str,
     outcome: oneshot::Receiver<Completed>,
 ) -> Reply {
-    let completed = wait(environment, id, outcome).await;
+    let completed = environment.completed(id, outcome).await;
     let (mut reply, streamed_log) = respond(completed.outcome).await;
     if let Some(log) = completed.log.or(streamed_log) {
         let log = base64::engine::general_purpose::STANDARD.encode(log);
@@ -29,36 +27,6 @@ pub(super) async fn reply(
         }
     }
     reply
-}
-
-/// The invocation's outcome. The deadline of an invocation in flight is watched by the state;
-/// this bounds only the wait for a runtime to take it.
-pub(crate) async fn wait(
-    environment: &Environment,
-    id: &str,
-    mut outcome: oneshot::Receiver<Completed>,
-) -> Completed {
-    let dropped = || Completed {
-        outcome: Outcome::error(RUNTIME_UNKNOWN, "the invocation was dropped"),
-        log: None,
-    };
-    let pickup = INIT_TIMEOUT.saturating_add(environment.options.timeout);
-    match tokio::time::timeout(pickup, &mut outcome).await {
-        Ok(Ok(completed)) => return completed,
-        Ok(Err(_)) => return dropped(),
-        Err(_) if environment.queue.withdraw(id) => {
-            let seconds = pickup.as_secs_f64();
-            let message = format!(
-                "RequestId: {id} Error: Task timed out after {seconds:.2} seconds (the runtime never took the invocation)"
-            );
-            return Completed {
-                outcome: Outcome::error(SANDBOX_TIMEDOUT, &message),
-                log: None,
-            };
-        }
-        Err(_) => {}
-    }
-    outcome.await.unwrap_or_else(|_| dropped())
 }
 
 /// `Invoke`'s reply. A streamed response is gathered whole first, as Lambda gives it to a
@@ -88,7 +56,7 @@ async fn respond(outcome: Outcome) -> (Reply, Option<Vec<u8>>) {
     (reply_to(outcome), streamed_log)
 }
 
-fn reply_to(outcome: Outcome) -> Reply {
+pub(super) fn reply_to(outcome: Outcome) -> Reply {
     match outcome {
         Outcome::Response(body) => {
             let mut reply = json(StatusCode::OK, body);

@@ -61,6 +61,8 @@ pub(super) struct InvokeRequest {
     /// `X-Amz-Log-Type: Tail`: the last 4 KB of the invocation's log comes back, base64, in
     /// `X-Amz-Log-Result` (boto3's `LogType="Tail"`, `aws lambda invoke --log-type Tail`).
     pub(super) wants_log: bool,
+    /// `X-Amz-Durable-Execution-Name`: the durable execution's name.
+    pub(super) execution_name: Option<String>,
 }
 
 impl InvokeRequest {
@@ -86,8 +88,13 @@ impl InvokeRequest {
             .get(headers::TENANT_ID_REQUEST)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let execution_name = fields
+            .get(lambda_handler_protocol::durable::EXECUTION_NAME_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let payload = payload(request, kind).await?;
         Ok(InvokeRequest {
+            execution_name,
             operation,
             kind,
             payload,

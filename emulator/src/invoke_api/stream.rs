@@ -11,7 +11,6 @@ use lambda_handler_protocol::error_types::RUNTIME_UNKNOWN;
 use lambda_handler_protocol::headers;
 use tokio::sync::{mpsc, oneshot};
 
-use super::reply::wait;
 use crate::environment::Environment;
 use crate::environment::outcome::{Completed, Outcome, StreamEvent};
 use crate::eventstream::{self, Complete};
@@ -27,7 +26,7 @@ pub(super) fn stream_reply(
 ) -> Reply {
     let (frames, body) = mpsc::channel(STREAM_FRAMES);
     tokio::spawn(async move {
-        let completed = wait(&environment, &id, outcome).await;
+        let completed = environment.completed(&id, outcome).await;
         let mut complete = Complete {
             log_result: completed
                 .log

@@ -29,7 +29,7 @@ pub(super) async fn next(environment: &Arc<Environment>) -> Reply {
     set(headers::DEADLINE_MS, epoch_ms(deadline).to_string());
     set(
         headers::FUNCTION_ARN,
-        format!("arn:aws:lambda:us-east-1:012345678912:function:{function}"),
+        crate::environment::function_arn(function),
     );
     set(headers::TRACE_ID, ids::trace_id());
     if let Some(tenant_id) = invocation.tenant_id {

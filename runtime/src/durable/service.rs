@@ -59,7 +59,9 @@ pub(crate) fn client() -> &'static Client {
                 "environment",
             ));
         }
-        if let Some(endpoint) = var("AWS_ENDPOINT_URL_LAMBDA").or_else(|| var("AWS_ENDPOINT_URL")) {
+        if let Some(endpoint) = var(lambda_handler_protocol::env::ENDPOINT_URL_LAMBDA)
+            .or_else(|| var("AWS_ENDPOINT_URL"))
+        {
             config = config.endpoint_url(endpoint);
         }
         Client::from_conf(config.build())

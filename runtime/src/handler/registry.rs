@@ -78,6 +78,8 @@ pub struct Handler {
     pub(crate) function: Option<TypeIdOf>,
     /// The type of the state its `init` builds, when it has one.
     pub(crate) state_type: Option<TypeIdOf>,
+    /// It takes Lambda's durable envelope (`#[lambda_handler(durable)]`).
+    pub(crate) durable: bool,
 }
 
 impl std::fmt::Debug for Handler {
@@ -112,6 +114,7 @@ impl Handler {
             shutdown: None,
             function: None,
             state_type: None,
+            durable: false,
         }
     }
 
@@ -124,6 +127,7 @@ impl Handler {
             shutdown: None,
             function: None,
             state_type: None,
+            durable: false,
         }
     }
 
@@ -140,6 +144,14 @@ impl Handler {
     pub const fn of_function(self, function: TypeIdOf) -> Self {
         Handler {
             function: Some(function),
+            ..self
+        }
+    }
+
+    /// The handler, taking Lambda's durable envelope: a durable function.
+    pub const fn durable(self) -> Self {
+        Handler {
+            durable: true,
             ..self
         }
     }

@@ -31,6 +31,11 @@ Options:
                       AWS_LAMBDA_FUNCTION_TIMEOUT, or Lambda's 3)
   --concurrency N     with --serve: up to N invocations at once in one process, as on
                       Lambda Managed Instances (AWS_LAMBDA_MAX_CONCURRENCY; default 1)
+  --skip-time         with --serve, for a durable handler: waits and retry delays pass
+                      at once; the history still records their durations
+  --execution-timeout SECONDS
+                      with --serve, for a durable handler: how long an execution may
+                      run (DurableConfig's ExecutionTimeout; default 86400, a day)
   -h, --help          print this help
   --                  what follows is the event, even if it starts with `-`
 
@@ -53,6 +58,10 @@ struct ServeSettings {
     timeout: Option<Duration>,
     /// Invocations in flight at once; 1 by default.
     concurrency: Option<usize>,
+    /// A durable handler's waits pass at once.
+    skip_time: bool,
+    /// A durable handler's execution timeout.
+    execution_timeout: Option<Duration>,
 }
 
 /// Where `--serve` listens without an address: RIE's and cargo-lambda's port.
@@ -201,6 +210,15 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
                     .map_err(|e| format!("`--concurrency {n}`: {e}"))?;
                 options.settings.concurrency = Some(concurrency);
             }
+            "--skip-time" if !positional_only => options.settings.skip_time = true,
+            "--execution-timeout" if !positional_only => {
+                let seconds = args
+                    .next()
+                    .ok_or("`--execution-timeout` needs a number of seconds")??;
+                let timeout = lambda_handler_protocol::durable::parse_execution_timeout(&seconds)
+                    .map_err(|e| format!("`--execution-timeout {seconds}`: {e}"))?;
+                options.settings.execution_timeout = Some(timeout);
+            }
             _ if !positional_only && arg.starts_with("--handler=") => {
                 options.handler = Some(arg["--handler=".len()..].to_owned());
             }
@@ -226,7 +244,11 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
         return Err("`--serve` takes events over HTTP, not on the command line".into());
     }
     if options.serve.is_none() && options.settings != ServeSettings::default() {
-        return Err("`--timeout` and `--concurrency` go with `--serve`".into());
+        return Err(
+            "`--timeout`, `--concurrency`, `--skip-time` and `--execution-timeout` go with \
+             `--serve`"
+                .into(),
+        );
     }
     Ok(Some(options))
 }
@@ -307,6 +329,26 @@ fn serve(listen: SocketAddr, handler: &'static Handler, settings: ServeSettings)
         options.timeout = timeout;
     }
     options.concurrency = settings.concurrency.unwrap_or(1);
+    let durable_settings = settings.skip_time || settings.execution_timeout.is_some();
+    if durable_settings && !handler.durable {
+        eprintln!(
+            "error: `--skip-time` and `--execution-timeout` are for a durable handler \
+             (`#[lambda_handler(durable)]`); `{}` is not one",
+            handler.name
+        );
+        return 2;
+    }
+    // A durable handler's executions run here, unless its checkpoints go to another service
+    // (`AWS_ENDPOINT_URL_LAMBDA`, as for AWS's `dex-local-runner`), which then drives them.
+    let external = std::env::var_os(lambda_handler_protocol::env::ENDPOINT_URL_LAMBDA).is_some();
+    if handler.durable && !external {
+        let mut durable = lambda_handler_emulator::DurableOptions::default();
+        durable.skip_time = settings.skip_time;
+        if let Some(timeout) = settings.execution_timeout {
+            durable.execution_timeout = timeout;
+        }
+        options.durable = Some(durable);
+    }
     lambda_handler_emulator::serve(options)
 }
 

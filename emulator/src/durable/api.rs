@@ -1,0 +1,284 @@
+//! The durable-execution API's routes on the Invoke API's port, as the Lambda API serves them
+//! (paths, methods and errors from the API model, botocore's `lambda/2015-03-31/service-2.json`;
+//! error types as `dex-local-runner` answers them, `web/handlers.py`).
+
+use std::sync::Arc;
+
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::{Method, Request, StatusCode};
+use lambda_handler_protocol::durable::{
+    CALLBACK_FAIL, CALLBACK_HEARTBEAT, CALLBACK_SUCCEED, CALLBACKS_PREFIX, CHECKPOINT,
+    EXECUTIONS_PREFIX, HISTORY, STATE, STOP,
+};
+use lambda_handler_protocol::limits::MAX_SYNC_PAYLOAD;
+use serde_json::{Value, json};
+
+use super::execution::{Invalid, Status};
+use super::{Running, Service};
+use crate::environment::Environment;
+use crate::http::{Reply, aws_error, json as json_reply};
+
+/// Whether `path` is one of the durable-execution API's.
+pub(crate) fn is_durable_api(path: &str) -> bool {
+    path.starts_with(EXECUTIONS_PREFIX) || path.starts_with(CALLBACKS_PREFIX)
+}
+
+/// Serves one request of the durable-execution API.
+pub(crate) async fn route(request: Request<Incoming>, environment: Arc<Environment>) -> Reply {
+    let Some(service) = environment.durable.as_ref() else {
+        return aws_error(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+            "this function is not durable: serve a `#[lambda_handler(durable)]` binary, or run \
+             `lambda-emulator --durable`",
+        );
+    };
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().unwrap_or_default().to_owned();
+    let method = request.method().clone();
+    let body = match Limited::new(request.into_body(), MAX_SYNC_PAYLOAD)
+        .collect()
+        .await
+    {
+        Ok(body) => body.to_bytes(),
+        Err(e) => return invalid(&format!("cannot read the request: {e}")),
+    };
+    if let Some(rest) = path.strip_prefix(CALLBACKS_PREFIX) {
+        if method != Method::POST {
+            return not_found(&path);
+        }
+        return callback(service, rest, &body);
+    }
+    let rest = path.strip_prefix(EXECUTIONS_PREFIX).unwrap_or_default();
+    let (arn, operation) = split_suffix(rest, &[CHECKPOINT, STATE, HISTORY, STOP]);
+    let arn = percent_decode(arn);
+    let Some(running) = service.find(&arn) else {
+        let message = format!("Execution not found: {arn}");
+        return aws_error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &message);
+    };
+    let now = service.clock.now();
+    match (method, operation) {
+        (Method::GET, "") => ok(describe(&running)),
+        (Method::GET, HISTORY) => ok(history(&running, &query)),
+        (Method::GET, STATE) => {
+            let token = query_value(&query, "CheckpointToken").unwrap_or_default();
+            answer(running.lock().state(&token))
+        }
+        (Method::POST, CHECKPOINT) => {
+            let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let token = request["CheckpointToken"].as_str().unwrap_or_default();
+            let updates = request["Updates"].as_array().cloned().unwrap_or_default();
+            let mut callbacks = Vec::new();
+            let checkpointed = running
+                .lock()
+                .checkpoint(token, &updates, now, &mut callbacks);
+            let mut executions = service.executions();
+            for (callback_id, operation_id) in callbacks {
+                executions
+                    .callbacks
+                    .insert(callback_id, (Arc::clone(&running), operation_id));
+            }
+            answer(checkpointed)
+        }
+        (Method::POST, STOP) => {
+            let error = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .filter(Value::is_object)
+                .unwrap_or_else(|| json!({ "ErrorMessage": "The execution was stopped" }));
+            let mut execution = running.lock();
+            if !execution.is_running() {
+                return invalid("the execution has already ended");
+            }
+            execution.halt(Status::Stopped, error, now);
+            drop(execution);
+            running.changed.notify_one();
+            running.ended.send_replace(true);
+            ok(json!({ "StopTimestamp": super::clock::timestamp(now) }))
+        }
+        _ => not_found(&path),
+    }
+}
+
+/// `SendDurableExecutionCallback{Success,Failure,Heartbeat}`.
+fn callback(service: &Service, rest: &str, body: &[u8]) -> Reply {
+    let (id, action) = split_suffix(rest, &[CALLBACK_SUCCEED, CALLBACK_FAIL, CALLBACK_HEARTBEAT]);
+    let id = percent_decode(id);
+    let found = service.executions().callbacks.get(&id).cloned();
+    let Some((running, operation)) = found else {
+        let message = format!("Callback not found: {id}");
+        return aws_error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &message);
+    };
+    let now = service.clock.now();
+    let mut execution = running.lock();
+    let done = match action {
+        CALLBACK_SUCCEED => {
+            let result = (!body.is_empty()).then(|| String::from_utf8_lossy(body).into_owned());
+            execution.complete_callback(&operation, "SUCCEEDED", Ok(result), now)
+        }
+        CALLBACK_FAIL => {
+            let error = serde_json::from_slice::<Value>(body)
+                .ok()
+                .filter(Value::is_object)
+                .unwrap_or_else(|| json!({}));
+            execution.complete_callback(&operation, "FAILED", Err(error), now)
+        }
+        CALLBACK_HEARTBEAT => execution.heartbeat(&operation, now),
+        _ => return not_found(rest),
+    };
+    drop(execution);
+    if !done {
+        // As `dex-local-runner` answers a callback that is no longer waiting.
+        let message = format!("Callback {id} is not waiting: it completed or timed out");
+        return aws_error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &message);
+    }
+    running.changed.notify_one();
+    ok(json!({}))
+}
+
+/// `GetDurableExecution`.
+fn describe(running: &Running) -> Value {
+    let execution = running.lock();
+    let function_arn = execution
+        .arn
+        .split(":$LATEST/")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let mut answer = json!({
+        "DurableExecutionArn": execution.arn,
+        "DurableExecutionName": execution.name,
+        "FunctionArn": function_arn,
+        "Status": execution.status.as_str(),
+        "StartTimestamp": super::clock::timestamp(execution.started),
+        "InputPayload": execution.input,
+        "Version": "$LATEST",
+    });
+    if let Some(ended) = execution.ended {
+        answer["EndTimestamp"] = super::clock::timestamp(ended);
+    }
+    if let Some(result) = &execution.result {
+        answer["Result"] = json!(result);
+    }
+    if let Some(error) = &execution.error {
+        answer["Error"] = error.clone();
+    }
+    answer
+}
+
+/// `GetDurableExecutionHistory`: `MaxItems` events (100 by default) from `Marker` (an event
+/// id), oldest first or, with `ReverseOrder`, newest first.
+fn history(running: &Running, query: &str) -> Value {
+    let flag = |key| query_value(query, key).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let mut events = running.lock().history(flag("IncludeExecutionData"));
+    if flag("ReverseOrder") {
+        events.reverse();
+    }
+    let start = query_value(query, "Marker")
+        .and_then(|m| m.parse::<usize>().ok())
+        .unwrap_or(0);
+    let max = query_value(query, "MaxItems")
+        .and_then(|m| m.parse::<usize>().ok())
+        .filter(|m| *m > 0)
+        .unwrap_or(100);
+    let end = start.saturating_add(max).min(events.len());
+    let page: Vec<Value> = events.get(start..end).unwrap_or_default().to_vec();
+    let mut answer = json!({ "Events": page });
+    if end < events.len() {
+        answer["NextMarker"] = json!(end.to_string());
+    }
+    answer
+}
+
+fn answer(result: Result<Value, Invalid>) -> Reply {
+    match result {
+        Ok(value) => ok(value),
+        Err(Invalid(message)) => invalid(&message),
+    }
+}
+
+fn ok(value: Value) -> Reply {
+    json_reply(StatusCode::OK, value.to_string())
+}
+
+fn invalid(message: &str) -> Reply {
+    aws_error(
+        StatusCode::BAD_REQUEST,
+        "InvalidParameterValueException",
+        message,
+    )
+}
+
+fn not_found(path: &str) -> Reply {
+    let message = format!("no such resource: {path}");
+    aws_error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &message)
+}
+
+/// `rest` without whichever of `suffixes` it ends with, and that suffix (`""` for none).
+fn split_suffix<'a>(rest: &'a str, suffixes: &[&'static str]) -> (&'a str, &'static str) {
+    suffixes
+        .iter()
+        .find_map(|suffix| rest.strip_suffix(suffix).map(|head| (head, *suffix)))
+        .unwrap_or((rest, ""))
+}
+
+/// The value of `key` in a query string, percent-decoded.
+fn query_value(query: &str, key: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (percent_decode(name) == key).then(|| percent_decode(&value.replace('+', " ")))
+    })
+}
+
+/// A URI label or query value, percent-decoded (SDKs encode an ARN's `:` and `/`, and a
+/// token's `=`); an invalid escape is kept as written.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied(),
+            bytes.get(i + 2).copied(),
+        ) {
+            (b'%', Some(high), Some(low)) if hex(high).is_some() && hex(low).is_some() => {
+                let value = hex(high).unwrap_or(0) * 16 + hex(low).unwrap_or(0);
+                decoded.push(value as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                decoded.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_queries_are_percent_decoded() {
+        assert_eq!(
+            percent_decode("arn%3Aaws%3Alambda%2Fx%2"),
+            "arn:aws:lambda/x%2"
+        );
+        assert_eq!(
+            query_value("MaxItems=5&CheckpointToken=a%3D%3D", "CheckpointToken").as_deref(),
+            Some("a==")
+        );
+        assert_eq!(query_value("A=1", "B"), None);
+    }
+
+    #[test]
+    fn a_suffix_is_split_from_the_arn() {
+        let arn = "arn:aws:lambda:us-east-1:1:function:f:$LATEST/durable-execution/n/i";
+        let path = format!("{arn}/checkpoint");
+        assert_eq!(split_suffix(&path, &[CHECKPOINT, STATE]), (arn, CHECKPOINT));
+        assert_eq!(split_suffix(arn, &[CHECKPOINT, STATE]), (arn, ""));
+    }
+}
