@@ -1,14 +1,16 @@
 """Runs AWS's durable-execution conformance requirements against our durable handlers.
 
-The requirements (YAML, `aws-durable-execution-conformance-tests`) and the service
-(`dex-local-runner`, from `aws-durable-execution-sdk-python-testing`) are AWS's, fetched
-from PyPI by `tests/durable.rs`; the handlers are ours (`handlers.rs`), one per case, each
-served by its binary's `--serve`. Each case is checked by the package's own validation of
-an asynchronous invocation (`PollingValidator`): it polls the execution's history,
-completes callbacks as the case says, matches the history and checks status and result.
-Cases run concurrently, each with its own function process.
+The requirements (YAML, `aws-durable-execution-conformance-tests`) are AWS's, fetched from
+PyPI by `tests/durable.rs`; the handlers are ours (`handlers.rs`), one per case, each served
+by its binary's `--serve`. The durable service is either AWS's `dex-local-runner` (SERVICE
+`dex`, from `aws-durable-execution-sdk-python-testing`), which invokes `--serve`, or our
+emulator itself (SERVICE `emulator`): `--serve` runs the execution, and boto3 starts it with
+`invoke` and follows it on the same port. Each case is checked by the package's own
+validation of an asynchronous invocation (`PollingValidator`): it polls the execution's
+history, completes callbacks as the case says, matches the history and checks status and
+result. Cases run concurrently, each with its own function process.
 
-usage: conformance.py PACKAGE_DIR BINARY SUITE[,SUITE...] REPORT [CASE=REASON ...]
+usage: conformance.py SERVICE PACKAGE_DIR BINARY SUITE[,SUITE...] REPORT [CASE=REASON ...]
 writes REPORT, one JSON object: {"suites": {suite: {"passed": n, "failed": n, "skipped": n}},
 "failures": {case: [errors]}, "skipped": {case: reason}}
 """
@@ -22,12 +24,13 @@ from pathlib import Path
 
 import yaml
 
-from dex import serve, start_dex, start_execution
+from dex import lambda_client, serve, start_dex, start_execution
 
 
 def main() -> int:
-    package_dir, binary, suites, report_path = sys.argv[1], sys.argv[2], sys.argv[3].split(","), sys.argv[4]
-    skips = dict(arg.split("=", 1) for arg in sys.argv[5:])
+    service = sys.argv[1]
+    package_dir, binary, suites, report_path = sys.argv[2], sys.argv[3], sys.argv[4].split(","), sys.argv[5]
+    skips = dict(arg.split("=", 1) for arg in sys.argv[6:])
     sys.path.insert(0, package_dir)
     from aws_durable_execution_conformance_tests import validate, variables
     conformance = types.SimpleNamespace(
@@ -36,7 +39,7 @@ def main() -> int:
         AsyncValidationConfig=validate.AsyncValidationConfig,
         CallbackAction=validate.CallbackAction,
     )
-    dex, client = start_dex()
+    dex, client = start_dex() if service == "dex" else (None, None)
 
     requirements = Path(package_dir) / "aws_durable_execution_conformance_tests" / "test_requirements"
     report = {"suites": {}, "failures": {}, "skipped": {}}
@@ -74,8 +77,17 @@ def run_case(case_file, handler, binary, dex, client, conformance):
     context.resolve_variables(data.get("Variables"))
     payload = context.substitute(data.get("Input"))
     function = serve(binary, handler, dex)
+    expected = data["ExpectedExecutionHistory"]
     try:
-        arn = start_execution(dex, function, payload, f"{handler}-{uuid.uuid4()}")
+        if dex is None:
+            # Our emulator is the service: boto3's `invoke` starts the execution.
+            client = lambda_client(function.endpoint)
+            started = client.invoke(FunctionName="function", InvocationType="Event",
+                                    Payload=json.dumps(payload).encode())
+            arn = started["DurableExecutionArn"]
+        else:
+            arn = start_execution(dex, function, payload, f"{handler}-{uuid.uuid4()}")
+            expected = without_dex_gaps(expected)
         # The package's own asynchronous validation: it polls the history, completes
         # callbacks as the case's `CallbackActions` say, matches the history and, when the
         # case expects one, waits for the final status and result.
@@ -88,7 +100,7 @@ def run_case(case_file, handler, binary, dex, client, conformance):
         )
         result = validator.validate(
             execution_arn=arn,
-            expected_events=without_dex_gaps(data["ExpectedExecutionHistory"]),
+            expected_events=expected,
             expected_result=data.get("ExpectedResult"),
             callback_actions=actions,
         )

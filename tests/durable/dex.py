@@ -1,11 +1,13 @@
 """AWS's local durable-execution service (`dex-local-runner`, from the PyPI package
 `aws-durable-execution-sdk-python-testing`) in this process, and a handler binary's
-`--serve` for it to invoke: what `conformance.py` and `order.py` share."""
+`--serve` for it to invoke; or `--serve` as the service itself: what `conformance.py`,
+`execution.py` and `order.py` share."""
 
 import json
 import os
 import subprocess
 import threading
+import uuid
 from urllib.request import Request, urlopen
 
 import boto3
@@ -33,9 +35,16 @@ def start_dex():
     runner.start()
     threading.Thread(target=runner.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{runner._server.server_address[1]}"
-    client = DexClient(boto3.client("lambda", endpoint_url=url, region_name="us-west-2",
-                                    aws_access_key_id="local", aws_secret_access_key="local"))
-    return url, client
+    return url, DexClient(lambda_client(url))
+
+
+def lambda_client(url):
+    """boto3's Lambda client for a local endpoint: any credentials, and no retries, so a
+    refused call is seen as it was answered."""
+    from botocore.config import Config
+    return boto3.client("lambda", endpoint_url=url, region_name="us-west-2",
+                        aws_access_key_id="local", aws_secret_access_key="local",
+                        config=Config(retries={"max_attempts": 1}))
 
 
 def start_execution(dex, function, payload, name):
@@ -75,12 +84,16 @@ class DexClient:
 
 
 class serve:
-    """The handler binary's `--serve`, on a port the OS picks, its SDK calls sent to `dex`."""
+    """The handler binary's `--serve`, on a port the OS picks, its SDK calls sent to `dex`, or
+    with `dex` None to the emulator itself, which then runs the executions."""
 
-    def __init__(self, binary, handler, dex):
-        env = dict(os.environ, _HANDLER=handler, AWS_ENDPOINT_URL_LAMBDA=dex,
+    def __init__(self, binary, handler, dex, args=()):
+        env = dict(os.environ, _HANDLER=handler,
                    AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local", AWS_REGION="us-west-2")
-        self.process = subprocess.Popen([binary, "--serve", "127.0.0.1:0"], env=env,
+        env.pop("AWS_ENDPOINT_URL_LAMBDA", None)
+        if dex is not None:
+            env["AWS_ENDPOINT_URL_LAMBDA"] = dex
+        self.process = subprocess.Popen([binary, "--serve", "127.0.0.1:0", *args], env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self.lines = []
         # Ready when it prints its Invoke API address (it binds before it prints).
@@ -104,6 +117,40 @@ class serve:
     def stop(self):
         self.process.terminate()
         self.process.wait(10)
+
+
+def serve_on(binary, handler, service, args=()):
+    """A handler's `--serve` and the boto3 client that follows its executions: on
+    dex-local-runner (SERVICE `dex`, started here) or on the emulator (`emulator`)."""
+    if service == "dex":
+        dex, client = start_dex()
+        function = serve(binary, handler, dex, args)
+        function.dex = dex
+        return function, client
+    function = serve(binary, handler, None, args)
+    function.dex = None
+    return function, lambda_client(function.endpoint)
+
+
+def start(function, client, payload, name):
+    """Starts an execution of `function` with `payload`: its ARN. On the emulator with boto3's
+    `invoke`, as on Lambda."""
+    if function.dex is not None:
+        return start_execution(function.dex, function, payload, f"{name}-{uuid.uuid4()}")
+    started = client.invoke(FunctionName="function", InvocationType="Event",
+                            Payload=json.dumps(payload).encode())
+    return started["DurableExecutionArn"]
+
+
+def follow(client, arn):
+    """The execution's whole history, every page, with its data."""
+    events, marker = [], None
+    while True:
+        page = client.get_durable_execution_history(
+            DurableExecutionArn=arn, IncludeExecutionData=True, **({"Marker": marker} if marker else {}))
+        events += page.get("Events", [])
+        if not (marker := page.get("NextMarker")):
+            return events
 
 
 def post_json(url, body):

@@ -582,6 +582,10 @@ async fn child_3_12(event: Value, ctx: DurableContext) -> Outcome {
                 .step("crashes once", |_| async move {
                     if !marker.exists() {
                         std::fs::write(&marker, b"").expect("the marker");
+                        // The case crashes once `StepStarted` is recorded. An at-least-once
+                        // step's start is sent while its code runs (as AWS's SDKs send it
+                        // from a background thread), so the code works a while first.
+                        tokio::time::sleep(Duration::from_secs(1)).await;
                         crash()?;
                     }
                     Ok::<_, Failure>(input)
@@ -1869,6 +1873,14 @@ async fn reports_replaying(_event: Value, ctx: DurableContext) -> Outcome {
         .await?;
     ctx.wait("", Duration::from_secs(1)).await;
     Ok(json!({ "first_invocation": first_saw, "after_the_wait": ctx.is_replaying() }))
+}
+
+/// Waits an hour, then answers how long the wait was recorded to be: what `--skip-time`
+/// runs at once and `--execution-timeout` cuts short.
+#[lambda_handler(durable)]
+async fn waits_an_hour(_event: Value, ctx: DurableContext) -> Outcome {
+    ctx.wait("an hour", Duration::from_secs(3600)).await;
+    Ok(json!("waited"))
 }
 
 fn main() {

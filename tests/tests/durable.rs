@@ -1,7 +1,9 @@
-//! Durable functions on AWS's local durable-execution service (`dex-local-runner`, from
-//! PyPI), served by our `--serve`: the README's order workflow end to end, and AWS's
-//! language-neutral conformance requirements (`aws-durable-execution-conformance-tests`,
-//! fetched from PyPI at test time) against one handler per case (`tests/durable/handlers.rs`).
+//! Durable functions on two services: AWS's local durable-execution service
+//! (`dex-local-runner`, from PyPI) invoking our `--serve`, and our `--serve` as the service
+//! itself. On each: the README's order workflow end to end, and AWS's language-neutral
+//! conformance requirements (`aws-durable-execution-conformance-tests`, fetched from PyPI at
+//! test time) against one handler per case (`tests/durable/handlers.rs`). On ours too: the
+//! API's answers to boto3, `--skip-time` and the execution timeout.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,24 +31,20 @@ const SUITES: &[&str] = &[
     "map",
 ];
 
-/// Cases not run, and why: each is a difference between dex-local-runner and AWS's service,
-/// not between our SDK and the requirement.
+/// Cases not run on dex-local-runner, beside [`SKIPPED`], and why: a difference between
+/// dex-local-runner and AWS's service, not between our SDK and the requirement (our own
+/// service records these, and passes them).
+const SKIPPED_ON_DEX: &[(&str, &str)] = &[
+    ("step/1-17", DEX_CRASH),
+    ("step/1-18", DEX_CRASH),
+    ("child/3-12", DEX_CRASH),
+];
+
+const DEX_CRASH: &str = "dex-local-runner 1.4.0 records no InvocationCompleted for an \
+     invocation whose runtime crashed (Runtime.ExitError), which AWS's service does";
+
+/// Cases not run on either service, and why: what this SDK does not offer.
 const SKIPPED: &[(&str, &str)] = &[
-    (
-        "step/1-17",
-        "dex-local-runner 1.4.0 records no InvocationCompleted for an invocation whose runtime \
-         crashed (Runtime.ExitError), which AWS's service does",
-    ),
-    (
-        "step/1-18",
-        "dex-local-runner 1.4.0 records no InvocationCompleted for an invocation whose runtime \
-         crashed (Runtime.ExitError), which AWS's service does",
-    ),
-    (
-        "child/3-12",
-        "dex-local-runner 1.4.0 records no InvocationCompleted for an invocation whose runtime \
-         crashed (Runtime.ExitError), which AWS's service does",
-    ),
     ("child/3-14", NON_JSON_SERDES),
     ("map/9-14", NON_JSON_SERDES),
     ("map/9-19", NON_JSON_SERDES),
@@ -71,6 +69,12 @@ fn durable_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("durable")
 }
 
+/// The durable service a test runs on: AWS's `dex-local-runner`, which invokes our
+/// `--serve`, or `--serve` itself.
+const DEX: &str = "dex";
+/// See [`DEX`].
+const SERVE: &str = "emulator";
+
 /// Runs one of `tests/durable`'s scripts with the venv's Python; its standard output.
 fn run_script(script: &str, args: &[&str]) -> String {
     let out = Command::new(python_venv())
@@ -89,8 +93,37 @@ fn run_script(script: &str, args: &[&str]) -> String {
 
 #[test]
 fn the_order_workflow_suspends_on_its_wait_and_callback_and_finishes_once_approved() {
-    let report: Value = serde_json::from_str(&run_script("order.py", &[ORDER_WORKFLOW.path()]))
-        .expect("order.py prints JSON");
+    let report = order_workflow(DEX, &[]);
+    assert_runs_each_operation_once(&report);
+}
+
+/// The same on `--serve` as the service, with `--skip-time`: started with boto3's `invoke`,
+/// approved and read back with the AWS CLI; the wait passes at once and is recorded as the
+/// two seconds it asked for.
+#[test]
+fn the_order_workflow_runs_on_serve_alone_started_with_boto3_and_approved_with_the_aws_cli() {
+    let report = order_workflow(SERVE, &["--skip-time"]);
+    assert_runs_each_operation_once(&report);
+    let wait = |kind: &str| {
+        report["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["EventType"] == kind)
+            .unwrap_or_else(|| panic!("no {kind}: {report:#}"))
+            .clone()
+    };
+    assert_eq!(wait("WaitStarted")["WaitStartedDetails"]["Duration"], 2);
+    assert_eq!(wait("WaitSucceeded")["WaitSucceededDetails"]["Duration"], 2);
+}
+
+fn order_workflow(service: &str, args: &[&str]) -> Value {
+    let mut script_args = vec![service, ORDER_WORKFLOW.path()];
+    script_args.extend(args);
+    serde_json::from_str(&run_script("order.py", &script_args)).expect("order.py prints JSON")
+}
+
+fn assert_runs_each_operation_once(report: &Value) {
     assert_eq!(report["status"], "SUCCEEDED", "{report:#}");
     assert_eq!(
         report["result"],
@@ -197,14 +230,27 @@ fn conformance_package() -> PathBuf {
 }
 
 #[test]
-fn aws_durable_conformance_requirements_pass() {
+fn aws_durable_conformance_requirements_pass_on_dex_local_runner() {
+    let skipped: Vec<_> = SKIPPED.iter().chain(SKIPPED_ON_DEX).copied().collect();
+    conformance(DEX, &skipped);
+}
+
+/// The same requirements with `--serve` as the durable service: the histories it records
+/// are matched as the YAML writes them, with nothing left out for a gap.
+#[test]
+fn aws_durable_conformance_requirements_pass_on_serve_as_the_service() {
+    conformance(SERVE, SKIPPED);
+}
+
+fn conformance(service: &str, skipped: &[(&str, &str)]) {
     let package = conformance_package();
-    let report_path = package.join(format!("report-{}.json", std::process::id()));
-    let skips: Vec<String> = SKIPPED
+    let report_path = package.join(format!("report-{service}-{}.json", std::process::id()));
+    let skips: Vec<String> = skipped
         .iter()
         .map(|(case, why)| format!("{case}={why}"))
         .collect();
     let mut args = vec![
+        service,
         package.to_str().unwrap(),
         env!("CARGO_BIN_EXE_durable-conformance"),
         &SUITES.join(","),
@@ -222,7 +268,7 @@ fn aws_durable_conformance_requirements_pass() {
     let report: Value =
         serde_json::from_slice(&std::fs::read(&report_path).expect("the report")).unwrap();
     std::fs::remove_file(&report_path).ok();
-    eprintln!("conformance per suite: {}", report["suites"]);
+    eprintln!("conformance per suite on {service}: {}", report["suites"]);
     assert!(
         status.success() && report["failures"].as_object().unwrap().is_empty(),
         "conformance failures: {:#}",
@@ -235,18 +281,27 @@ fn aws_durable_conformance_requirements_pass() {
     }
     assert_eq!(
         report["skipped"].as_object().unwrap().len(),
-        SKIPPED.len(),
+        skipped.len(),
         "every skip names a case that exists"
     );
 }
 
-/// One execution of `handler` in the conformance binary, run to its end: its status,
-/// result, error and history events.
+/// One execution of `handler` in the conformance binary on dex-local-runner, run to its end:
+/// its status, result, error and history events.
 fn execution(handler: &str, input: &str) -> Value {
-    let out = run_script(
-        "execution.py",
-        &[env!("CARGO_BIN_EXE_durable-conformance"), handler, input],
-    );
+    execution_on(DEX, handler, input, &[])
+}
+
+/// The same on `service`, with `--serve`'s `args`.
+fn execution_on(service: &str, handler: &str, input: &str, args: &[&str]) -> Value {
+    let mut script_args = vec![
+        service,
+        env!("CARGO_BIN_EXE_durable-conformance"),
+        handler,
+        input,
+    ];
+    script_args.extend(args);
+    let out = run_script("execution.py", &script_args);
     serde_json::from_str(&out).expect("execution.py prints JSON")
 }
 
@@ -310,5 +365,87 @@ fn is_replaying_is_false_through_the_first_invocation_and_true_after() {
         report["result"],
         json!({ "first_invocation": false, "after_the_wait": true }),
         "{report:#}"
+    );
+}
+
+/// `--skip-time`: an hour's wait passes at once (the script gives the execution 60 s), and
+/// the history records the hour, dated as if it had passed.
+#[test]
+fn skip_time_runs_an_hour_long_wait_at_once_and_records_the_hour() {
+    let report = execution_on(SERVE, "waits_an_hour", "null", &["--skip-time"]);
+    assert_eq!(report["status"], "SUCCEEDED", "{report:#}");
+    let event = |kind: &str| {
+        report["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["EventType"] == kind)
+            .unwrap_or_else(|| panic!("no {kind}: {report:#}"))
+            .clone()
+    };
+    assert_eq!(event("WaitStarted")["WaitStartedDetails"]["Duration"], 3600);
+    assert_eq!(
+        event("WaitSucceeded")["WaitSucceededDetails"]["Duration"],
+        3600
+    );
+    let at = |kind: &str| event(kind)["EventTimestamp"].as_f64().unwrap();
+    let elapsed = at("WaitSucceeded") - at("WaitStarted");
+    assert!((elapsed - 3600.0).abs() < 60.0, "{elapsed} s: {report:#}");
+}
+
+/// `--execution-timeout`: an execution still waiting at its timeout ends `TIMED_OUT`, with
+/// the reason in its error and its history.
+#[test]
+fn an_execution_past_its_timeout_ends_timed_out() {
+    let report = execution_on(
+        SERVE,
+        "waits_an_hour",
+        "null",
+        &["--execution-timeout", "2"],
+    );
+    assert_eq!(report["status"], "TIMED_OUT", "{report:#}");
+    assert_eq!(
+        report["error"]["ErrorType"], "Execution.TimedOut",
+        "{report:#}"
+    );
+    let last = report["history"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["EventType"], "ExecutionTimedOut", "{report:#}");
+}
+
+/// What boto3 gets from `--serve` as the durable service: a synchronous invoke answers the
+/// execution's result; a name is one execution; a stale checkpoint token, an unknown
+/// execution and an unknown or finished callback are refused with the API's error codes; a
+/// stop ends the execution with the caller's error; history pages.
+#[test]
+fn the_durable_api_answers_boto3_as_lambda_does() {
+    let out = run_script("service.py", &[env!("CARGO_BIN_EXE_durable-conformance")]);
+    let report: Value = serde_json::from_str(&out).expect("service.py prints JSON");
+    assert_eq!(report["sync"]["payload"], "Hello, World!", "{report:#}");
+    assert_eq!(report["sync"]["status"], "SUCCEEDED", "{report:#}");
+    assert!(report["sync"]["function_error"].is_null(), "{report:#}");
+    let named = report["named"].as_array().unwrap();
+    assert!(
+        named[0]
+            .as_str()
+            .unwrap()
+            .contains("/durable-execution/order-7/")
+    );
+    assert_eq!(named[0], named[1], "the same name is the same execution");
+    assert_eq!(report["stale_token"], "InvalidParameterValueException");
+    assert_eq!(report["unknown_execution"], "ResourceNotFoundException");
+    assert_eq!(report["unknown_callback"], "ResourceNotFoundException");
+    assert_eq!(report["running"], "RUNNING");
+    assert_eq!(
+        report["stopped"],
+        json!({
+            "status": "STOPPED",
+            "error": { "ErrorType": "Cancelled", "ErrorMessage": "the customer cancelled" },
+            "last_event": "ExecutionStopped",
+        })
+    );
+    assert_eq!(report["callback_after_stop"], "ResourceNotFoundException");
+    assert_eq!(
+        report["first_page"],
+        json!({ "events": [1, 2], "next": true, "truncated": { "Truncated": true } })
     );
 }
