@@ -10,6 +10,10 @@
 //!
 //! Handler binaries built with `lambda-handler`'s `serve` feature run this emulator around
 //! themselves with `--serve`; `lambda-emulator -- ./bootstrap` runs it around anything else.
+//!
+//! For a durable function (`Options::durable`) it is the durable-execution service as well:
+//! an `Invoke` starts an execution, which the emulator runs to its end, invoking the function
+//! again as its waits end and its callbacks complete.
 
 #![warn(missing_docs, unreachable_pub)]
 

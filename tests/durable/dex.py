@@ -87,13 +87,14 @@ class serve:
     """The handler binary's `--serve`, on a port the OS picks, its SDK calls sent to `dex`, or
     with `dex` None to the emulator itself, which then runs the executions."""
 
-    def __init__(self, binary, handler, dex, args=()):
+    def __init__(self, binary, handler, dex, args=(), command=None):
         env = dict(os.environ, _HANDLER=handler,
                    AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local", AWS_REGION="us-west-2")
         env.pop("AWS_ENDPOINT_URL_LAMBDA", None)
         if dex is not None:
             env["AWS_ENDPOINT_URL_LAMBDA"] = dex
-        self.process = subprocess.Popen([binary, "--serve", "127.0.0.1:0", *args], env=env,
+        command = command or [binary, "--serve", "127.0.0.1:0", *args]
+        self.process = subprocess.Popen(command, env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self.lines = []
         # Ready when it prints its Invoke API address (it binds before it prints).

@@ -1,8 +1,8 @@
 """The order workflow example (`examples/order_workflow.rs`) end to end: started, suspended
 on its wait and its approval callback, the callback completed from outside, resumed to the
 end. On AWS's local durable service (SERVICE `dex`), the approval is sent with boto3; on our
-emulator (`emulator`, `--serve` with ARGS such as `--skip-time`), it is started with boto3's
-`invoke` and approved and read back with the AWS CLI, as a person would at a terminal.
+emulator (`emulator`, `--serve` with ARGS such as `--skip-time`), it is started, approved
+and read back with the AWS CLI, as the README does at a terminal.
 
 usage: order.py SERVICE BINARY [ARGS...]; prints one JSON object: the execution's status and
 result, the events of its history (type, subtype, name), the history itself and how many
@@ -23,7 +23,17 @@ def main() -> int:
     service, binary = sys.argv[1], sys.argv[2]
     function, client = serve_on(binary, "order_workflow", service, sys.argv[3:])
     try:
-        arn = start(function, client, {"order_id": "o-1", "items": ["book", "pen", "lamp"]}, "order")
+        order = {"order_id": "o-1", "items": ["book", "pen", "lamp"]}
+        if function.dex is not None:
+            arn = start(function, client, order, "order")
+        else:
+            # As the README starts it: the CLI prints the execution's ARN.
+            out = Path(os.environ.get("TMPDIR", "/tmp")) / f"order-{os.getpid()}.json"
+            started = json.loads(aws(function, "invoke", "--function-name", "function",
+                                     "--invocation-type", "Event", "--payload", json.dumps(order),
+                                     str(out)))
+            out.unlink(missing_ok=True)
+            arn = started["DurableExecutionArn"]
         callback_id = wait_for(client, arn, lambda events: next(
             (e["CallbackStartedDetails"]["CallbackId"] for e in events
              if e["EventType"] == "CallbackStarted"), None))
@@ -40,7 +50,11 @@ def main() -> int:
             execution = client.get_durable_execution(DurableExecutionArn=arn)
         else:
             execution = json.loads(aws(function, "get-durable-execution", "--durable-execution-arn", arn))
-        events = follow(client, arn)
+        if function.dex is not None:
+            events = follow(client, arn)
+        else:
+            events = json.loads(aws(function, "get-durable-execution-history",
+                                    "--durable-execution-arn", arn, "--include-execution-data"))["Events"]
         print(json.dumps({
             "status": execution["Status"],
             "result": json.loads(execution.get("Result") or "null"),

@@ -2,7 +2,7 @@
 names, follows, completes and stops executions, and the errors it gets for what Lambda
 refuses (error codes as the API model lists them for each operation).
 
-usage: service.py BINARY; prints one JSON object of what each call answered.
+usage: service.py BINARY EMULATOR; prints one JSON object of what each call answered.
 """
 
 import json
@@ -11,7 +11,7 @@ import time
 
 from botocore.exceptions import ClientError
 
-from dex import follow, serve_on
+from dex import follow, lambda_client, serve, serve_on
 
 
 def main() -> int:
@@ -30,6 +30,17 @@ def main() -> int:
         }
         report["sync"]["status"] = client.get_durable_execution(
             DurableExecutionArn=report["sync"]["arn"])["Status"]
+    finally:
+        function.stop()
+
+    # `lambda-emulator --durable` around the same binary is the same service.
+    function = serve(None, "step_1_1", None, command=[
+        sys.argv[2], "--port", "0", "--durable", "--handler", "step_1_1", "--", binary])
+    try:
+        answer = lambda_client(function.endpoint).invoke(
+            FunctionName="function", Payload=json.dumps("Ada").encode())
+        report["emulator"] = {"payload": json.loads(answer["Payload"].read()),
+                              "named": "DurableExecutionArn" in answer}
     finally:
         function.stop()
 
@@ -58,6 +69,8 @@ def main() -> int:
                              "last_event": follow(client, arn)[-1]["EventType"]}
         report["callback_after_stop"] = error_of(lambda: client.send_durable_execution_callback_success(
             CallbackId=callback_id, Result=b"1"))
+        report["heartbeat_after_stop"] = error_of(lambda: client.send_durable_execution_callback_heartbeat(
+            CallbackId=callback_id))
         pages = client.get_durable_execution_history(DurableExecutionArn=arn, MaxItems=2)
         report["first_page"] = {"events": [e["EventId"] for e in pages["Events"]],
                                 "next": pages.get("NextMarker") is not None,

@@ -12,6 +12,8 @@ use lambda_handler_tests::{Binary, python_venv};
 use serde_json::{Value, json};
 
 static ORDER_WORKFLOW: Binary = Binary::example("order_workflow");
+static HELLO: Binary = Binary::example("hello");
+static EMULATOR: Binary = Binary::emulator();
 
 /// The version of the requirements the handlers were written from.
 const CONFORMANCE_VERSION: &str = "1.0.0";
@@ -97,11 +99,11 @@ fn the_order_workflow_suspends_on_its_wait_and_callback_and_finishes_once_approv
     assert_runs_each_operation_once(&report);
 }
 
-/// The same on `--serve` as the service, with `--skip-time`: started with boto3's `invoke`,
-/// approved and read back with the AWS CLI; the wait passes at once and is recorded as the
-/// two seconds it asked for.
+/// The same on `--serve` as the service, with `--skip-time`: started, approved and read back
+/// with the README's AWS CLI commands; the wait passes at once and is recorded as the two
+/// seconds it asked for.
 #[test]
-fn the_order_workflow_runs_on_serve_alone_started_with_boto3_and_approved_with_the_aws_cli() {
+fn the_order_workflow_runs_on_serve_alone_with_the_readmes_aws_cli_commands() {
     let report = order_workflow(SERVE, &["--skip-time"]);
     assert_runs_each_operation_once(&report);
     let wait = |kind: &str| {
@@ -412,17 +414,25 @@ fn an_execution_past_its_timeout_ends_timed_out() {
     assert_eq!(last["EventType"], "ExecutionTimedOut", "{report:#}");
 }
 
-/// What boto3 gets from `--serve` as the durable service: a synchronous invoke answers the
-/// execution's result; a name is one execution; a stale checkpoint token, an unknown
+/// What boto3 gets from `--serve` as the durable service (and from `lambda-emulator
+/// --durable`): a synchronous invoke answers the execution's result; a name is one execution; a stale checkpoint token, an unknown
 /// execution and an unknown or finished callback are refused with the API's error codes; a
 /// stop ends the execution with the caller's error; history pages.
 #[test]
 fn the_durable_api_answers_boto3_as_lambda_does() {
-    let out = run_script("service.py", &[env!("CARGO_BIN_EXE_durable-conformance")]);
+    let out = run_script(
+        "service.py",
+        &[env!("CARGO_BIN_EXE_durable-conformance"), EMULATOR.path()],
+    );
     let report: Value = serde_json::from_str(&out).expect("service.py prints JSON");
     assert_eq!(report["sync"]["payload"], "Hello, World!", "{report:#}");
     assert_eq!(report["sync"]["status"], "SUCCEEDED", "{report:#}");
     assert!(report["sync"]["function_error"].is_null(), "{report:#}");
+    assert_eq!(
+        report["emulator"],
+        json!({ "payload": "Hello, Ada!", "named": true }),
+        "lambda-emulator --durable runs the same service"
+    );
     let named = report["named"].as_array().unwrap();
     assert!(
         named[0]
@@ -444,8 +454,29 @@ fn the_durable_api_answers_boto3_as_lambda_does() {
         })
     );
     assert_eq!(report["callback_after_stop"], "ResourceNotFoundException");
+    assert_eq!(report["heartbeat_after_stop"], "CallbackTimeoutException");
     assert_eq!(
         report["first_page"],
         json!({ "events": [1, 2], "next": true, "truncated": { "Truncated": true } })
     );
+}
+
+/// The durable service's settings on a function that is not durable are a mistake said
+/// plainly, by `--serve` and by `lambda-emulator`, not settings silently ignored.
+#[test]
+fn durable_settings_for_an_ordinary_function_are_refused() {
+    let serve = Command::new(HELLO.path())
+        .args(["--serve", "127.0.0.1:0", "--skip-time"])
+        .output()
+        .unwrap();
+    assert_eq!(serve.status.code(), Some(2), "{serve:?}");
+    let said = String::from_utf8_lossy(&serve.stderr);
+    assert!(said.contains("for a durable handler"), "{said}");
+    let emulator = Command::new(EMULATOR.path())
+        .args(["--port", "0", "--skip-time", "--", HELLO.path()])
+        .output()
+        .unwrap();
+    assert_eq!(emulator.status.code(), Some(2), "{emulator:?}");
+    let said = String::from_utf8_lossy(&emulator.stderr);
+    assert!(said.contains("go with `--durable`"), "{said}");
 }

@@ -179,8 +179,9 @@ fn the_readmes_axum_function_builds_and_answers_every_source() {
 }
 
 /// The README's durable workflow ("Durable functions"), from a blank crate: built with its
-/// `local` feature, served, and run to its end on AWS's local durable service, the approval
-/// sent with boto3 (`tests/durable/order.py`, as `tests/durable.rs` runs the example).
+/// `local` feature and run to its end on `--serve --skip-time` as the README says, with no
+/// other service: started with boto3's `invoke`, approved and read back with the AWS CLI
+/// (`tests/durable/order.py`, as `tests/durable.rs` runs the example).
 #[test]
 fn the_readmes_durable_workflow_runs_on_serve_to_its_end() {
     let dir = write_crate("durable-file", &["Cargo.toml", "src/main.rs"]);
@@ -190,7 +191,9 @@ fn the_readmes_durable_workflow_runs_on_serve_to_its_end() {
         Path::new(env!("CARGO_TARGET_TMPDIR")).join("my-function-target/debug/order-workflow");
     let out = Command::new(lambda_handler_tests::python_venv())
         .arg(workspace().join("tests/durable/order.py"))
+        .arg("emulator")
         .arg(&binary)
+        .arg("--skip-time")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -1,6 +1,9 @@
-//! The durable-execution API's routes on the Invoke API's port, as the Lambda API serves them
-//! (paths, methods and errors from the API model, botocore's `lambda/2015-03-31/service-2.json`;
-//! error types as `dex-local-runner` answers them, `web/handlers.py`).
+//! The durable-execution API's routes on the Invoke API's port, as the Lambda API serves them.
+//! Paths, methods, and each operation's errors with their status codes are the API model's
+//! (botocore's `lambda/2015-03-31/service-2.json`: `InvalidParameterValueException` 400,
+//! `ResourceNotFoundException` 404, `CallbackTimeoutException` 400, listed for
+//! `SendDurableExecutionCallbackHeartbeat` only); which one a case gets is as AWS's
+//! `dex-local-runner` answers it (`executor.py`: a callback no longer waiting is not found).
 
 use std::sync::Arc;
 
@@ -127,6 +130,16 @@ fn callback(service: &Service, rest: &str, body: &[u8]) -> Reply {
         _ => return not_found(rest),
     };
     drop(execution);
+    if !done && action == CALLBACK_HEARTBEAT {
+        // The model's error for a heartbeat to a closed callback: "The callback ID token has
+        // either expired or the callback associated with the token has already been closed."
+        let message = format!("Callback {id} has already been closed");
+        return aws_error(
+            StatusCode::BAD_REQUEST,
+            "CallbackTimeoutException",
+            &message,
+        );
+    }
     if !done {
         // As `dex-local-runner` answers a callback that is no longer waiting.
         let message = format!("Callback {id} is not waiting: it completed or timed out");

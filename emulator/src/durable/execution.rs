@@ -831,3 +831,209 @@ fn scheduled_seconds(operation: &Record) -> u64 {
         .and_then(Value::as_f64);
     (end.unwrap_or(0.0) - start.unwrap_or(0.0)).max(0.0).round() as u64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn started() -> (Execution, String, SystemTime) {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let mut execution = Execution::new(
+            "arn".into(),
+            "name".into(),
+            "{}".into(),
+            Duration::from_secs(60),
+            now,
+        );
+        let event = execution.invocation_event();
+        let token = event["CheckpointToken"].as_str().unwrap().to_owned();
+        (execution, token, now)
+    }
+
+    fn checkpoint(
+        execution: &mut Execution,
+        token: &str,
+        update: Value,
+        now: SystemTime,
+    ) -> String {
+        let answer = execution
+            .checkpoint(token, &[update], now, &mut Vec::new())
+            .unwrap_or_else(|Invalid(message)| panic!("{message}"));
+        answer["CheckpointToken"].as_str().unwrap().to_owned()
+    }
+
+    fn last_event(execution: &Execution, include_data: bool) -> Value {
+        execution.history(include_data).last().unwrap().clone()
+    }
+
+    #[test]
+    fn each_checkpoint_consumes_the_token_it_brings() {
+        let (mut execution, token, now) = started();
+        let stranger = execution.checkpoint("another", &[], now, &mut Vec::new());
+        assert!(stranger.is_err());
+        let next = checkpoint(
+            &mut execution,
+            &token,
+            json!({ "Id": "s", "Type": "STEP", "Action": "START" }),
+            now,
+        );
+        assert!(
+            execution
+                .checkpoint(&token, &[], now, &mut Vec::new())
+                .is_err()
+        );
+        assert!(
+            execution
+                .checkpoint(&next, &[], now, &mut Vec::new())
+                .is_ok()
+        );
+        execution.end_invocation();
+        assert!(
+            execution.state(&next).is_err(),
+            "an ended invocation's token is refused"
+        );
+    }
+
+    #[test]
+    fn a_retried_step_records_the_attempt_and_is_ready_when_its_delay_is_over() {
+        let (mut execution, token, now) = started();
+        let token = checkpoint(
+            &mut execution,
+            &token,
+            json!({ "Id": "s", "Type": "STEP", "SubType": "Step", "Action": "START" }),
+            now,
+        );
+        let error = json!({ "ErrorType": "Flaky", "ErrorMessage": "try again" });
+        checkpoint(
+            &mut execution,
+            &token,
+            json!({ "Id": "s", "Type": "STEP", "Action": "RETRY", "Error": error,
+                    "StepOptions": { "NextAttemptDelaySeconds": 5 } }),
+            now,
+        );
+        let event = last_event(&execution, true);
+        assert_eq!(event["EventType"], "StepFailed");
+        assert_eq!(event["SubType"], "Step");
+        assert_eq!(
+            event["StepFailedDetails"],
+            json!({ "Error": { "Payload": error, "Truncated": false },
+                    "RetryDetails": { "CurrentAttempt": 1, "NextAttemptDelaySeconds": 5 } })
+        );
+        execution.end_invocation();
+        let seen = execution.invocation_event();
+        let step = &seen["InitialExecutionState"]["Operations"][1];
+        assert_eq!(step["Status"], "PENDING");
+        assert_eq!(step["StepDetails"]["Attempt"], 1);
+        assert!(
+            execution
+                .fire_timers(now + Duration::from_secs(4))
+                .is_empty()
+        );
+        assert!(!execution.has_unseen_changes());
+        let fired = execution.fire_timers(now + Duration::from_secs(5));
+        assert!(matches!(fired.as_slice(), [Fired::RetryReady(id)] if id == "s"));
+        assert!(execution.has_unseen_changes());
+        let seen = execution.invocation_event();
+        assert_eq!(
+            seen["InitialExecutionState"]["Operations"][1]["Status"],
+            "READY"
+        );
+    }
+
+    #[test]
+    fn a_callback_times_out_on_its_heartbeat_unless_one_comes() {
+        let (mut execution, token, now) = started();
+        let mut ids = Vec::new();
+        execution
+            .checkpoint(
+                &token,
+                &[json!({ "Id": "c", "Type": "CALLBACK", "Action": "START",
+                          "CallbackOptions": { "HeartbeatTimeoutSeconds": 10 } })],
+                now,
+                &mut ids,
+            )
+            .ok()
+            .unwrap();
+        assert_eq!(ids.len(), 1, "the callback id is handed to the service");
+        let at = |s| now + Duration::from_secs(s);
+        assert!(execution.heartbeat("c", at(8)));
+        assert!(
+            execution.fire_timers(at(12)).is_empty(),
+            "the heartbeat moved it"
+        );
+        let fired = execution.fire_timers(at(18));
+        assert!(
+            matches!(fired.as_slice(), [Fired::CallbackTimedOut(id, kind)]
+            if id == "c" && *kind == lambda_handler_protocol::durable::CALLBACK_HEARTBEAT_TIMEOUT)
+        );
+        let event = last_event(&execution, true);
+        assert_eq!(event["EventType"], "CallbackTimedOut");
+        assert_eq!(
+            event["CallbackTimedOutDetails"]["Error"]["Payload"]["ErrorType"],
+            "Callback.Heartbeat"
+        );
+        assert!(
+            !execution.complete_callback("c", "SUCCEEDED", Ok(None), at(19)),
+            "a callback that timed out cannot be completed"
+        );
+    }
+
+    #[test]
+    fn a_wait_ends_at_its_scheduled_end_and_records_its_own_length() {
+        let (mut execution, token, now) = started();
+        checkpoint(
+            &mut execution,
+            &token,
+            json!({ "Id": "w", "Type": "WAIT", "Action": "START", "WaitOptions": { "WaitSeconds": 3 } }),
+            now,
+        );
+        assert!(
+            execution
+                .fire_timers(now + Duration::from_secs(2))
+                .is_empty()
+        );
+        // Fired late (the invocation ran long): the wait is still the 3 s it asked for.
+        execution.fire_timers(now + Duration::from_secs(10));
+        let event = last_event(&execution, false);
+        assert_eq!(event["EventType"], "WaitSucceeded");
+        assert_eq!(event["WaitSucceededDetails"], json!({ "Duration": 3 }));
+    }
+
+    #[test]
+    fn history_leaves_payloads_out_unless_asked_for() {
+        let (mut execution, token, now) = started();
+        checkpoint(
+            &mut execution,
+            &token,
+            json!({ "Id": "s", "Type": "STEP", "Action": "SUCCEED", "Payload": "\"secret\"" }),
+            now,
+        );
+        let without = last_event(&execution, false);
+        assert_eq!(
+            without["StepSucceededDetails"]["Result"],
+            json!({ "Truncated": true })
+        );
+        let with = last_event(&execution, true);
+        assert_eq!(
+            with["StepSucceededDetails"]["Result"],
+            json!({ "Payload": "\"secret\"", "Truncated": false })
+        );
+        let started = &execution.history(false)[0];
+        assert_eq!(
+            started["ExecutionStartedDetails"]["Input"],
+            json!({ "Truncated": true })
+        );
+    }
+
+    #[test]
+    fn an_action_a_type_does_not_have_is_refused() {
+        let (mut execution, token, now) = started();
+        let refused = execution.checkpoint(
+            &token,
+            &[json!({ "Id": "w", "Type": "WAIT", "Action": "SUCCEED" })],
+            now,
+            &mut Vec::new(),
+        );
+        assert!(matches!(refused, Err(Invalid(message)) if message.contains("SUCCEED")));
+    }
+}

@@ -342,12 +342,13 @@ fn serve(listen: SocketAddr, handler: &'static Handler, settings: ServeSettings)
     // (`AWS_ENDPOINT_URL_LAMBDA`, as for AWS's `dex-local-runner`), which then drives them.
     let external = std::env::var_os(lambda_handler_protocol::env::ENDPOINT_URL_LAMBDA).is_some();
     if handler.durable && !external {
-        let mut durable = lambda_handler_emulator::DurableOptions::default();
-        durable.skip_time = settings.skip_time;
-        if let Some(timeout) = settings.execution_timeout {
-            durable.execution_timeout = timeout;
-        }
-        options.durable = Some(durable);
+        let defaults = lambda_handler_emulator::DurableOptions::default();
+        options.durable = Some(lambda_handler_emulator::DurableOptions {
+            skip_time: settings.skip_time,
+            execution_timeout: settings
+                .execution_timeout
+                .unwrap_or(defaults.execution_timeout),
+        });
     }
     lambda_handler_emulator::serve(options)
 }
@@ -418,6 +419,17 @@ mod tests {
         assert_eq!(o.settings.concurrency, Some(8));
         assert!(options(&["--serve", "--concurrency", "0"]).is_err());
         assert!(options(&["--concurrency", "8"]).is_err());
+        let o = options(&["--serve", "--skip-time", "--execution-timeout", "60"])
+            .unwrap()
+            .unwrap();
+        assert!(o.settings.skip_time);
+        assert_eq!(o.settings.execution_timeout, Some(Duration::from_secs(60)));
+        assert!(
+            options(&["--skip-time"]).is_err(),
+            "durable settings go with --serve"
+        );
+        assert!(options(&["--serve", "--execution-timeout", "0"]).is_err());
+        assert!(options(&["--serve", "--execution-timeout", "31622401"]).is_err());
         let o = options(&["--serve", "--handler", "h"]).unwrap().unwrap();
         assert_eq!(
             (o.serve, o.handler.as_deref()),
