@@ -17,8 +17,6 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-use crate::environment::Environment;
-
 /// A reply's body: whole, or frames sent as they arrive (`InvokeWithResponseStream`).
 pub(crate) type ReplyBody = Either<Full<Bytes>, Frames>;
 
@@ -52,9 +50,10 @@ impl Body for Frames {
 pub(crate) struct Peer(pub(crate) std::net::SocketAddr);
 
 /// Serves every connection of `listener` with `route`.
-pub(crate) async fn serve<F, Fut>(listener: TcpListener, environment: Arc<Environment>, route: F)
+pub(crate) async fn serve<S, F, Fut>(listener: TcpListener, environment: Arc<S>, route: F)
 where
-    F: Fn(Request<Incoming>, Arc<Environment>) -> Fut + Copy + Send + 'static,
+    S: Send + Sync + 'static,
+    F: Fn(Request<Incoming>, Arc<S>) -> Fut + Copy + Send + 'static,
     Fut: Future<Output = Reply> + Send + 'static,
 {
     loop {

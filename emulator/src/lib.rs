@@ -21,6 +21,7 @@ mod durable;
 mod environment;
 mod eventstream;
 mod function_url;
+mod functions;
 mod http;
 mod invoke_api;
 mod logs;
@@ -35,7 +36,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub use durable::DurableOptions;
-pub use options::Options;
+pub use options::{Function, Options};
 
 /// Runs the emulator until the process is stopped; returns an exit code only when it cannot
 /// start.
@@ -52,12 +53,14 @@ pub fn serve(options: Options) -> i32 {
     };
     runtime.block_on(async {
         match start(options).await {
-            Ok(environment) => {
+            Ok(functions) => {
                 termination().await;
                 // As Lambda ends an environment: the runtime gets SIGTERM and time for its
-                // shutdown hook; the emulator never leaves it running.
+                // shutdown hook; the emulator never leaves one running.
                 eprintln!("lambda-emulator: stopping the runtime");
-                supervisor::terminate(&environment, SHUTDOWN_GRACE).await;
+                for environment in functions.started() {
+                    supervisor::terminate(&environment, SHUTDOWN_GRACE).await;
+                }
                 0
             }
             Err(message) => {
@@ -96,41 +99,41 @@ async fn termination() {
 /// function), and the function URL under its prefix.
 async fn front_door(
     request: hyper::Request<hyper::body::Incoming>,
-    environment: Arc<environment::Environment>,
+    functions: Arc<functions::Functions>,
 ) -> http::Reply {
-    if durable::is_durable_api(request.uri().path()) {
-        durable::route(request, environment).await
-    } else if function_url::is_function_url(request.uri().path()) {
-        function_url::route(request, environment).await
+    let path = request.uri().path();
+    if durable::is_durable_api(path) {
+        let Some(service) = functions.durable() else {
+            return http::aws_error(
+                hyper::StatusCode::NOT_FOUND,
+                "ResourceNotFoundException",
+                "no function here is durable: serve a `#[lambda_handler(durable)]` binary, or \
+                 run `lambda-emulator --durable`",
+            );
+        };
+        let targets = |name: String| {
+            let functions = Arc::clone(&functions);
+            async move { functions.named(&name).await.ok().flatten() }
+        };
+        durable::route(request, service, targets).await
+    } else if function_url::is_function_url(path) {
+        function_url::route(request, Arc::clone(&functions.main)).await
     } else {
-        invoke_api::route(request, environment).await
+        invoke_api::route(request, functions).await
     }
 }
 
-async fn start(options: Options) -> Result<Arc<environment::Environment>, String> {
+async fn start(options: Options) -> Result<Arc<functions::Functions>, String> {
     let invoke = TcpListener::bind(options.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
-    let runtime_api = TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
-    let runtime_api_addr = runtime_api.local_addr().map_err(|e| e.to_string())?;
     let invoke_addr = invoke.local_addr().map_err(|e| e.to_string())?;
-    let environment = Arc::new(environment::Environment::new(
-        options,
-        runtime_api_addr,
-        invoke_addr,
-    ));
-    tokio::spawn(http::serve(
-        runtime_api,
-        Arc::clone(&environment),
-        runtime_api::route,
-    ));
-    tokio::spawn(http::serve(invoke, Arc::clone(&environment), front_door));
+    let functions = Arc::new(functions::Functions::new(options, invoke_addr).await?);
+    tokio::spawn(http::serve(invoke, Arc::clone(&functions), front_door));
     eprintln!(
         "lambda-emulator: invoke with POST http://{invoke_addr}/2015-03-31/functions/function/invocations"
     );
     eprintln!("lambda-emulator: function URL http://{invoke_addr}/lambda-url/function/");
-    supervisor::ensure_running(&environment);
-    Ok(environment)
+    supervisor::ensure_running(&functions.main);
+    Ok(functions)
 }

@@ -32,6 +32,22 @@ pub struct Options {
     /// the emulator runs itself, serving the durable-execution API on the Invoke API's port.
     /// `None`: an ordinary function.
     pub durable: Option<crate::DurableOptions>,
+    /// The other functions of the same program, served beside this one by their names (and
+    /// reached by durable functions' chained invokes): the other handlers of a
+    /// `lambda-handler` binary. Each runs in its own execution environment, started when it
+    /// is first invoked.
+    pub more_functions: Vec<Function>,
+}
+
+/// Another function of the same program.
+#[derive(Clone, Debug)]
+pub struct Function {
+    /// Its name, as callers and chained invokes name it.
+    pub name: String,
+    /// Its `_HANDLER`.
+    pub handler: String,
+    /// It is durable; its executions use [`Options::durable`]'s settings.
+    pub durable: bool,
 }
 
 impl Options {
@@ -52,6 +68,7 @@ impl Options {
             handler: None,
             concurrency: 1,
             durable: None,
+            more_functions: Vec::new(),
             log_json: std::env::var(lambda_handler_protocol::env::LOG_FORMAT)
                 .is_ok_and(|f| lambda_handler_protocol::env::is_json_log_format(&f)),
         }

@@ -115,7 +115,7 @@ fn command(environment: &Environment) -> tokio::process::Command {
     if let Some(handler) = &options.handler {
         command.env(lambda_env::HANDLER, handler);
     }
-    if environment.durable.is_some() {
+    if options.durable.is_some() {
         // The function's checkpoints come back to this emulator, signed with any
         // credentials (as on Lambda, the SDK reads them from the environment).
         let endpoint = format!("http://{}", environment.invoke_api);

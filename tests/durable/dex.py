@@ -13,11 +13,15 @@ from urllib.request import Request, urlopen
 import boto3
 
 
-def start_dex():
+def start_dex(durable_targets=()):
     """The service on a port the OS picks (it is listening when this returns): its URL and a
-    boto3 Lambda client for it. Waits take their real time: with `skip_time` the service
-    completes a wait before the invocation that started it ends, an order of events AWS's
-    service never records."""
+    boto3 Lambda client for it. `durable_targets` are the durable functions chained invokes
+    may name (dex-local-runner's `--function-configs`): it invokes them by name at the
+    runner's one Lambda endpoint (see `point_at`). The client's `stop()` ends the service.
+    Waits take their
+    real time: with `skip_time` the service completes a wait before the invocation that
+    started it ends, an order of events AWS's service never records."""
+    from aws_durable_execution_sdk_python_testing.child_dispatcher import FunctionConfigs
     from aws_durable_execution_sdk_python_testing.runner import WebRunner, WebRunnerConfig
     from aws_durable_execution_sdk_python_testing.stores.base import StoreType
     from aws_durable_execution_sdk_python_testing.web.server import WebServiceConfig
@@ -30,12 +34,16 @@ def start_dex():
             web_service=WebServiceConfig(host="127.0.0.1", port=0, log_level="WARNING"),
             store_type=StoreType.MEMORY,
             skip_time=False,
+            function_configs=FunctionConfigs.from_dict(
+                {name: {"DurableConfig": {}} for name in durable_targets}),
         )
     )
     runner.start()
     threading.Thread(target=runner.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{runner._server.server_address[1]}"
-    return url, DexClient(lambda_client(url))
+    client = DexClient(lambda_client(url))
+    client.stop = runner.stop
+    return url, client
 
 
 def lambda_client(url):
@@ -45,6 +53,17 @@ def lambda_client(url):
     return boto3.client("lambda", endpoint_url=url, region_name="us-west-2",
                         aws_access_key_id="local", aws_secret_access_key="local",
                         config=Config(retries={"max_attempts": 1}))
+
+
+def point_at(dex, function):
+    """Points the service's own Lambda endpoint, where it invokes chained invokes' targets,
+    at `function` (a `--serve`, which serves each handler of its binary by name), with its
+    `PUT /lambda-endpoint`."""
+    request = Request(f"{dex}/lambda-endpoint", method="PUT",
+                      data=json.dumps({"EndpointUrl": function.endpoint}).encode(),
+                      headers={"Content-Type": "application/json"})
+    with urlopen(request, timeout=10):
+        pass
 
 
 def start_execution(dex, function, payload, name):

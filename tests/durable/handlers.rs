@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use lambda_handler::durable::{
     BatchConfig, BatchResult, CallbackConfig, CompletionReason, DurableContext, DurableError,
-    Jitter, ParallelBranch, RetryStrategy, StepConfig, StepSemantics, WaitStrategy,
+    InvokeConfig, Jitter, ParallelBranch, RetryStrategy, StepConfig, StepSemantics, WaitStrategy,
 };
 use lambda_handler::lambda_handler;
 use serde::{Deserialize, Serialize, Serializer};
@@ -1792,6 +1792,159 @@ async fn wait_for_condition_6_11(_event: Value, ctx: DurableContext) -> Outcome 
 }
 
 // --- beyond the requirements: replay rules --------------------------------------------------
+
+// --- invoke -------------------------------------------------------------------------------
+// The targets are this binary's other handlers: `--serve` serves each by its name, and a
+// chained invoke names it.
+
+/// The echo target: answers what it was given.
+const ECHO: &str = "invoke_target_echo";
+/// The target that fails.
+const FAILS: &str = "invoke_target_fails";
+/// The target that measures what it was given.
+const MEASURES: &str = "invoke_target_measures";
+
+#[lambda_handler(durable)]
+async fn invoke_target_echo(event: Value, _ctx: DurableContext) -> Outcome {
+    Ok(event)
+}
+
+#[lambda_handler(durable)]
+async fn invoke_target_fails(_event: Value, ctx: DurableContext) -> Outcome {
+    ctx.step_with("fail", no_retry(), |_| async {
+        Err::<Value, _>(Failure("the target failed"))
+    })
+    .await
+}
+
+#[lambda_handler(durable)]
+async fn invoke_target_measures(event: Value, _ctx: DurableContext) -> Outcome {
+    Ok(json!({ "length": text(&event).len() }))
+}
+
+#[lambda_handler(durable)]
+async fn invoke_5_1(event: Value, ctx: DurableContext) -> Outcome {
+    ctx.invoke("", ECHO, &event).await
+}
+
+#[lambda_handler(durable)]
+async fn invoke_5_2(event: Value, ctx: DurableContext) -> Outcome {
+    let name = event["name"].as_str().unwrap_or_default();
+    ctx.invoke(name, ECHO, &event["payload"]).await
+}
+
+#[lambda_handler(durable)]
+async fn invoke_5_3(event: Value, ctx: DurableContext) -> Outcome {
+    ctx.invoke("", ECHO, &event).await
+}
+
+#[lambda_handler(durable)]
+async fn invoke_5_4(_event: Value, ctx: DurableContext) -> Outcome {
+    ctx.invoke("", ECHO, &Value::Null).await
+}
+
+#[lambda_handler(durable)]
+async fn invoke_5_5(_event: Value, ctx: DurableContext) -> Outcome {
+    ctx.invoke("", FAILS, &Value::Null).await
+}
+
+#[lambda_handler(durable)]
+async fn invoke_5_6(_event: Value, ctx: DurableContext) -> Outcome {
+    match ctx.invoke::<_, Value>("", FAILS, &Value::Null).await {
+        Ok(value) => Ok(value),
+        Err(_) => Ok(json!("fallback")),
+    }
+}
+
+#[lambda_handler(durable)]
+async fn invoke_5_7(_event: Value, ctx: DurableContext) -> Outcome {
+    // Near the 256 KB a checkpoint carries.
+    let large = "x".repeat(200 * 1024);
+    ctx.invoke("", MEASURES, &large).await
+}
+
+#[lambda_handler(durable)]
+async fn invoke_5_8(event: Value, ctx: DurableContext) -> Outcome {
+    let tenant = event["tenantId"].as_str().unwrap_or_default();
+    let config = InvokeConfig::new().tenant_id(tenant);
+    ctx.invoke_with("", ECHO, &event["payload"], config).await
+}
+
+#[lambda_handler(durable)]
+async fn invoke_5_9(_event: Value, ctx: DurableContext) -> Outcome {
+    let value: Value = ctx.invoke("", ECHO, &json!("cached")).await?;
+    ctx.wait("", Duration::from_secs(1)).await;
+    Ok(value)
+}
+
+#[lambda_handler(durable)]
+async fn invoke_5_10(_event: Value, ctx: DurableContext) -> Outcome {
+    let failed = ctx
+        .invoke::<_, Value>("", FAILS, &Value::Null)
+        .await
+        .is_err();
+    ctx.wait("", Duration::from_secs(1)).await;
+    Ok(json!({ "caught": failed }))
+}
+
+#[lambda_handler(durable)]
+async fn invoke_5_11(_event: Value, ctx: DurableContext) -> Outcome {
+    let value = echo(&ctx, "", "from the step".to_owned()).await?;
+    ctx.invoke("", ECHO, &value).await
+}
+
+#[lambda_handler(durable)]
+async fn invoke_5_12(_event: Value, ctx: DurableContext) -> Outcome {
+    let value: String = ctx.invoke("", ECHO, &json!("invoked")).await?;
+    Ok(json!(echo(&ctx, "", value).await?))
+}
+
+#[lambda_handler(durable)]
+async fn invoke_5_13(_event: Value, ctx: DurableContext) -> Outcome {
+    ctx.run_in_child_context("", |child| async move {
+        child
+            .invoke::<_, Value>("", ECHO, &json!("in the child"))
+            .await
+    })
+    .await
+}
+
+#[lambda_handler(durable)]
+async fn invoke_5_14(_event: Value, ctx: DurableContext) -> Outcome {
+    let first: Value = ctx.invoke("", ECHO, &json!("first")).await?;
+    let second: Value = ctx.invoke("", MEASURES, &json!("second")).await?;
+    Ok(json!([first, second]))
+}
+
+#[lambda_handler(durable)]
+async fn invoke_5_15(event: Value, ctx: DurableContext) -> Outcome {
+    // The payload's own `Serialize` is its serdes: the target receives it upper-cased.
+    let data = Uppercase(event["data"].as_str().unwrap_or_default().to_owned());
+    ctx.invoke("", ECHO, &data).await
+}
+
+/// The case's custom result serdes: it reads the recorded payload as written (the JSON text,
+/// quotes included) and upper-cases it, without parsing it.
+struct Shouted(String);
+
+impl<'de> Deserialize<'de> for Shouted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        Ok(Shouted(raw.get().to_uppercase()))
+    }
+}
+
+impl Serialize for Shouted {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+#[lambda_handler(durable)]
+async fn invoke_5_16(event: Value, ctx: DurableContext) -> Outcome {
+    let shouted: Shouted = ctx.invoke("", ECHO, &event).await?;
+    Ok(json!(shouted.0))
+}
 
 /// Calls a different step on replay than it recorded: the replay must be refused.
 #[lambda_handler(durable)]

@@ -30,6 +30,10 @@ def main() -> int:
         }
         report["sync"]["status"] = client.get_durable_execution(
             DurableExecutionArn=report["sync"]["arn"])["Status"]
+        # The binary's other handlers are functions beside it, by name.
+        other = client.invoke(FunctionName="invoke_target_echo", Payload=json.dumps("Grace").encode())
+        report["other_function"] = json.loads(other["Payload"].read())
+        report["unknown_function"] = error_of(lambda: client.invoke(FunctionName="no_such_function"))
     finally:
         function.stop()
 

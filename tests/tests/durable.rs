@@ -19,10 +19,10 @@ static EMULATOR: Binary = Binary::emulator();
 const CONFORMANCE_VERSION: &str = "1.0.0";
 
 /// Suites whose cases all have a handler; each must pass but for the cases named below. Not
-/// run: `invoke` (its cases need target functions, which dex-local-runner invokes by name at
-/// the caller's endpoint, and `--serve` serves one handler per process) and `plugin`
-/// (instrumentation plugins, an SDK extension this SDK does not have).
+/// run: `plugin` (instrumentation plugins, an SDK extension this SDK does not have). The
+/// `invoke` cases' targets are handlers of the same binary, which `--serve` serves by name.
 const SUITES: &[&str] = &[
+    "invoke",
     "step",
     "wait",
     "child",
@@ -415,7 +415,8 @@ fn an_execution_past_its_timeout_ends_timed_out() {
 }
 
 /// What boto3 gets from `--serve` as the durable service (and from `lambda-emulator
-/// --durable`): a synchronous invoke answers the execution's result; a name is one execution; a stale checkpoint token, an unknown
+/// --durable`): a synchronous invoke answers the execution's result; the binary's other
+/// handlers are functions invoked by name; a name is one execution; a stale checkpoint token, an unknown
 /// execution and an unknown or finished callback are refused with the API's error codes; a
 /// stop ends the execution with the caller's error; history pages.
 #[test]
@@ -428,6 +429,11 @@ fn the_durable_api_answers_boto3_as_lambda_does() {
     assert_eq!(report["sync"]["payload"], "Hello, World!", "{report:#}");
     assert_eq!(report["sync"]["status"], "SUCCEEDED", "{report:#}");
     assert!(report["sync"]["function_error"].is_null(), "{report:#}");
+    assert_eq!(
+        report["other_function"], "Grace",
+        "another handler, invoked by name"
+    );
+    assert_eq!(report["unknown_function"], "ResourceNotFoundException");
     assert_eq!(
         report["emulator"],
         json!({ "payload": "Hello, Ada!", "named": true }),

@@ -5,6 +5,7 @@
 //! `SendDurableExecutionCallbackHeartbeat` only); which one a case gets is as AWS's
 //! `dex-local-runner` answers it (`executor.py`: a callback no longer waiting is not found).
 
+use std::future::Future;
 use std::sync::Arc;
 
 use http_body_util::{BodyExt, Limited};
@@ -12,12 +13,12 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 use lambda_handler_protocol::durable::{
     CALLBACK_FAIL, CALLBACK_HEARTBEAT, CALLBACK_SUCCEED, CALLBACKS_PREFIX, CHECKPOINT,
-    EXECUTIONS_PREFIX, HISTORY, STATE, STOP,
+    EXECUTIONS_PREFIX, FUNCTION_NOT_FOUND, HISTORY, STATE, STOP,
 };
 use lambda_handler_protocol::limits::MAX_SYNC_PAYLOAD;
 use serde_json::{Value, json};
 
-use super::execution::{Invalid, Status};
+use super::execution::{ChainedInvoke, Effects, Invalid, Status};
 use super::{Running, Service};
 use crate::environment::Environment;
 use crate::http::{Reply, aws_error, json as json_reply};
@@ -27,16 +28,17 @@ pub(crate) fn is_durable_api(path: &str) -> bool {
     path.starts_with(EXECUTIONS_PREFIX) || path.starts_with(CALLBACKS_PREFIX)
 }
 
-/// Serves one request of the durable-execution API.
-pub(crate) async fn route(request: Request<Incoming>, environment: Arc<Environment>) -> Reply {
-    let Some(service) = environment.durable.as_ref() else {
-        return aws_error(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFoundException",
-            "this function is not durable: serve a `#[lambda_handler(durable)]` binary, or run \
-             `lambda-emulator --durable`",
-        );
-    };
+/// Serves one request of the durable-execution API. `targets` finds the function a chained
+/// invoke names.
+pub(crate) async fn route<F, Fut>(
+    request: Request<Incoming>,
+    service: &Arc<Service>,
+    targets: F,
+) -> Reply
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Option<Arc<Environment>>>,
+{
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or_default().to_owned();
     let method = request.method().clone();
@@ -72,15 +74,21 @@ pub(crate) async fn route(request: Request<Incoming>, environment: Arc<Environme
             let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             let token = request["CheckpointToken"].as_str().unwrap_or_default();
             let updates = request["Updates"].as_array().cloned().unwrap_or_default();
-            let mut callbacks = Vec::new();
+            let mut effects = Effects::default();
             let checkpointed = running
                 .lock()
-                .checkpoint(token, &updates, now, &mut callbacks);
-            let mut executions = service.executions();
-            for (callback_id, operation_id) in callbacks {
-                executions
-                    .callbacks
-                    .insert(callback_id, (Arc::clone(&running), operation_id));
+                .checkpoint(token, &updates, now, &mut effects);
+            {
+                let mut executions = service.executions();
+                for (callback_id, operation_id) in effects.callbacks {
+                    executions
+                        .callbacks
+                        .insert(callback_id, (Arc::clone(&running), operation_id));
+                }
+            }
+            for invoke in effects.invokes {
+                let target = targets(invoke.function.clone()).await;
+                chained_invoke(service, &running, invoke, target);
             }
             answer(checkpointed)
         }
@@ -100,6 +108,53 @@ pub(crate) async fn route(request: Request<Incoming>, environment: Arc<Environme
             ok(json!({ "StopTimestamp": super::clock::timestamp(now) }))
         }
         _ => not_found(&path),
+    }
+}
+
+/// Starts a chained invoke: an execution of a durable target, an invocation of any other;
+/// one of a function the emulator does not serve fails as Lambda's does for a function that
+/// does not exist.
+fn chained_invoke(
+    service: &Arc<Service>,
+    running: &Arc<Running>,
+    invoke: ChainedInvoke,
+    target: Option<Arc<Environment>>,
+) {
+    match target {
+        None => {
+            let error = json!({
+                "ErrorType": FUNCTION_NOT_FOUND,
+                "ErrorMessage": format!("Function not found: {}", invoke.function),
+            });
+            let now = service.clock.now();
+            let mut execution = running.lock();
+            execution.chained_invoke_started(&invoke.operation, None);
+            execution.chained_invoke_ended(&invoke.operation, "FAILED", Err(error), now);
+        }
+        Some(target) if target.options.durable.is_some() => {
+            let payload = invoke.payload.as_deref().unwrap_or("null");
+            let start = super::Start {
+                input: payload.as_bytes(),
+                name: None,
+                tenant_id: invoke.tenant_id.clone(),
+                parent: Some((Arc::clone(running), invoke.operation.clone())),
+            };
+            let child = super::start(service, &target, start);
+            running
+                .lock()
+                .chained_invoke_started(&invoke.operation, Some(&child.arn));
+        }
+        Some(target) => {
+            running
+                .lock()
+                .chained_invoke_started(&invoke.operation, None);
+            tokio::spawn(super::driver::invoke_function(
+                Arc::clone(service),
+                target,
+                invoke,
+                Arc::clone(running),
+            ));
+        }
     }
 }
 

@@ -15,27 +15,31 @@ use lambda_handler_protocol::ids;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-use super::Running;
-use super::execution::{Outcome, Status};
+use super::execution::{ChainedInvoke, Outcome, Status};
+use super::{Running, Service};
 use crate::environment::Environment;
 use crate::environment::outcome::{Invocation, Outcome as Ended};
 use crate::race::first;
 use crate::supervisor;
 
 /// Runs the execution to its end.
-pub(super) async fn drive(environment: Arc<Environment>, running: Arc<Running>) {
-    let service = environment.durable.as_ref().expect("a durable function");
+pub(super) async fn drive(
+    service: Arc<Service>,
+    environment: Arc<Environment>,
+    running: Arc<Running>,
+) {
     let clock = &service.clock;
     loop {
-        let event = {
+        let (event, tenant_id) = {
             let mut execution = running.lock();
             if !execution.is_running() {
                 break;
             }
-            execution.invocation_event()
+            (execution.invocation_event(), execution.tenant_id.clone())
         };
         let started = clock.now();
-        let (request_id, ended) = invoke(&environment, event).await;
+        let payload = Bytes::from(event.to_string());
+        let (request_id, ended) = invoke(&environment, payload, tenant_id).await;
         let now = clock.now();
         let retry_at = {
             let mut execution = running.lock();
@@ -91,21 +95,73 @@ pub(super) async fn drive(environment: Arc<Environment>, running: Arc<Running>) 
                 None => None,
             }
         };
-        if !between_invocations(&environment, &running, retry_at).await {
+        if !between_invocations(&service, &running, retry_at).await {
             break;
         }
     }
     running.ended.send_replace(true);
+    if let Some((parent, operation)) = &running.parent {
+        // A chained invoke's execution ended: the invoke completes with its outcome.
+        let (status, outcome) = {
+            let execution = running.lock();
+            let error = || execution.error.clone().unwrap_or_else(|| json!({}));
+            match execution.status {
+                Status::Succeeded => ("SUCCEEDED", Ok(execution.result.clone())),
+                Status::TimedOut => ("TIMED_OUT", Err(error())),
+                Status::Stopped => ("STOPPED", Err(error())),
+                _ => ("FAILED", Err(error())),
+            }
+        };
+        let now = clock.now();
+        if parent
+            .lock()
+            .chained_invoke_ended(operation, status, outcome, now)
+        {
+            parent.changed.notify_one();
+        }
+    }
+}
+
+/// A chained invoke of a function that is not durable: one invocation, whose answer completes
+/// the operation `operation` of `parent`.
+pub(super) async fn invoke_function(
+    service: Arc<Service>,
+    environment: Arc<Environment>,
+    chained: ChainedInvoke,
+    parent: Arc<Running>,
+) {
+    let payload = Bytes::from(chained.payload.unwrap_or_else(|| "null".to_owned()));
+    let operation = chained.operation;
+    let (_, ended) = invoke(&environment, payload, chained.tenant_id).await;
+    let (status, outcome) = match ended {
+        Ended::Response(body) => (
+            "SUCCEEDED",
+            Ok(Some(String::from_utf8_lossy(&body).into_owned())),
+        ),
+        Ended::Error(body) => ("FAILED", Err(error_object(&body))),
+        Ended::Streamed { .. } => (
+            "FAILED",
+            Err(invalid(
+                "a chained invoke's target answers whole, not streamed",
+            )),
+        ),
+    };
+    let now = service.clock.now();
+    if parent
+        .lock()
+        .chained_invoke_ended(&operation, status, outcome, now)
+    {
+        parent.changed.notify_one();
+    }
 }
 
 /// Waits for the next reason to invoke the function: `true` to invoke it, `false` when the
 /// execution has ended.
 async fn between_invocations(
-    environment: &Environment,
+    service: &Service,
     running: &Running,
     retry_at: Option<SystemTime>,
 ) -> bool {
-    let service = environment.durable.as_ref().expect("a durable function");
     let clock = &service.clock;
     loop {
         let (next, skippable) = {
@@ -124,6 +180,7 @@ async fn between_invocations(
                 execution.halt(Status::TimedOut, error, now);
                 return false;
             }
+            execution.complete_finished_invokes(now);
             execution.fire_timers(now);
             match retry_at {
                 Some(at) if at <= now => return true,
@@ -152,16 +209,19 @@ async fn between_invocations(
     }
 }
 
-/// Invokes the function with a durable invocation's event: the invocation's request id and
-/// how it ended.
-async fn invoke(environment: &Arc<Environment>, event: Value) -> (String, Ended) {
+/// Invokes the function with `payload`: the invocation's request id and how it ended.
+async fn invoke(
+    environment: &Arc<Environment>,
+    payload: Bytes,
+    tenant_id: Option<String>,
+) -> (String, Ended) {
     let id = ids::request_id();
     let (reply, outcome) = oneshot::channel();
     environment.queue.enqueue(Invocation {
         id: id.clone(),
-        payload: Bytes::from(event.to_string()),
+        payload,
         client_context: None,
-        tenant_id: None,
+        tenant_id,
         reply: Some(reply),
         wants_log: false,
     });

@@ -81,6 +81,8 @@ pub(crate) struct Execution {
     pub(crate) arn: String,
     pub(crate) name: String,
     pub(crate) input: String,
+    /// The tenant its invocations run for (`X-Amz-Tenant-Id`, a chained invoke's `TenantId`).
+    pub(crate) tenant_id: Option<String>,
     pub(crate) started: SystemTime,
     pub(crate) ended: Option<SystemTime>,
     pub(crate) status: Status,
@@ -108,6 +110,10 @@ pub(crate) struct Execution {
     checkpointed: Option<Outcome>,
     /// Failed invocations in a row (crashes, timeouts, invalid answers).
     pub(crate) failed_invocations: u32,
+    /// Chained invokes whose target ended while an invocation ran: they complete once it
+    /// has ended (the result reaches the function by its next invocation, as the
+    /// requirements' histories record it, never before the invocation that started it ends).
+    finished_invokes: Vec<(String, &'static str, Result<Option<String>, Value>)>,
 }
 
 /// How an execution ended, or a function said it should.
@@ -119,6 +125,24 @@ pub(crate) enum Outcome {
 
 /// A refused update: `InvalidParameterValueException` with this message.
 pub(crate) struct Invalid(pub(crate) String);
+
+/// What a checkpoint asks of the service beyond the execution: callbacks to index by id,
+/// functions to invoke.
+#[derive(Default)]
+pub(crate) struct Effects {
+    /// A new callback's id, and its operation.
+    pub(crate) callbacks: Vec<(String, String)>,
+    pub(crate) invokes: Vec<ChainedInvoke>,
+}
+
+/// A chained invoke to start: the operation waiting for it, the function and its input.
+pub(crate) struct ChainedInvoke {
+    pub(crate) operation: String,
+    pub(crate) function: String,
+    pub(crate) payload: Option<String>,
+    /// `ChainedInvokeOptions.TenantId`: the tenant the target runs for.
+    pub(crate) tenant_id: Option<String>,
+}
 
 impl Execution {
     pub(crate) fn new(
@@ -132,6 +156,7 @@ impl Execution {
             arn,
             name: name.clone(),
             input: input.clone(),
+            tenant_id: None,
             started: now,
             ended: None,
             status: Status::Running,
@@ -149,6 +174,7 @@ impl Execution {
             timers: Timers::default(),
             checkpointed: None,
             failed_invocations: 0,
+            finished_invokes: Vec::new(),
         };
         // The execution's own operation comes first: the SDK reads the input from it.
         let mut operation = Record::new();
@@ -195,7 +221,10 @@ impl Execution {
         !self.timers.waits.is_empty()
             || !self.timers.retries.is_empty()
             || self.operations.iter().any(|operation| {
-                operation["Type"] == "CALLBACK" && operation["Status"] == "STARTED"
+                matches!(
+                    operation["Type"].as_str(),
+                    Some("CALLBACK" | "CHAINED_INVOKE")
+                ) && operation["Status"] == "STARTED"
             })
     }
 
@@ -223,7 +252,7 @@ impl Execution {
         token: &str,
         updates: &[Value],
         now: SystemTime,
-        callback_ids: &mut Vec<(String, String)>,
+        effects: &mut Effects,
     ) -> Result<Value, Invalid> {
         if !self.is_running() {
             return Err(Invalid(format!(
@@ -235,7 +264,7 @@ impl Execution {
             return Err(Invalid("Invalid checkpoint token".into()));
         }
         for update in updates {
-            self.apply(update, now, callback_ids)?;
+            self.apply(update, now, effects)?;
         }
         let changed: Vec<Record> = self
             .operations
@@ -265,7 +294,7 @@ impl Execution {
         &mut self,
         update: &Value,
         now: SystemTime,
-        callback_ids: &mut Vec<(String, String)>,
+        effects: &mut Effects,
     ) -> Result<(), Invalid> {
         let text = |key: &str| update.get(key).and_then(Value::as_str);
         let (Some(id), Some(kind), Some(action)) = (text("Id"), text("Type"), text("Action"))
@@ -389,7 +418,7 @@ impl Execution {
                 if heartbeat > 0 {
                     details["HeartbeatTimeout"] = json!(heartbeat);
                 }
-                callback_ids.push((callback_id, id.to_owned()));
+                effects.callbacks.push((callback_id, id.to_owned()));
                 self.event("CallbackStarted", Some(&operation), now, details);
             }
             ("CONTEXT", "START") => {
@@ -423,38 +452,32 @@ impl Execution {
                 }
             }
             ("CHAINED_INVOKE", "START") => {
-                // The emulator serves one function: a chained invoke finds no other, and fails
-                // as Lambda's does for a function that does not exist.
-                let function = update
-                    .get("ChainedInvokeOptions")
-                    .and_then(|o| o.get("FunctionName"))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
+                let invoke_option = |key: &str| {
+                    update
+                        .get("ChainedInvokeOptions")
+                        .and_then(|o| o.get(key))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                };
+                let function = invoke_option("FunctionName").unwrap_or_default();
+                let tenant_id = invoke_option("TenantId");
                 let operation = self.operation(update, now);
                 operation.insert("Status".into(), json!("STARTED"));
-                let started = operation.clone();
+                let operation = operation.clone();
                 let mut details = json!({ "FunctionName": function });
                 if let Some(payload) = &payload {
                     details["Input"] = json!({ "Payload": payload });
                 }
-                self.event("ChainedInvokeStarted", Some(&started), now, details);
-                let error = json!({
-                    "ErrorType": lambda_handler_protocol::durable::FUNCTION_NOT_FOUND,
-                    "ErrorMessage": format!(
-                        "Function not found: {function} (the local emulator serves one function)"
-                    ),
+                if let Some(tenant_id) = &tenant_id {
+                    details["TenantId"] = json!(tenant_id);
+                }
+                self.event("ChainedInvokeStarted", Some(&operation), now, details);
+                effects.invokes.push(ChainedInvoke {
+                    operation: id.to_owned(),
+                    function,
+                    payload,
+                    tenant_id,
                 });
-                let operation = self.operation(update, now);
-                operation.insert("Status".into(), json!("FAILED"));
-                operation.insert("EndTimestamp".into(), timestamp(now));
-                operation.insert(
-                    "ChainedInvokeDetails".into(),
-                    json!({ "Error": error.clone() }),
-                );
-                let operation = operation.clone();
-                let details = json!({ "Error": { "Payload": error } });
-                self.event("ChainedInvokeFailed", Some(&operation), now, details);
             }
             _ => {
                 return Err(Invalid(format!(
@@ -638,6 +661,91 @@ impl Execution {
                     "CallbackTimedOut"
                 } else {
                     "CallbackFailed"
+                };
+                (kind, json!({ "Error": { "Payload": error } }))
+            }
+        };
+        let operation = operation.clone();
+        self.event(kind, Some(&operation), now, event);
+        true
+    }
+
+    /// The chained invoke `id` runs as the execution `child` (of `ExecutedVersion`
+    /// `$LATEST`), as its `ChainedInvokeStarted` records.
+    pub(crate) fn chained_invoke_started(&mut self, id: &str, child: Option<&str>) {
+        let event = self
+            .events
+            .iter_mut()
+            .rev()
+            .find(|e| e["EventType"] == "ChainedInvokeStarted" && e["Id"] == id);
+        if let Some(Value::Object(details)) =
+            event.and_then(|e| e.get_mut("ChainedInvokeStartedDetails"))
+        {
+            details.insert("ExecutedVersion".into(), json!("$LATEST"));
+            if let Some(child) = child {
+                details.insert("DurableExecutionArn".into(), json!(child));
+            }
+        }
+    }
+
+    /// The chained invoke `id`'s target ended: `SUCCEEDED` with a result, or `FAILED`,
+    /// `TIMED_OUT` or `STOPPED` with an error. It completes now between invocations, or once
+    /// the running invocation has ended. `false` when it is not waiting.
+    pub(crate) fn chained_invoke_ended(
+        &mut self,
+        id: &str,
+        status: &'static str,
+        outcome: Result<Option<String>, Value>,
+        now: SystemTime,
+    ) -> bool {
+        if self.token.is_some() {
+            self.finished_invokes.push((id.to_owned(), status, outcome));
+            return true;
+        }
+        self.complete_chained_invoke(id, status, outcome, now)
+    }
+
+    /// Completes the chained invokes whose targets ended while an invocation ran.
+    pub(crate) fn complete_finished_invokes(&mut self, now: SystemTime) {
+        for (id, status, outcome) in std::mem::take(&mut self.finished_invokes) {
+            self.complete_chained_invoke(&id, status, outcome, now);
+        }
+    }
+
+    fn complete_chained_invoke(
+        &mut self,
+        id: &str,
+        status: &str,
+        outcome: Result<Option<String>, Value>,
+        now: SystemTime,
+    ) -> bool {
+        let waiting = self
+            .index
+            .get(id)
+            .is_some_and(|&i| self.operations[i]["Status"] == "STARTED");
+        if !self.is_running() || !waiting {
+            return false;
+        }
+        let Some(operation) = self.touch(id) else {
+            return false;
+        };
+        operation.insert("Status".into(), json!(status));
+        operation.insert("EndTimestamp".into(), timestamp(now));
+        let details = details_of(operation, "ChainedInvokeDetails");
+        let (kind, event) = match outcome {
+            Ok(result) => {
+                set_or_remove(details, "Result", result.clone().map(Value::from));
+                (
+                    "ChainedInvokeSucceeded",
+                    json!({ "Result": { "Payload": result } }),
+                )
+            }
+            Err(error) => {
+                details.insert("Error".into(), error.clone());
+                let kind = match status {
+                    "TIMED_OUT" => "ChainedInvokeTimedOut",
+                    "STOPPED" => "ChainedInvokeStopped",
+                    _ => "ChainedInvokeFailed",
                 };
                 (kind, json!({ "Error": { "Payload": error } }))
             }
@@ -857,7 +965,7 @@ mod tests {
         now: SystemTime,
     ) -> String {
         let answer = execution
-            .checkpoint(token, &[update], now, &mut Vec::new())
+            .checkpoint(token, &[update], now, &mut Effects::default())
             .unwrap_or_else(|Invalid(message)| panic!("{message}"));
         answer["CheckpointToken"].as_str().unwrap().to_owned()
     }
@@ -869,7 +977,7 @@ mod tests {
     #[test]
     fn each_checkpoint_consumes_the_token_it_brings() {
         let (mut execution, token, now) = started();
-        let stranger = execution.checkpoint("another", &[], now, &mut Vec::new());
+        let stranger = execution.checkpoint("another", &[], now, &mut Effects::default());
         assert!(stranger.is_err());
         let next = checkpoint(
             &mut execution,
@@ -879,12 +987,12 @@ mod tests {
         );
         assert!(
             execution
-                .checkpoint(&token, &[], now, &mut Vec::new())
+                .checkpoint(&token, &[], now, &mut Effects::default())
                 .is_err()
         );
         assert!(
             execution
-                .checkpoint(&next, &[], now, &mut Vec::new())
+                .checkpoint(&next, &[], now, &mut Effects::default())
                 .is_ok()
         );
         execution.end_invocation();
@@ -943,18 +1051,22 @@ mod tests {
     #[test]
     fn a_callback_times_out_on_its_heartbeat_unless_one_comes() {
         let (mut execution, token, now) = started();
-        let mut ids = Vec::new();
+        let mut effects = Effects::default();
         execution
             .checkpoint(
                 &token,
                 &[json!({ "Id": "c", "Type": "CALLBACK", "Action": "START",
                           "CallbackOptions": { "HeartbeatTimeoutSeconds": 10 } })],
                 now,
-                &mut ids,
+                &mut effects,
             )
             .ok()
             .unwrap();
-        assert_eq!(ids.len(), 1, "the callback id is handed to the service");
+        assert_eq!(
+            effects.callbacks.len(),
+            1,
+            "the callback id is handed to the service"
+        );
         let at = |s| now + Duration::from_secs(s);
         assert!(execution.heartbeat("c", at(8)));
         assert!(
@@ -1032,7 +1144,7 @@ mod tests {
             &token,
             &[json!({ "Id": "w", "Type": "WAIT", "Action": "SUCCEED" })],
             now,
-            &mut Vec::new(),
+            &mut Effects::default(),
         );
         assert!(matches!(refused, Err(Invalid(message)) if message.contains("SUCCEED")));
     }

@@ -71,6 +71,8 @@ struct Executions {
 /// An execution, and how its driver and callers learn of changes.
 pub(crate) struct Running {
     execution: Mutex<Execution>,
+    /// The execution whose chained invoke this one is, and that operation's id.
+    parent: Option<(Arc<Running>, String)>,
     /// Something changed between invocations (a callback completed, a heartbeat, a stop).
     changed: Notify,
     /// `true` once the execution has ended.
@@ -129,13 +131,26 @@ impl Started {
     }
 }
 
-/// Starts an execution of the function with `input` (the `Invoke`'s payload), or finds the one
-/// already started under `name`.
-pub(crate) fn start(environment: &Arc<Environment>, input: &[u8], name: Option<&str>) -> Started {
-    let service = environment
-        .durable
-        .as_ref()
-        .expect("started only for a durable function");
+/// What starts an execution: the `Invoke`'s payload, name and tenant, or a chained invoke's,
+/// whose execution names its `parent` and the operation waiting for it.
+pub(crate) struct Start<'a> {
+    pub(crate) input: &'a [u8],
+    pub(crate) name: Option<&'a str>,
+    pub(crate) tenant_id: Option<String>,
+    pub(crate) parent: Option<(Arc<Running>, String)>,
+}
+
+/// Starts an execution of the function, or finds the one already started under the name.
+pub(crate) fn start(
+    service: &Arc<Service>,
+    environment: &Arc<Environment>,
+    Start {
+        input,
+        name,
+        tenant_id,
+        parent,
+    }: Start<'_>,
+) -> Started {
     let mut executions = service.executions();
     if let Some(running) = name
         .and_then(|name| executions.by_name.get(name))
@@ -152,22 +167,28 @@ pub(crate) fn start(environment: &Arc<Environment>, input: &[u8], name: Option<&
     let function = crate::environment::function_arn(&environment.options.function_name);
     let arn = format!("{function}:$LATEST/durable-execution/{name}/{id}");
     let input = String::from_utf8_lossy(input).into_owned();
-    let execution = Execution::new(
+    let mut execution = Execution::new(
         arn.clone(),
         name.clone(),
         input,
         service.options.execution_timeout,
         service.clock.now(),
     );
+    execution.tenant_id = tenant_id;
     let running = Arc::new(Running {
         execution: Mutex::new(execution),
+        parent,
         changed: Notify::new(),
         ended: watch::Sender::new(false),
     });
     executions.by_arn.insert(arn.clone(), Arc::clone(&running));
     executions.by_name.insert(name, arn.clone());
     drop(executions);
-    tokio::spawn(driver::drive(Arc::clone(environment), Arc::clone(&running)));
+    tokio::spawn(driver::drive(
+        Arc::clone(service),
+        Arc::clone(environment),
+        Arc::clone(&running),
+    ));
     Started { arn, running }
 }
 

@@ -34,8 +34,6 @@ pub(crate) struct Environment {
     pub(crate) process: Process,
     /// The runtime's stdout and stderr.
     pub(crate) output: Arc<Output>,
-    /// The durable-execution service, for a durable function.
-    pub(crate) durable: Option<crate::durable::Service>,
     /// Where the Invoke API (and the durable-execution API) listens.
     pub(crate) invoke_api: SocketAddr,
 }
@@ -68,7 +66,6 @@ impl Environment {
         };
         Environment {
             invocations: Invocations::new(settings, Arc::clone(&output)),
-            durable: options.durable.map(crate::durable::Service::new),
             invoke_api,
             options,
             runtime_api,

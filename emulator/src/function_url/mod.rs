@@ -22,8 +22,8 @@ use tokio::sync::oneshot;
 
 use crate::environment::Environment;
 use crate::environment::outcome::Invocation;
+use crate::functions::names_this_function;
 use crate::http::{Peer, Reply, aws_error};
-use crate::invoke_api::names_this_function;
 use crate::supervisor;
 
 /// Whether `path` is the function URL's.

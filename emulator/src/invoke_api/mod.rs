@@ -24,15 +24,14 @@ use tokio::sync::oneshot;
 use crate::durable;
 use crate::environment::Environment;
 use crate::environment::outcome::{Invocation, Outcome};
+use crate::functions::Functions;
 use crate::http::{Reply, aws_error, full, json};
 use crate::supervisor;
 use request::{InvocationType, InvokeRequest, Operation};
 
-pub(crate) use request::names_this_function;
-
 /// `POST /2015-03-31/functions/{name}/invocations` and
 /// `POST /2021-11-15/functions/{name}/response-streaming-invocations`.
-pub(crate) async fn route(request: Request<Incoming>, environment: Arc<Environment>) -> Reply {
+pub(crate) async fn route(request: Request<Incoming>, functions: Arc<Functions>) -> Reply {
     let path = request.uri().path().to_owned();
     let name = |prefix: &str, suffix: &str| {
         path.strip_prefix(prefix)
@@ -49,13 +48,23 @@ pub(crate) async fn route(request: Request<Incoming>, environment: Arc<Environme
             return aws_error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &message);
         }
     };
-    if !request::names_this_function(name, &environment.options.function_name) {
-        let message = format!(
-            "Function not found: {name} (this emulator serves `function` and `{}`)",
-            environment.options.function_name
-        );
-        return aws_error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &message);
-    }
+    let environment = match functions.named(name).await {
+        Ok(Some(environment)) => environment,
+        Ok(None) => {
+            let message = format!(
+                "Function not found: {name} (this emulator serves {})",
+                functions.names()
+            );
+            return aws_error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &message);
+        }
+        Err(message) => {
+            return aws_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "ServiceException",
+                &message,
+            );
+        }
+    };
     if request.method() != Method::POST {
         return aws_error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -64,13 +73,17 @@ pub(crate) async fn route(request: Request<Incoming>, environment: Arc<Environme
         );
     }
     match InvokeRequest::read(request, operation).await {
-        Ok(invoke) => invoke_function(environment, invoke).await,
+        Ok(invoke) => invoke_function(&functions, environment, invoke).await,
         Err(refused) => refused.reply(),
     }
 }
 
 /// Invokes the function as the request asks, and replies as Lambda does for its type.
-async fn invoke_function(environment: Arc<Environment>, invoke: InvokeRequest) -> Reply {
+async fn invoke_function(
+    functions: &Functions,
+    environment: Arc<Environment>,
+    invoke: InvokeRequest,
+) -> Reply {
     let id = ids::request_id();
     let invocation = |reply, wants_log| Invocation {
         id: id.clone(),
@@ -80,12 +93,16 @@ async fn invoke_function(environment: Arc<Environment>, invoke: InvokeRequest) -
         reply,
         wants_log,
     };
-    let durable = environment.durable.is_some()
+    let service = functions
+        .durable()
+        .filter(|_| environment.options.durable.is_some());
+    if let Some(service) = service
         && invoke.operation == Operation::Invoke
         && invoke.kind != InvocationType::DryRun
-        && !durable::is_durable_event(&invoke.payload);
-    if durable {
-        return reply::with_request_id(start_execution(&environment, &invoke).await, &id);
+        && !durable::is_durable_event(&invoke.payload)
+    {
+        let reply = start_execution(service, &environment, &invoke).await;
+        return reply::with_request_id(reply, &id);
     }
     match invoke.kind {
         InvocationType::DryRun => {
@@ -119,12 +136,18 @@ async fn invoke_function(environment: Arc<Environment>, invoke: InvokeRequest) -
 /// `X-Amz-Durable-Execution-Name`) and names it in `X-Amz-Durable-Execution-Arn`. An `Event`
 /// invocation answers at once; a `RequestResponse` one waits for the execution's end, up to
 /// Lambda's longest invocation, and answers its result, or its error as a function error.
-async fn start_execution(environment: &Arc<Environment>, invoke: &InvokeRequest) -> Reply {
-    let started = durable::start(
-        environment,
-        &invoke.payload,
-        invoke.execution_name.as_deref(),
-    );
+async fn start_execution(
+    service: &Arc<durable::Service>,
+    environment: &Arc<Environment>,
+    invoke: &InvokeRequest,
+) -> Reply {
+    let start = durable::Start {
+        input: &invoke.payload,
+        name: invoke.execution_name.as_deref(),
+        tenant_id: invoke.tenant_id.clone(),
+        parent: None,
+    };
+    let started = durable::start(service, environment, start);
     let mut reply = match invoke.kind {
         InvocationType::RequestResponse => {
             match started

@@ -171,18 +171,6 @@ async fn payload(request: Request<Incoming>, kind: InvocationType) -> Result<Byt
     Ok(payload)
 }
 
-/// `function` (as RIE accepts), the function's name, or an ARN or partial ARN naming it,
-/// with or without a qualifier.
-pub(crate) fn names_this_function(name: &str, function_name: &str) -> bool {
-    let name = name.replace("%3A", ":").replace("%3a", ":");
-    let unqualified = match name.split(':').collect::<Vec<_>>()[..] {
-        [.., "function", function, _] | [.., "function", function] => function.to_owned(),
-        [function, _] => function.to_owned(),
-        _ => name.clone(),
-    };
-    unqualified == "function" || unqualified == function_name
-}
-
 /// The caller's client context: `X-Amz-Client-Context` is standard base64 of a JSON object
 /// (AWS SDKs encode it so); anything else is refused, as Lambda refuses it.
 fn client_context(fields: &HeaderMap) -> Result<Option<String>, ()> {
@@ -201,7 +189,7 @@ fn client_context(fields: &HeaderMap) -> Result<Option<String>, ()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{client_context, names_this_function};
+    use super::client_context;
     use hyper::header::{HeaderMap, HeaderValue};
     use lambda_handler_protocol::headers;
 
@@ -227,19 +215,5 @@ mod tests {
         ] {
             assert_eq!(decoded(bad), Err(()), "{bad}");
         }
-    }
-
-    #[test]
-    fn the_function_is_named_as_lambda_accepts() {
-        for name in [
-            "function",
-            "hello",
-            "hello:$LATEST",
-            "arn:aws:lambda:us-east-1:1:function:hello",
-            "arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Ahello%3Aprod",
-        ] {
-            assert!(names_this_function(name, "hello"), "{name}");
-        }
-        assert!(!names_this_function("other", "hello"));
     }
 }

@@ -109,6 +109,26 @@ pub struct Callback<T> {
     value: PhantomData<fn() -> T>,
 }
 
+/// How [`DurableContext::invoke_with`] invokes its function.
+#[derive(Clone, Debug, Default)]
+pub struct InvokeConfig {
+    tenant_id: Option<String>,
+}
+
+impl InvokeConfig {
+    /// The invoke as [`DurableContext::invoke`] makes it.
+    pub fn new() -> Self {
+        InvokeConfig::default()
+    }
+
+    /// The tenant the function runs for, for a function with tenant isolation (Lambda's
+    /// `TenantId`; the target's `Context::tenant_id`).
+    pub fn tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
+        self.tenant_id = Some(tenant_id.into());
+        self
+    }
+}
+
 /// A callback's time limits, and for [`DurableContext::wait_for_callback`] how its submitter
 /// step is retried.
 #[derive(Clone, Debug, Default)]
@@ -690,6 +710,22 @@ impl DurableContext {
         I: Serialize,
         O: DurableValue,
     {
+        self.invoke_with(name, function_name, payload, InvokeConfig::new())
+            .await
+    }
+
+    /// [`invoke`](Self::invoke) as `config` says: for a tenant-isolated function, the tenant.
+    pub async fn invoke_with<I, O>(
+        &self,
+        name: &str,
+        function_name: &str,
+        payload: &I,
+        config: InvokeConfig,
+    ) -> Result<O, DurableError>
+    where
+        I: Serialize,
+        O: DurableValue,
+    {
         let who = self.identity(OperationType::ChainedInvoke, "ChainedInvoke", name);
         let recorded = self.recorded(&who).await;
         match recorded.as_ref().map(|op| op.status) {
@@ -705,6 +741,7 @@ impl DurableContext {
                 update.payload = Some(self.encode_payload(payload).await);
                 update.options = UpdateOptions::ChainedInvoke {
                     function_name: function_name.to_owned(),
+                    tenant_id: config.tenant_id,
                 };
                 self.record(update, true).await;
                 self.suspend().await

@@ -35,7 +35,9 @@ pub use batch::{
     BatchConfig, BatchItem, BatchResult, CompletionReason, ItemStatus, ParallelBranch,
 };
 pub use condition::WaitStrategy;
-pub use context::{Callback, CallbackConfig, DurableContext, DurableValue, StepContext};
+pub use context::{
+    Callback, CallbackConfig, DurableContext, DurableValue, InvokeConfig, StepContext,
+};
 pub use driver::{DurableEvent, DurableReturn};
 pub use error::DurableError;
 pub use model::{DurableOutput, ErrorObject};

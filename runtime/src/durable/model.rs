@@ -211,7 +211,10 @@ pub(crate) enum UpdateOptions {
         heartbeat_timeout_seconds: u32,
     },
     /// A chained invoke's target.
-    ChainedInvoke { function_name: String },
+    ChainedInvoke {
+        function_name: String,
+        tenant_id: Option<String>,
+    },
     /// A child context whose result is too large to record.
     Context { replay_children: bool },
 }

@@ -172,9 +172,13 @@ fn to_sdk(update: OperationUpdate) -> sdk::OperationUpdate {
                 .heartbeat_timeout_seconds(saturate(heartbeat_timeout_seconds))
                 .build(),
         ),
-        UpdateOptions::ChainedInvoke { function_name } => builder.chained_invoke_options(
+        UpdateOptions::ChainedInvoke {
+            function_name,
+            tenant_id,
+        } => builder.chained_invoke_options(
             sdk::ChainedInvokeOptions::builder()
                 .function_name(function_name)
+                .set_tenant_id(tenant_id)
                 .build()
                 .expect("the function name is set"),
         ),

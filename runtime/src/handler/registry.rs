@@ -78,7 +78,9 @@ pub struct Handler {
     pub(crate) function: Option<TypeIdOf>,
     /// The type of the state its `init` builds, when it has one.
     pub(crate) state_type: Option<TypeIdOf>,
-    /// It takes Lambda's durable envelope (`#[lambda_handler(durable)]`).
+    /// It takes Lambda's durable envelope (`#[lambda_handler(durable)]`): `--serve` runs the
+    /// durable-execution service for it.
+    #[cfg_attr(not(feature = "serve"), allow(dead_code))]
     pub(crate) durable: bool,
 }
 

@@ -350,6 +350,17 @@ fn serve(listen: SocketAddr, handler: &'static Handler, settings: ServeSettings)
                 .unwrap_or(defaults.execution_timeout),
         });
     }
+    // The binary's other handlers are functions of their own beside it, invoked by name (as
+    // a durable function's chained invoke names its target).
+    options.more_functions = crate::handler::registry::HANDLERS
+        .iter()
+        .filter(|other| other.name != handler.name)
+        .map(|other| lambda_handler_emulator::Function {
+            name: other.name.to_owned(),
+            handler: other.name.to_owned(),
+            durable: other.durable && !external,
+        })
+        .collect();
     lambda_handler_emulator::serve(options)
 }
 
