@@ -20,6 +20,9 @@ use super::clock::timestamp;
 /// An operation or event, as it travels.
 pub(crate) type Record = Map<String, Value>;
 
+/// How a callback or chained invoke completed: its result (a JSON text, if any), or its error.
+pub(crate) type Completion = Result<Option<String>, Value>;
+
 /// An execution's status (`ExecutionStatus`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Status {
@@ -113,7 +116,7 @@ pub(crate) struct Execution {
     /// Chained invokes whose target ended while an invocation ran: they complete once it
     /// has ended (the result reaches the function by its next invocation, as the
     /// requirements' histories record it, never before the invocation that started it ends).
-    finished_invokes: Vec<(String, &'static str, Result<Option<String>, Value>)>,
+    finished_invokes: Vec<(String, &'static str, Completion)>,
 }
 
 /// How an execution ended, or a function said it should.
@@ -635,7 +638,7 @@ impl Execution {
         &mut self,
         id: &str,
         status: &str,
-        outcome: Result<Option<String>, Value>,
+        outcome: Completion,
         now: SystemTime,
     ) -> bool {
         if !self.is_running() || self.timers.callbacks.remove(id).is_none() {
@@ -695,7 +698,7 @@ impl Execution {
         &mut self,
         id: &str,
         status: &'static str,
-        outcome: Result<Option<String>, Value>,
+        outcome: Completion,
         now: SystemTime,
     ) -> bool {
         if self.token.is_some() {
@@ -716,7 +719,7 @@ impl Execution {
         &mut self,
         id: &str,
         status: &str,
-        outcome: Result<Option<String>, Value>,
+        outcome: Completion,
         now: SystemTime,
     ) -> bool {
         let waiting = self
