@@ -106,17 +106,20 @@ fn the_order_workflow_suspends_on_its_wait_and_callback_and_finishes_once_approv
 fn the_order_workflow_runs_on_serve_alone_with_the_readmes_aws_cli_commands() {
     let report = order_workflow(SERVE, &["--skip-time"]);
     assert_runs_each_operation_once(&report);
-    let wait = |kind: &str| {
-        report["history"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["EventType"] == kind)
-            .unwrap_or_else(|| panic!("no {kind}: {report:#}"))
-            .clone()
-    };
+    let wait = |kind: &str| event_of(&report, kind);
     assert_eq!(wait("WaitStarted")["WaitStartedDetails"]["Duration"], 2);
     assert_eq!(wait("WaitSucceeded")["WaitSucceededDetails"]["Duration"], 2);
+}
+
+/// The first event of type `kind` in a script's report's history.
+fn event_of(report: &Value, kind: &str) -> Value {
+    report["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["EventType"] == kind)
+        .unwrap_or_else(|| panic!("no {kind}: {report:#}"))
+        .clone()
 }
 
 fn order_workflow(service: &str, args: &[&str]) -> Value {
@@ -376,15 +379,7 @@ fn is_replaying_is_false_through_the_first_invocation_and_true_after() {
 fn skip_time_runs_an_hour_long_wait_at_once_and_records_the_hour() {
     let report = execution_on(SERVE, "waits_an_hour", "null", &["--skip-time"]);
     assert_eq!(report["status"], "SUCCEEDED", "{report:#}");
-    let event = |kind: &str| {
-        report["history"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["EventType"] == kind)
-            .unwrap_or_else(|| panic!("no {kind}: {report:#}"))
-            .clone()
-    };
+    let event = |kind: &str| event_of(&report, kind);
     assert_eq!(event("WaitStarted")["WaitStartedDetails"]["Duration"], 3600);
     assert_eq!(
         event("WaitSucceeded")["WaitSucceededDetails"]["Duration"],

@@ -644,33 +644,13 @@ impl Execution {
         if !self.is_running() || self.timers.callbacks.remove(id).is_none() {
             return false;
         }
-        let Some(operation) = self.touch(id) else {
-            return false;
+        let failed = if status == "TIMED_OUT" {
+            "CallbackTimedOut"
+        } else {
+            "CallbackFailed"
         };
-        operation.insert("Status".into(), json!(status));
-        operation.insert("EndTimestamp".into(), timestamp(now));
-        let details = details_of(operation, "CallbackDetails");
-        let (kind, event) = match outcome {
-            Ok(result) => {
-                set_or_remove(details, "Result", result.clone().map(Value::from));
-                (
-                    "CallbackSucceeded",
-                    json!({ "Result": { "Payload": result } }),
-                )
-            }
-            Err(error) => {
-                details.insert("Error".into(), error.clone());
-                let kind = if status == "TIMED_OUT" {
-                    "CallbackTimedOut"
-                } else {
-                    "CallbackFailed"
-                };
-                (kind, json!({ "Error": { "Payload": error } }))
-            }
-        };
-        let operation = operation.clone();
-        self.event(kind, Some(&operation), now, event);
-        true
+        let events = ["CallbackSucceeded", failed];
+        self.end_operation(id, status, outcome, now, "CallbackDetails", events)
     }
 
     /// The chained invoke `id` runs as the execution `child` (of `ExecutedVersion`
@@ -729,28 +709,41 @@ impl Execution {
         if !self.is_running() || !waiting {
             return false;
         }
+        let failed = match status {
+            "TIMED_OUT" => "ChainedInvokeTimedOut",
+            "STOPPED" => "ChainedInvokeStopped",
+            _ => "ChainedInvokeFailed",
+        };
+        let events = ["ChainedInvokeSucceeded", failed];
+        self.end_operation(id, status, outcome, now, "ChainedInvokeDetails", events)
+    }
+
+    /// Ends the operation `id` (a callback, a chained invoke) with `status`: its details
+    /// (`details_key`) keep the result or error, and its event (`events`: on success, on
+    /// failure) carries it.
+    fn end_operation(
+        &mut self,
+        id: &str,
+        status: &str,
+        outcome: Completion,
+        now: SystemTime,
+        details_key: &str,
+        [succeeded, failed]: [&str; 2],
+    ) -> bool {
         let Some(operation) = self.touch(id) else {
             return false;
         };
         operation.insert("Status".into(), json!(status));
         operation.insert("EndTimestamp".into(), timestamp(now));
-        let details = details_of(operation, "ChainedInvokeDetails");
+        let details = details_of(operation, details_key);
         let (kind, event) = match outcome {
             Ok(result) => {
                 set_or_remove(details, "Result", result.clone().map(Value::from));
-                (
-                    "ChainedInvokeSucceeded",
-                    json!({ "Result": { "Payload": result } }),
-                )
+                (succeeded, json!({ "Result": { "Payload": result } }))
             }
             Err(error) => {
                 details.insert("Error".into(), error.clone());
-                let kind = match status {
-                    "TIMED_OUT" => "ChainedInvokeTimedOut",
-                    "STOPPED" => "ChainedInvokeStopped",
-                    _ => "ChainedInvokeFailed",
-                };
-                (kind, json!({ "Error": { "Payload": error } }))
+                (failed, json!({ "Error": { "Payload": error } }))
             }
         };
         let operation = operation.clone();
