@@ -35,8 +35,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-pub use durable::DurableOptions;
-pub use options::{Function, Options};
+pub use options::{DurableOptions, Function, Options};
 
 /// Runs the emulator until the process is stopped; returns an exit code only when it cannot
 /// start.

@@ -31,7 +31,7 @@ pub struct Options {
     /// The function is durable (`DurableConfig`): an `Invoke` starts a durable execution that
     /// the emulator runs itself, serving the durable-execution API on the Invoke API's port.
     /// `None`: an ordinary function.
-    pub durable: Option<crate::DurableOptions>,
+    pub durable: Option<DurableOptions>,
     /// The other functions of the same program, served beside this one by their names (and
     /// reached by durable functions' chained invokes): the other handlers of a
     /// `lambda-handler` binary. Each runs in its own execution environment, started when it
@@ -71,6 +71,28 @@ impl Options {
             more_functions: Vec::new(),
             log_json: std::env::var(lambda_handler_protocol::env::LOG_FORMAT)
                 .is_ok_and(|f| lambda_handler_protocol::env::is_json_log_format(&f)),
+        }
+    }
+}
+
+/// The durable-execution service's settings, for a durable function.
+#[derive(Clone, Copy, Debug)]
+pub struct DurableOptions {
+    /// `DurableConfig.ExecutionTimeout`: how long an execution may run (a day by default,
+    /// up to a year).
+    pub execution_timeout: Duration,
+    /// Skip the waits the service runs (waits, retry delays), as `dex-local-runner
+    /// --skip-time` does; the history still records the durations asked for.
+    pub skip_time: bool,
+}
+
+impl Default for DurableOptions {
+    fn default() -> Self {
+        DurableOptions {
+            execution_timeout: Duration::from_secs(
+                lambda_handler_protocol::durable::DEFAULT_EXECUTION_TIMEOUT_SECONDS,
+            ),
+            skip_time: false,
         }
     }
 }

@@ -24,32 +24,11 @@ use hyper::body::Bytes;
 use tokio::sync::{Notify, watch};
 
 use crate::environment::Environment;
+use crate::options::DurableOptions;
 use clock::Clock;
 use execution::Execution;
 
 pub(crate) use api::{is_durable_api, route};
-
-/// The service's settings.
-#[derive(Clone, Copy, Debug)]
-pub struct DurableOptions {
-    /// `DurableConfig.ExecutionTimeout`: how long an execution may run (a day by default,
-    /// up to a year).
-    pub execution_timeout: Duration,
-    /// Skip the waits the service runs (waits, retry delays), as `dex-local-runner
-    /// --skip-time` does; the history still records the durations asked for.
-    pub skip_time: bool,
-}
-
-impl Default for DurableOptions {
-    fn default() -> Self {
-        DurableOptions {
-            execution_timeout: Duration::from_secs(
-                lambda_handler_protocol::durable::DEFAULT_EXECUTION_TIMEOUT_SECONDS,
-            ),
-            skip_time: false,
-        }
-    }
-}
 
 /// Every execution of the function, by ARN, and where callbacks lead.
 pub(crate) struct Service {
