@@ -135,7 +135,10 @@ async fn invoke_function(
 /// `Invoke` of a durable function: starts the execution (or finds the one of the same
 /// `X-Amz-Durable-Execution-Name`) and names it in `X-Amz-Durable-Execution-Arn`. An `Event`
 /// invocation answers at once; a `RequestResponse` one waits for the execution's end, up to
-/// Lambda's longest invocation, and answers its result, or its error as a function error.
+/// Lambda's longest invocation, and answers its result, or its error as a function error
+/// ("Synchronous invocations are limited to 15 minutes ... the invocation waits for the entire
+/// durable execution to complete": AWS's guide, "Invoking durable Lambda functions"). An
+/// execution still running then goes on; the caller is told to follow it by its ARN.
 async fn start_execution(
     service: &Arc<durable::Service>,
     environment: &Arc<Environment>,
