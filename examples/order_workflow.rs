@@ -3,12 +3,15 @@
 //! every item concurrently with `map`. Each step runs once; waits and the approval suspend
 //! the execution without paying for the time.
 //!
-//! Locally, with AWS's durable service (`pip install aws-durable-execution-sdk-python-testing`):
+//! Locally, `--serve` is the durable service (`--skip-time`: the payment window passes at once):
 //!
 //! ```text
-//! cargo run --example order_workflow -- --serve 127.0.0.1:9000 &
-//! dex-local-runner start-server --port 5000 --lambda-endpoint http://127.0.0.1:9000
-//! dex-local-runner invoke --function-name order_workflow --input '{"order_id": "o-1", "items": ["book", "pen"]}'
+//! cargo run --example order_workflow -- --serve 127.0.0.1:9000 --skip-time &
+//! aws lambda invoke --endpoint-url http://127.0.0.1:9000 --function-name function \
+//!   --invocation-type Event --payload '{"order_id": "o-1", "items": ["book", "pen"]}' out.json
+//! aws lambda send-durable-execution-callback-success --endpoint-url http://127.0.0.1:9000 \
+//!   --callback-id ID --result '{"approved": true, "by": "ada"}'   # the id the function printed
+//! aws lambda get-durable-execution --endpoint-url http://127.0.0.1:9000 --durable-execution-arn ARN
 //! ```
 
 use std::error::Error;

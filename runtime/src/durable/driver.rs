@@ -120,8 +120,8 @@ where
             "Runtime.UnmarshalError",
             format!(
                 "this is a durable function, and its event is not a durable invocation ({error}): \
-                 deploy it with `DurableConfig` set, or invoke it locally through a durable \
-                 service such as dex-local-runner"
+                 deploy it with `DurableConfig` set, or invoke it locally through `--serve`, \
+                 which runs durable executions itself"
             ),
         )
     })?;

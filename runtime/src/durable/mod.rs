@@ -19,7 +19,10 @@
 //!
 //! The calls go to Lambda's durable-execution API (`CheckpointDurableExecution`,
 //! `GetDurableExecutionState`) through the AWS SDK for Rust; `AWS_ENDPOINT_URL_LAMBDA`
-//! points them at a local service such as AWS's `dex-local-runner`.
+//! points them elsewhere. Locally, `--serve` (the `serve` feature) is the durable service
+//! itself: an invocation starts an execution, run to its end on the same port, where boto3
+//! and the AWS CLI follow it and complete its callbacks (`--skip-time` lets waits pass at
+//! once); AWS's `dex-local-runner` can drive `--serve` instead.
 
 mod batch;
 mod condition;
