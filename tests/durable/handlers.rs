@@ -2028,6 +2028,24 @@ async fn reports_replaying(_event: Value, ctx: DurableContext) -> Outcome {
     Ok(json!({ "first_invocation": first_saw, "after_the_wait": ctx.is_replaying() }))
 }
 
+/// A function that is not durable, for a chained invoke: one invocation answers it.
+#[lambda_handler]
+fn plain_greeting(event: Value) -> Value {
+    json!(format!("hello {}", text(&event)))
+}
+
+/// Invokes a function that is not durable, and one that does not exist.
+#[lambda_handler(durable)]
+async fn invokes_plain_and_missing(_event: Value, ctx: DurableContext) -> Outcome {
+    let plain: Value = ctx.invoke("plain", "plain_greeting", &json!("ada")).await?;
+    let missing = ctx
+        .invoke::<_, Value>("missing", "no_such_function", &Value::Null)
+        .await
+        .err()
+        .map(|e| json!({ "kind": e.kind(), "type": e.error_type() }));
+    Ok(json!({ "plain": plain, "missing": missing }))
+}
+
 /// Waits an hour, then answers how long the wait was recorded to be: what `--skip-time`
 /// runs at once and `--execution-timeout` cuts short.
 #[lambda_handler(durable)]

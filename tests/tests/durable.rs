@@ -481,3 +481,24 @@ fn durable_settings_for_an_ordinary_function_are_refused() {
     let said = String::from_utf8_lossy(&emulator.stderr);
     assert!(said.contains("go with `--durable`"), "{said}");
 }
+
+/// A chained invoke of a handler that is not durable runs it as one invocation (no child
+/// execution in its `ChainedInvokeStarted`); one of a function the binary does not have fails
+/// with `ResourceNotFoundException`, which the caller can handle.
+#[test]
+fn chained_invokes_reach_plain_functions_and_report_missing_ones() {
+    let report = execution_on(SERVE, "invokes_plain_and_missing", "null", &[]);
+    assert_eq!(report["status"], "SUCCEEDED", "{report:#}");
+    assert_eq!(
+        report["result"],
+        json!({
+            "plain": "hello ada",
+            "missing": { "kind": "InvokeError", "type": "ResourceNotFoundException" },
+        }),
+        "{report:#}"
+    );
+    let started = event_of(&report, "ChainedInvokeStarted");
+    let details = &started["ChainedInvokeStartedDetails"];
+    assert_eq!(details["FunctionName"], "plain_greeting", "{report:#}");
+    assert!(details.get("DurableExecutionArn").is_none(), "{report:#}");
+}
