@@ -17,6 +17,11 @@ pub const HISTORY: &str = "/history";
 /// `POST`: `StopDurableExecution`, after the ARN.
 pub const STOP: &str = "/stop";
 
+/// `ListDurableExecutionsByFunction`: `GET {prefix}{FunctionName}{suffix}`.
+pub const FUNCTION_EXECUTIONS_PREFIX: &str = "/2025-12-01/functions/";
+/// See [`FUNCTION_EXECUTIONS_PREFIX`].
+pub const FUNCTION_EXECUTIONS_SUFFIX: &str = "/durable-executions";
+
 /// Callbacks: `POST {prefix}{CallbackId}` with [`CALLBACK_SUCCEED`], [`CALLBACK_FAIL`] or
 /// [`CALLBACK_HEARTBEAT`] after it.
 pub const CALLBACKS_PREFIX: &str = "/2025-12-01/durable-execution-callbacks/";

@@ -75,6 +75,12 @@ def main() -> int:
             CallbackId=callback_id, Result=b"1"))
         report["heartbeat_after_stop"] = error_of(lambda: client.send_durable_execution_callback_heartbeat(
             CallbackId=callback_id))
+        listed = lambda **filters: [  # noqa: E731
+            (e["DurableExecutionName"], e["Status"]) for e in client.list_durable_executions_by_function(
+                FunctionName="function", **filters)["DurableExecutions"]]
+        report["listed"] = {"all": listed(), "stopped": listed(Statuses=["STOPPED", "FAILED"]),
+                            "succeeded": listed(Statuses=["SUCCEEDED"]),
+                            "by_name": listed(DurableExecutionName="order-7")}
         pages = client.get_durable_execution_history(DurableExecutionArn=arn, MaxItems=2)
         report["first_page"] = {"events": [e["EventId"] for e in pages["Events"]],
                                 "next": pages.get("NextMarker") is not None,

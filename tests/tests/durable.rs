@@ -411,9 +411,10 @@ fn an_execution_past_its_timeout_ends_timed_out() {
 
 /// What boto3 gets from `--serve` as the durable service (and from `lambda-emulator
 /// --durable`): a synchronous invoke answers the execution's result; the binary's other
-/// handlers are functions invoked by name; a name is one execution; a stale checkpoint token, an unknown
-/// execution and an unknown or finished callback are refused with the API's error codes; a
-/// stop ends the execution with the caller's error; history pages.
+/// handlers are functions invoked by name; a name is one execution; executions are listed by
+/// function, status and name; a stale checkpoint token, an unknown execution and an unknown
+/// or finished callback are refused with the API's error codes; a stop ends the execution
+/// with the caller's error; history pages.
 #[test]
 fn the_durable_api_answers_boto3_as_lambda_does() {
     let out = run_script(
@@ -456,6 +457,12 @@ fn the_durable_api_answers_boto3_as_lambda_does() {
     );
     assert_eq!(report["callback_after_stop"], "ResourceNotFoundException");
     assert_eq!(report["heartbeat_after_stop"], "CallbackTimeoutException");
+    let stopped = json!([["order-7", "STOPPED"]]);
+    assert_eq!(
+        report["listed"],
+        json!({ "all": stopped, "stopped": stopped, "succeeded": [], "by_name": stopped }),
+        "list-durable-executions-by-function, filtered by status and name"
+    );
     assert_eq!(
         report["first_page"],
         json!({ "events": [1, 2], "next": true, "truncated": { "Truncated": true } })

@@ -7,13 +7,15 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 use lambda_handler_protocol::durable::{
     CALLBACK_FAIL, CALLBACK_HEARTBEAT, CALLBACK_SUCCEED, CALLBACKS_PREFIX, CHECKPOINT,
-    EXECUTIONS_PREFIX, FUNCTION_NOT_FOUND, HISTORY, STATE, STOP,
+    EXECUTIONS_PREFIX, FUNCTION_EXECUTIONS_PREFIX, FUNCTION_EXECUTIONS_SUFFIX, FUNCTION_NOT_FOUND,
+    HISTORY, STATE, STOP,
 };
 use lambda_handler_protocol::limits::MAX_SYNC_PAYLOAD;
 use serde_json::{Value, json};
@@ -25,7 +27,16 @@ use crate::http::{Reply, aws_error, json as json_reply};
 
 /// Whether `path` is one of the durable-execution API's.
 pub(crate) fn is_durable_api(path: &str) -> bool {
-    path.starts_with(EXECUTIONS_PREFIX) || path.starts_with(CALLBACKS_PREFIX)
+    path.starts_with(EXECUTIONS_PREFIX)
+        || path.starts_with(CALLBACKS_PREFIX)
+        || executions_of(path).is_some()
+}
+
+/// The function `ListDurableExecutionsByFunction`'s path names, percent-decoded.
+pub(crate) fn executions_of(path: &str) -> Option<String> {
+    path.strip_prefix(FUNCTION_EXECUTIONS_PREFIX)?
+        .strip_suffix(FUNCTION_EXECUTIONS_SUFFIX)
+        .map(percent_decode)
 }
 
 /// Serves one request of the durable-execution API. `targets` finds the function a chained
@@ -39,6 +50,20 @@ where
     F: Fn(String) -> Fut,
     Fut: Future<Output = Option<Arc<Environment>>>,
 {
+    if let Some(function) = executions_of(request.uri().path()) {
+        let query = request.uri().query().unwrap_or_default().to_owned();
+        return match targets(function.clone()).await {
+            Some(environment) if request.method() == Method::GET => {
+                let arn = crate::environment::function_arn(&environment.options.function_name);
+                ok(list(service, &arn, &query))
+            }
+            Some(_) => not_found(request.uri().path()),
+            None => {
+                let message = format!("Function not found: {function}");
+                aws_error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &message)
+            }
+        };
+    }
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or_default().to_owned();
     let method = request.method().clone();
@@ -234,6 +259,68 @@ fn describe(running: &Running) -> Value {
     answer
 }
 
+/// `ListDurableExecutionsByFunction`: the function's executions, oldest first (newest with
+/// `ReverseOrder`), filtered by `Statuses` and `DurableExecutionName`, `MaxItems` (50 by
+/// default) from `Marker`.
+fn list(service: &Service, function_arn: &str, query: &str) -> Value {
+    let statuses = query_values(query, "Statuses");
+    let name = query_value(query, "DurableExecutionName");
+    let prefix = format!("{function_arn}:");
+    let mut found: Vec<(SystemTime, Value)> = service
+        .executions()
+        .by_arn
+        .values()
+        .map(|running| {
+            let execution = running.lock();
+            let mut summary = json!({
+                "DurableExecutionArn": execution.arn,
+                "DurableExecutionName": execution.name,
+                "FunctionArn": function_arn,
+                "Status": execution.status.as_str(),
+                "StartTimestamp": super::clock::timestamp(execution.started),
+            });
+            if let Some(ended) = execution.ended {
+                summary["EndTimestamp"] = super::clock::timestamp(ended);
+            }
+            (execution.started, summary)
+        })
+        .filter(|(_, summary)| {
+            let of = |key: &str| summary[key].as_str().unwrap_or_default().to_owned();
+            of("DurableExecutionArn").starts_with(&prefix)
+                && (statuses.is_empty() || statuses.contains(&of("Status")))
+                && name
+                    .as_ref()
+                    .is_none_or(|name| *name == of("DurableExecutionName"))
+        })
+        .collect();
+    found.sort_by_key(|(started, _)| *started);
+    let mut found: Vec<Value> = found.into_iter().map(|(_, summary)| summary).collect();
+    if query_value(query, "ReverseOrder").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        found.reverse();
+    }
+    let (page, next) = page(found, query, 50);
+    let mut answer = json!({ "DurableExecutions": page });
+    if let Some(next) = next {
+        answer["NextMarker"] = json!(next);
+    }
+    answer
+}
+
+/// `MaxItems` items (`default` when not given) from `Marker` (an index), and the next
+/// marker when more follow.
+fn page(items: Vec<Value>, query: &str, default: usize) -> (Vec<Value>, Option<String>) {
+    let start = query_value(query, "Marker")
+        .and_then(|m| m.parse::<usize>().ok())
+        .unwrap_or(0);
+    let max = query_value(query, "MaxItems")
+        .and_then(|m| m.parse::<usize>().ok())
+        .filter(|m| *m > 0)
+        .unwrap_or(default);
+    let end = start.saturating_add(max).min(items.len());
+    let next = (end < items.len()).then(|| end.to_string());
+    (items.get(start..end).unwrap_or_default().to_vec(), next)
+}
+
 /// `GetDurableExecutionHistory`: `MaxItems` events (100 by default) from `Marker` (an event
 /// id), oldest first or, with `ReverseOrder`, newest first.
 fn history(running: &Running, query: &str) -> Value {
@@ -242,18 +329,10 @@ fn history(running: &Running, query: &str) -> Value {
     if flag("ReverseOrder") {
         events.reverse();
     }
-    let start = query_value(query, "Marker")
-        .and_then(|m| m.parse::<usize>().ok())
-        .unwrap_or(0);
-    let max = query_value(query, "MaxItems")
-        .and_then(|m| m.parse::<usize>().ok())
-        .filter(|m| *m > 0)
-        .unwrap_or(100);
-    let end = start.saturating_add(max).min(events.len());
-    let page: Vec<Value> = events.get(start..end).unwrap_or_default().to_vec();
+    let (page, next) = page(events, query, 100);
     let mut answer = json!({ "Events": page });
-    if end < events.len() {
-        answer["NextMarker"] = json!(end.to_string());
+    if let Some(next) = next {
+        answer["NextMarker"] = json!(next);
     }
     answer
 }
@@ -292,10 +371,18 @@ fn split_suffix<'a>(rest: &'a str, suffixes: &[&'static str]) -> (&'a str, &'sta
 
 /// The value of `key` in a query string, percent-decoded.
 fn query_value(query: &str, key: &str) -> Option<String> {
-    query.split('&').find_map(|pair| {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(name) == key).then(|| percent_decode(&value.replace('+', " ")))
-    })
+    query_values(query, key).into_iter().next()
+}
+
+/// Every value of `key` in a query string (a list is the key repeated), percent-decoded.
+fn query_values(query: &str, key: &str) -> Vec<String> {
+    query
+        .split('&')
+        .filter_map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(name) == key).then(|| percent_decode(&value.replace('+', " ")))
+        })
+        .collect()
 }
 
 /// A URI label or query value, percent-decoded (SDKs encode an ARN's `:` and `/`, and a
