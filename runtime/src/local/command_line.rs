@@ -59,8 +59,10 @@ struct ServeSettings {
     /// Invocations in flight at once; 1 by default.
     concurrency: Option<usize>,
     /// A durable handler's waits pass at once.
+    #[cfg_attr(not(feature = "serve"), allow(dead_code))]
     skip_time: bool,
     /// A durable handler's execution timeout.
+    #[cfg_attr(not(feature = "serve"), allow(dead_code))]
     execution_timeout: Option<Duration>,
 }
 
@@ -210,7 +212,11 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, String
                     .map_err(|e| format!("`--concurrency {n}`: {e}"))?;
                 options.settings.concurrency = Some(concurrency);
             }
+            // The durable service's settings come with `--serve` (the `serve` feature); a
+            // binary without it does not carry their parsing.
+            #[cfg(feature = "serve")]
             "--skip-time" if !positional_only => options.settings.skip_time = true,
+            #[cfg(feature = "serve")]
             "--execution-timeout" if !positional_only => {
                 let seconds = args
                     .next()
@@ -430,6 +436,18 @@ mod tests {
         assert_eq!(o.settings.concurrency, Some(8));
         assert!(options(&["--serve", "--concurrency", "0"]).is_err());
         assert!(options(&["--concurrency", "8"]).is_err());
+        let o = options(&["--serve", "--handler", "h"]).unwrap().unwrap();
+        assert_eq!(
+            (o.serve, o.handler.as_deref()),
+            (Some(DEFAULT_SERVE), Some("h"))
+        );
+        assert!(options(&["--serve", "{}"]).is_err());
+        assert!(options(&["--timeout", "soon"]).is_err());
+    }
+
+    #[test]
+    #[cfg(feature = "serve")]
+    fn the_durable_services_settings_go_with_serve() {
         let o = options(&["--serve", "--skip-time", "--execution-timeout", "60"])
             .unwrap()
             .unwrap();
@@ -441,13 +459,6 @@ mod tests {
         );
         assert!(options(&["--serve", "--execution-timeout", "0"]).is_err());
         assert!(options(&["--serve", "--execution-timeout", "31622401"]).is_err());
-        let o = options(&["--serve", "--handler", "h"]).unwrap().unwrap();
-        assert_eq!(
-            (o.serve, o.handler.as_deref()),
-            (Some(DEFAULT_SERVE), Some("h"))
-        );
-        assert!(options(&["--serve", "{}"]).is_err());
-        assert!(options(&["--timeout", "soon"]).is_err());
     }
 
     #[test]
