@@ -48,6 +48,13 @@ pub const EXECUTION_TIMED_OUT: &str = "Execution.TimedOut";
 /// The error type of a chained invoke whose target function does not exist.
 pub const FUNCTION_NOT_FOUND: &str = "ResourceNotFoundException";
 
+/// The longest wait and step retry delay an update may ask for (`WaitOptions.WaitSeconds`,
+/// `StepOptions.NextAttemptDelaySeconds`: 1 to 31,622,400 in the API model), a year.
+pub const MAX_WAIT_SECONDS: u32 = 31_622_400;
+/// The longest callback timeout and heartbeat timeout (`CallbackOptions`: 0, none, to
+/// 99,999,999 in the API model).
+pub const MAX_CALLBACK_TIMEOUT_SECONDS: u32 = 99_999_999;
+
 /// `DurableConfig.ExecutionTimeout` when none is set: a day. AWS allows up to a year.
 pub const DEFAULT_EXECUTION_TIMEOUT_SECONDS: u64 = 86_400;
 /// The longest execution timeout the API accepts: one year.

@@ -15,6 +15,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value, json};
 
+use lambda_handler_protocol::durable::{MAX_CALLBACK_TIMEOUT_SECONDS, MAX_WAIT_SECONDS};
+
 use super::clock::timestamp;
 
 /// An operation or event, as it travels.
@@ -306,11 +308,21 @@ impl Execution {
         };
         let payload = text("Payload").map(str::to_owned);
         let error = update.get("Error").cloned();
-        let option = |options: &str, key: &str| {
-            update
-                .get(options)
-                .and_then(|o| o.get(key))
-                .and_then(Value::as_u64)
+        // An option in whole seconds, when given within the API model's range.
+        let option = |options: &str, key: &str| -> Result<Option<u64>, Invalid> {
+            let Some(value) = update.get(options).and_then(|o| o.get(key)) else {
+                return Ok(None);
+            };
+            let (least, most): (u32, u32) = match key {
+                "TimeoutSeconds" | "HeartbeatTimeoutSeconds" => (0, MAX_CALLBACK_TIMEOUT_SECONDS),
+                _ => (1, MAX_WAIT_SECONDS),
+            };
+            match value.as_u64() {
+                Some(n) if (u64::from(least)..=u64::from(most)).contains(&n) => Ok(Some(n)),
+                _ => Err(Invalid(format!(
+                    "`{options}.{key}` is a whole number of seconds from {least} to {most}"
+                ))),
+            }
         };
         match (kind, action) {
             ("EXECUTION", "SUCCEED") => self.checkpointed = Some(Outcome::Succeeded(payload)),
@@ -323,7 +335,7 @@ impl Execution {
                 self.event("StepStarted", Some(&operation), now, json!({}));
             }
             ("STEP", "RETRY" | "SUCCEED" | "FAIL") => {
-                let delay = option("StepOptions", "NextAttemptDelaySeconds").unwrap_or(0);
+                let delay = option("StepOptions", "NextAttemptDelaySeconds")?.unwrap_or(0);
                 let operation = self.operation(update, now);
                 let details = details_of(operation, "StepDetails");
                 let attempt = details.get("Attempt").and_then(Value::as_u64).unwrap_or(0) + 1;
@@ -368,7 +380,9 @@ impl Execution {
                 self.event(event.0, Some(&operation), now, event.1);
             }
             ("WAIT", "START") => {
-                let seconds = option("WaitOptions", "WaitSeconds").unwrap_or(0);
+                let Some(seconds) = option("WaitOptions", "WaitSeconds")? else {
+                    return Err(Invalid("a wait needs `WaitOptions.WaitSeconds`".into()));
+                };
                 let end = now + Duration::from_secs(seconds);
                 let operation = self.operation(update, now);
                 operation.insert("Status".into(), json!("STARTED"));
@@ -396,8 +410,8 @@ impl Execution {
             }
             ("CALLBACK", "START") => {
                 let callback_id = lambda_handler_protocol::ids::request_id();
-                let timeout = option("CallbackOptions", "TimeoutSeconds").unwrap_or(0);
-                let heartbeat = option("CallbackOptions", "HeartbeatTimeoutSeconds").unwrap_or(0);
+                let timeout = option("CallbackOptions", "TimeoutSeconds")?.unwrap_or(0);
+                let heartbeat = option("CallbackOptions", "HeartbeatTimeoutSeconds")?.unwrap_or(0);
                 let operation = self.operation(update, now);
                 operation.insert("Status".into(), json!("STARTED"));
                 operation.insert(
@@ -1131,6 +1145,24 @@ mod tests {
             started["ExecutionStartedDetails"]["Input"],
             json!({ "Truncated": true })
         );
+    }
+
+    #[test]
+    fn times_outside_the_apis_range_are_refused_not_scheduled() {
+        let (mut execution, token, now) = started();
+        for update in [
+            json!({ "Id": "w", "Type": "WAIT", "Action": "START",
+                    "WaitOptions": { "WaitSeconds": u64::MAX } }),
+            json!({ "Id": "w", "Type": "WAIT", "Action": "START" }),
+            json!({ "Id": "s", "Type": "STEP", "Action": "RETRY",
+                    "StepOptions": { "NextAttemptDelaySeconds": 31_622_401 } }),
+            json!({ "Id": "c", "Type": "CALLBACK", "Action": "START",
+                    "CallbackOptions": { "TimeoutSeconds": -1 } }),
+        ] {
+            let refused = execution.checkpoint(&token, &[update], now, &mut Effects::default());
+            assert!(refused.is_err());
+        }
+        assert!(execution.next_timer().is_none(), "nothing was scheduled");
     }
 
     #[test]

@@ -507,13 +507,17 @@ impl DurableContext {
     pub async fn wait(&self, name: &str, duration: Duration) {
         let who = self.identity(OperationType::Wait, "Wait", name);
         let seconds = duration.as_secs() + u64::from(duration.subsec_nanos() > 0);
-        let Ok(seconds @ 1..) = u32::try_from(seconds) else {
+        let most = lambda_handler_protocol::durable::MAX_WAIT_SECONDS;
+        let seconds = u32::try_from(seconds)
+            .ok()
+            .filter(|s| (1..=most).contains(s));
+        let Some(seconds) = seconds else {
             return self
                 .halt(Halt::Fail(ErrorObject {
                     error_type: Some("ValidationError".to_owned()),
                     error_message: Some(format!(
-                        "a wait lasts from 1 second to {} seconds; {duration:?} was asked",
-                        u32::MAX
+                        "a wait lasts from 1 second to {most} seconds (a year); {duration:?} was \
+                         asked"
                     )),
                     ..ErrorObject::default()
                 }))
@@ -619,8 +623,12 @@ impl DurableContext {
         let mut recorded = self.recorded(&who).await;
         if recorded.is_none() {
             let mut update = self.update(&who, Action::Start);
+            // Whole seconds, at least one, at most the API's limit; 0 is none.
+            let most = lambda_handler_protocol::durable::MAX_CALLBACK_TIMEOUT_SECONDS;
             let seconds = |d: Option<Duration>| {
-                d.map_or(0, |d| u32::try_from(d.as_secs().max(1)).unwrap_or(u32::MAX))
+                d.map_or(0, |d| {
+                    u32::try_from(d.as_secs().max(1)).unwrap_or(most).min(most)
+                })
             };
             update.options = UpdateOptions::Callback {
                 timeout_seconds: seconds(config.timeout),

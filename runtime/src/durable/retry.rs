@@ -143,8 +143,9 @@ impl Backoff {
             Jitter::Half => base / 2.0 + random_unit() * (base / 2.0),
             Jitter::Full => random_unit() * base,
         };
-        // Whole seconds, at least one: the service's `NextAttemptDelaySeconds`.
-        delay.ceil().clamp(1.0, f64::from(u32::MAX)) as u32
+        // Whole seconds, one to a year: the service's `NextAttemptDelaySeconds`.
+        let most = f64::from(lambda_handler_protocol::durable::MAX_WAIT_SECONDS);
+        delay.ceil().clamp(1.0, most) as u32
     }
 }
 
@@ -218,6 +219,18 @@ mod tests {
             .jitter(Jitter::None);
         let delays: Vec<_> = (1..=5).map(|n| strategy.decide(&error("E"), n)).collect();
         assert_eq!(delays, [Some(2), Some(6), Some(18), Some(20), None]);
+    }
+
+    #[test]
+    fn a_delay_is_at_most_what_the_api_takes() {
+        let strategy = RetryStrategy::default()
+            .initial_delay(Duration::from_secs(u64::from(u32::MAX)))
+            .max_delay(Duration::from_secs(u64::from(u32::MAX)))
+            .jitter(Jitter::None);
+        assert_eq!(
+            strategy.decide(&error("E"), 1),
+            Some(lambda_handler_protocol::durable::MAX_WAIT_SECONDS)
+        );
     }
 
     #[test]
