@@ -137,7 +137,7 @@ pub(crate) fn names_this_function(name: &str, function_name: &str) -> bool {
 
 /// The function's own name in a name, a partial ARN or an ARN, without a qualifier.
 fn unqualified(name: &str) -> String {
-    let name = name.replace("%3A", ":").replace("%3a", ":");
+    let name = crate::http::percent_decode(name);
     match name.split(':').collect::<Vec<_>>()[..] {
         [.., "function", function, _] | [.., "function", function] => function.to_owned(),
         [function, _] => function.to_owned(),

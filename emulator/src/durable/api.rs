@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use super::execution::{ChainedInvoke, Effects, Invalid, Status};
 use super::{Running, Service};
 use crate::environment::Environment;
-use crate::http::{Reply, aws_error, json as json_reply};
+use crate::http::{Reply, aws_error, json as json_reply, percent_decode};
 
 /// Whether `path` is one of the durable-execution API's.
 pub(crate) fn is_durable_api(path: &str) -> bool {
@@ -380,36 +380,9 @@ fn query_values(query: &str, key: &str) -> Vec<String> {
         .split('&')
         .filter_map(|pair| {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(name) == key).then(|| percent_decode(&value.replace('+', " ")))
+            (percent_decode(name) == key).then(|| percent_decode(value))
         })
         .collect()
-}
-
-/// A URI label or query value, percent-decoded (SDKs encode an ARN's `:` and `/`, and a
-/// token's `=`); an invalid escape is kept as written.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (
-            bytes[i],
-            bytes.get(i + 1).copied(),
-            bytes.get(i + 2).copied(),
-        ) {
-            (b'%', Some(high), Some(low)) if hex(high).is_some() && hex(low).is_some() => {
-                let value = hex(high).unwrap_or(0) * 16 + hex(low).unwrap_or(0);
-                decoded.push(value as u8);
-                i += 3;
-            }
-            (byte, _, _) => {
-                decoded.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ use hyper::HeaderMap;
 use hyper::header::{CONTENT_TYPE, COOKIE, USER_AGENT};
 use serde_json::{Map, Value, json};
 
+use crate::http::percent_decode;
+
 /// The parts of a request the event is made of.
 pub(super) struct Request<'a> {
     pub(super) method: &'a str,
@@ -139,29 +141,6 @@ fn query_parameters(query: &str) -> Map<String, Value> {
         }
     }
     parameters
-}
-
-/// `%XX` decoded (a malformed escape stays as it is); `+` is left alone, as in a URL's query.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-        if bytes[i] == b'%'
-            && let (Some(hi), Some(lo)) = (
-                bytes.get(i + 1).copied().and_then(hex),
-                bytes.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push(hi << 4 | lo);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The body as the event carries it: as text when its content type is text (and it is
