@@ -81,6 +81,8 @@ def main() -> int:
         report["listed"] = {"all": listed(), "stopped": listed(Statuses=["STOPPED", "FAILED"]),
                             "succeeded": listed(Statuses=["SUCCEEDED"]),
                             "by_name": listed(DurableExecutionName="order-7")}
+        newest = client.get_durable_execution_history(DurableExecutionArn=arn, ReverseOrder=True, MaxItems=1)
+        report["newest_first"] = [e["EventType"] for e in newest["Events"]]
         pages = client.get_durable_execution_history(DurableExecutionArn=arn, MaxItems=2)
         report["first_page"] = {"events": [e["EventId"] for e in pages["Events"]],
                                 "next": pages.get("NextMarker") is not None,

@@ -456,6 +456,7 @@ fn the_durable_api_answers_boto3_as_lambda_does() {
         })
     );
     assert_eq!(report["callback_after_stop"], "ResourceNotFoundException");
+    assert_eq!(report["newest_first"], json!(["ExecutionStopped"]));
     assert_eq!(report["heartbeat_after_stop"], "CallbackTimeoutException");
     let stopped = json!([["order-7", "STOPPED"]]);
     assert_eq!(

@@ -294,21 +294,17 @@ fn list(service: &Service, function_arn: &str, query: &str) -> Value {
         })
         .collect();
     found.sort_by_key(|(started, _)| *started);
-    let mut found: Vec<Value> = found.into_iter().map(|(_, summary)| summary).collect();
-    if query_value(query, "ReverseOrder").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-        found.reverse();
-    }
-    let (page, next) = page(found, query, 50);
-    let mut answer = json!({ "DurableExecutions": page });
-    if let Some(next) = next {
-        answer["NextMarker"] = json!(next);
-    }
-    answer
+    let found = found.into_iter().map(|(_, summary)| summary).collect();
+    paged("DurableExecutions", found, query, 50)
 }
 
-/// `MaxItems` items (`default` when not given) from `Marker` (an index), and the next
-/// marker when more follow.
-fn page(items: Vec<Value>, query: &str, default: usize) -> (Vec<Value>, Option<String>) {
+/// One page of `items` under `key`, as the API's list operations answer: newest first with
+/// `ReverseOrder`, `MaxItems` items (`default` when not given) from `Marker` (a position),
+/// and `NextMarker` when more follow.
+fn paged(key: &str, mut items: Vec<Value>, query: &str, default: usize) -> Value {
+    if query_value(query, "ReverseOrder").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        items.reverse();
+    }
     let start = query_value(query, "Marker")
         .and_then(|m| m.parse::<usize>().ok())
         .unwrap_or(0);
@@ -317,24 +313,20 @@ fn page(items: Vec<Value>, query: &str, default: usize) -> (Vec<Value>, Option<S
         .filter(|m| *m > 0)
         .unwrap_or(default);
     let end = start.saturating_add(max).min(items.len());
-    let next = (end < items.len()).then(|| end.to_string());
-    (items.get(start..end).unwrap_or_default().to_vec(), next)
-}
-
-/// `GetDurableExecutionHistory`: `MaxItems` events (100 by default) from `Marker` (an event
-/// id), oldest first or, with `ReverseOrder`, newest first.
-fn history(running: &Running, query: &str) -> Value {
-    let flag = |key| query_value(query, key).is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let mut events = running.lock().history(flag("IncludeExecutionData"));
-    if flag("ReverseOrder") {
-        events.reverse();
-    }
-    let (page, next) = page(events, query, 100);
-    let mut answer = json!({ "Events": page });
-    if let Some(next) = next {
-        answer["NextMarker"] = json!(next);
+    let mut answer = json!({ key: items.get(start..end).unwrap_or_default() });
+    if end < items.len() {
+        answer["NextMarker"] = json!(end.to_string());
     }
     answer
+}
+
+/// `GetDurableExecutionHistory`: the events, oldest first, 100 to a page by default; their
+/// payloads only with `IncludeExecutionData`.
+fn history(running: &Running, query: &str) -> Value {
+    let include_data =
+        query_value(query, "IncludeExecutionData").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let events = running.lock().history(include_data);
+    paged("Events", events, query, 100)
 }
 
 fn answer(result: Result<Value, Invalid>) -> Reply {
